@@ -1,0 +1,1 @@
+"""tourdraw: fair, verifiable lottery booking for factory tours."""

@@ -1,0 +1,3 @@
+from tourdraw.cli import main
+
+main()

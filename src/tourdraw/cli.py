@@ -1,0 +1,48 @@
+"""The ``tourdraw`` command: Django's management commands, plus ``verify``.
+
+``tourdraw verify FILE`` checks a published draw record with nothing but the
+record itself: no settings, no database. Anyone can run it.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def verify(argv: list[str]) -> int:
+    from tourdraw.lottery import draw
+
+    parser = argparse.ArgumentParser(
+        prog="tourdraw verify",
+        description="Check that a published draw record holds (spec/draw.md).",
+    )
+    parser.add_argument("file", type=Path, help="the draw record (JSON), or - for standard input")
+    args = parser.parse_args(argv)
+    try:
+        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text("utf-8")
+        record = json.loads(text)
+    except (OSError, ValueError) as error:
+        print(f"cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    try:
+        draw.verify(record)
+    except draw.RecordError as error:
+        print(f"record does not hold: {error.rule}: {error}")
+        return 1
+    print(
+        f"record holds: round {record['round']}, {len(record['entries'])} entries, "
+        f"{len(record['placements'])} placed"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] == "verify":
+        sys.exit(verify(argv[2:]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tourdraw", *argv[1:]])

@@ -1,0 +1,57 @@
+"""Typed readers for settings that come from environment variables.
+
+Each helper fails loudly on a value it cannot read, so that a typo in a
+deployment stops the process at start-up instead of running half-configured.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_secret(name: str, *, development_default: str, development: bool) -> str:
+    """A secret that must be set explicitly anywhere but on a developer's machine."""
+    raw = os.environ.get(name)
+    if raw:
+        return raw
+    if development:
+        return development_default
+    raise ImproperlyConfigured(
+        f"{name} is not set; the development default is refused outside development"
+    )
