@@ -1,0 +1,30 @@
+"""Personal data at rest: Fernet encryption and the keyed hash for matching."""
+
+import functools
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+
+
+def encrypt(text: str) -> str:
+    return _fernet(tuple(settings.TOURDRAW_DATA_KEYS)).encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    return (
+        _fernet(tuple(settings.TOURDRAW_DATA_KEYS)).decrypt(token.encode("ascii")).decode("utf-8")
+    )
+
+
+def id_hash(doc_type: str, number: str) -> str:
+    """The same document always gives the same hash; without the key, nobody can
+    test a guessed number against it (unlike a plain sha256 of 18 digits)."""
+    message = f"{doc_type}:{number}".encode()
+    return hmac.new(settings.TOURDRAW_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
+from tourdraw.people.fields import EncryptedTextField
+
+
+class User(AbstractUser):
+    """Everyone who signs in: visitors (by phone) and staff (by password)."""
+
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+
+class Visitor(models.Model):
+    """A person who signed in with a verified phone number."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="visitor")
+    phone = PhoneNumberField(_("phone number"), unique=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+
+    def __str__(self) -> str:
+        return str(self.phone)
+
+    @property
+    def self_person(self) -> "Person | None":
+        return self.people.filter(is_self=True).first()
+
+
+class Person(models.Model):
+    """Someone who will walk through the gate, as one visitor recorded them.
+
+    The ID number is encrypted; ``id_hash`` (keyed) matches the same document
+    across entries and rounds, and ``id_masked`` is what every screen shows.
+    The document fields never change after creation: a different document is
+    a different person, which is what "no substitutions" needs.
+    """
+
+    owner = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="people")
+    is_self = models.BooleanField(_("the visitor themself"), default=False)
+    full_name = models.CharField(_("full name"), max_length=100)
+    id_type = models.CharField(_("ID document"), max_length=20, choices=DOCUMENT_TYPE_CHOICES)
+    id_number = EncryptedTextField(_("ID number"))
+    id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_masked = models.CharField(_("ID number"), max_length=40, editable=False)
+    birth_date = models.DateField(_("date of birth"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "id_hash"], name="person_once_per_visitor"),
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(is_self=True), name="one_self_per_visitor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.id_masked})"
+
+
+class SignInCode(models.Model):
+    """A one-time code sent by SMS; only its keyed hash is stored."""
+
+    phone = PhoneNumberField(db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,106 @@
+"""A visitor's own details and the people they bring."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.errors import DomainError
+from tourdraw.people import crypto, documents
+from tourdraw.people.models import Person, Visitor
+
+
+class PersonError(DomainError):
+    pass
+
+
+def clean_name(raw: str, *, field: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise PersonError(
+            _("Enter the full name as on the ID document."), code="name_required", field=field
+        )
+    if len(name) > 100:
+        raise PersonError(
+            _("A name has at most 100 characters."), code="name_too_long", field=field
+        )
+    return name
+
+
+def check_document(
+    id_type: str, id_number: str, birth_date: date | None, *, today: date, field_prefix: str = ""
+) -> documents.Document:
+    """Validate a document, naming the form field (``companions.1.id_number``)."""
+    try:
+        return documents.validate(id_type, id_number, birth_date, today=today)
+    except documents.DocumentError as error:
+        raise PersonError(
+            error.message, code=error.code, field=field_prefix + error.field
+        ) from None
+
+
+def get_or_create_person(
+    owner: Visitor,
+    *,
+    full_name: str,
+    document: documents.Document,
+    is_self: bool = False,
+) -> Person:
+    """The visitor's record of this document, created on first use.
+
+    A person is matched by document, never by name; the name is refreshed so
+    that a corrected typo shows on the next entry.
+    """
+    digest = crypto.id_hash(document.doc_type, document.number)
+    person = Person.objects.filter(owner=owner, id_hash=digest).first()
+    if person is None:
+        return Person.objects.create(
+            owner=owner,
+            is_self=is_self,
+            full_name=full_name,
+            id_type=document.doc_type,
+            id_number=document.number,
+            id_hash=digest,
+            id_masked=documents.mask(document.doc_type, document.number),
+            birth_date=document.birth_date,
+        )
+    if person.full_name != full_name:
+        person.full_name = full_name
+        person.save(update_fields=["full_name"])
+    return person
+
+
+def save_profile(
+    visitor: Visitor,
+    *,
+    full_name: str,
+    id_type: str,
+    id_number: str,
+    birth_date: date | None,
+    today: date,
+) -> Person:
+    """Set the visitor's real name and ID document (the entrant of every entry)."""
+    name = clean_name(full_name, field="full_name")
+    document = check_document(id_type, id_number, birth_date, today=today)
+    with transaction.atomic():
+        current = visitor.people.select_for_update().filter(is_self=True).first()
+        digest = crypto.id_hash(document.doc_type, document.number)
+        if current is not None and current.id_hash != digest:
+            if current.entry_memberships.filter(active=True).exists():
+                raise PersonError(
+                    _(
+                        "Your ID document cannot change while you have an entry: "
+                        "withdraw it first, or keep the document it names."
+                    ),
+                    code="profile_document_locked",
+                    field="id_number",
+                )
+            current.is_self = False
+            current.save(update_fields=["is_self"])
+        person = get_or_create_person(visitor, full_name=name, document=document)
+        if not person.is_self:
+            person.is_self = True
+            person.save(update_fields=["is_self"])
+        log_action("tourdraw.visitor.profile_saved", visitor, actor=visitor.user)
+    return person
