@@ -1,0 +1,61 @@
+"""Planning slots."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tourdraw.catalog.models import Slot, Tour
+from tourdraw.errors import DomainError
+
+
+class SlotError(DomainError):
+    pass
+
+
+def generate_slots(
+    tour: Tour,
+    *,
+    first_day: date,
+    last_day: date,
+    times: Iterable[time],
+    capacity: int,
+    duration: timedelta | None = None,
+) -> list[Slot]:
+    """Create a slot for every day in the range at each time of day (site time).
+
+    Slots that already exist at the same start are left as they are, so the
+    same plan can be run again after a change without duplicates.
+    """
+    if last_day < first_day:
+        raise SlotError(
+            _("The last day is before the first day."), code="date_range_reversed", field="last_day"
+        )
+    if capacity < 1:
+        raise SlotError(
+            _("Capacity must be at least 1 person."), code="capacity_invalid", field="capacity"
+        )
+    times = sorted(set(times))
+    if not times:
+        raise SlotError(_("Give at least one time of day."), code="times_required", field="times")
+    length = duration or timedelta(minutes=tour.duration_minutes)
+    tz = tour.site.tzinfo
+    starts: list[datetime] = []
+    day = first_day
+    while day <= last_day:
+        starts.extend(
+            datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=tz) for at in times
+        )
+        day += timedelta(days=1)
+    with transaction.atomic():
+        existing = set(
+            Slot.objects.filter(tour=tour, starts_at__in=starts).values_list("starts_at", flat=True)
+        )
+        new = [
+            Slot(tour=tour, starts_at=start, ends_at=start + length, capacity=capacity)
+            for start in starts
+            if start not in existing
+        ]
+        Slot.objects.bulk_create(new)
+    return list(Slot.objects.filter(tour=tour, starts_at__in=starts).order_by("starts_at"))
