@@ -1,0 +1,397 @@
+"""Entering a round: every rule checked at once, each failure named."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.catalog.models import Slot
+from tourdraw.errors import DomainError
+from tourdraw.lottery.codes import new_entry_code
+from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round
+from tourdraw.lottery.rounds import lock_round_for_entry
+from tourdraw.people import crypto
+from tourdraw.people.documents import Document, age_on
+from tourdraw.people.models import Person, Visitor
+from tourdraw.people.services import (
+    PersonError,
+    check_document,
+    clean_name,
+    get_or_create_person,
+)
+
+
+@dataclass(frozen=True)
+class CompanionInput:
+    """A companion as typed, or one of the visitor's saved people (``person_id``),
+    whose ID number is then not sent again."""
+
+    full_name: str
+    id_type: str = ""
+    id_number: str = ""
+    birth_date: date | None = None
+    person_id: int | None = None
+
+
+class EntryRejected(DomainError):
+    """One or more rules failed; ``errors`` has every one, the first leads."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, code=first.code, field=first.field)
+        self.errors = errors
+
+
+def _error(message: str, code: str, field: str) -> DomainError:
+    return DomainError(message, code=code, field=field)
+
+
+@dataclass
+class _Member:
+    label: str
+    field: str
+    full_name: str
+    document: Document
+    id_hash: str
+    person: Person | None = None
+
+
+def _saved_person(visitor: Visitor, companion: CompanionInput) -> Person | None:
+    if companion.person_id is None or companion.id_number.strip():
+        return None
+    person = visitor.people.filter(pk=companion.person_id).first()
+    if person is None:
+        raise PersonError(_("Enter the ID number."), code="id_number_required", field="id_number")
+    return person
+
+
+def check_round_open(round: Round, now: datetime) -> None:
+    if round.state == Round.State.OPEN and round.opens_at <= now < round.closes_at:
+        return
+    if now < round.opens_at or round.state == Round.State.SCHEDULED:
+        message = _("Entries for this round open at %(time)s.") % {
+            "time": formats.date_format(timezone.localtime(round.opens_at), "DATETIME_FORMAT")
+        }
+    else:
+        message = _("Entries for this round closed at %(time)s.") % {
+            "time": formats.date_format(timezone.localtime(round.closes_at), "DATETIME_FORMAT")
+        }
+    raise EntryRejected([_error(message, "round_not_open", "round")])
+
+
+def _check(
+    round: Round,
+    visitor: Visitor,
+    choice_ids: Sequence[int],
+    companions: Sequence[CompanionInput],
+    *,
+    today: date,
+    exclude_entry: Entry | None = None,
+) -> tuple[list[Slot], list[_Member]]:
+    tour = round.tour
+    errors: list[DomainError] = []
+
+    entrant = visitor.self_person
+    if entrant is None:
+        raise EntryRejected(
+            [
+                _error(
+                    _("Add your real name and ID document to your profile before entering."),
+                    "profile_incomplete",
+                    "entrant",
+                )
+            ]
+        )
+
+    offered = {slot.pk: slot for slot in round.slots.select_related("tour__site")}
+    slots: list[Slot] = []
+    if not choice_ids:
+        errors.append(_error(_("Choose at least one slot."), "choice_required", "choices"))
+    if len(choice_ids) > tour.max_choices:
+        errors.append(
+            _error(
+                _("Choose at most %(max)d slots; you chose %(count)d.")
+                % {"max": tour.max_choices, "count": len(choice_ids)},
+                "too_many_choices",
+                "choices",
+            )
+        )
+    seen: set[int] = set()
+    for index, slot_id in enumerate(choice_ids):
+        slot = offered.get(slot_id)
+        if slot is None:
+            errors.append(
+                _error(
+                    _("Choice %(rank)d is not a slot of this round.") % {"rank": index + 1},
+                    "choice_unknown",
+                    f"choices.{index}",
+                )
+            )
+        elif slot_id in seen:
+            errors.append(
+                _error(
+                    _("You chose %(slot)s more than once; rank each slot once.")
+                    % {"slot": slot.label},
+                    "choice_repeated",
+                    f"choices.{index}",
+                )
+            )
+        else:
+            seen.add(slot_id)
+            slots.append(slot)
+
+    if len(companions) > tour.max_companions:
+        errors.append(
+            _error(
+                _("A party has at most %(max)d companions; you named %(count)d.")
+                % {"max": tour.max_companions, "count": len(companions)},
+                "too_many_companions",
+                "companions",
+            )
+        )
+
+    members = [
+        _Member(
+            label=entrant.full_name,
+            field="entrant",
+            full_name=entrant.full_name,
+            document=Document(entrant.id_type, "", entrant.birth_date),
+            id_hash=entrant.id_hash,
+            person=entrant,
+        )
+    ]
+    for index, companion in enumerate(companions):
+        prefix = f"companions.{index}."
+        fallback = _("Companion %(number)d") % {"number": index + 1}
+        label = " ".join(companion.full_name.split()) or fallback
+        try:
+            name = clean_name(companion.full_name, field=prefix + "full_name")
+            saved = _saved_person(visitor, companion)
+            if saved is not None:
+                members.append(
+                    _Member(
+                        label=name,
+                        field=prefix + "id_number",
+                        full_name=name,
+                        document=Document(saved.id_type, "", saved.birth_date),
+                        id_hash=saved.id_hash,
+                        person=saved,
+                    )
+                )
+                continue
+            document = check_document(
+                companion.id_type,
+                companion.id_number,
+                companion.birth_date,
+                today=today,
+                field_prefix=prefix,
+            )
+        except PersonError as error:
+            errors.append(_error(f"{label}: {error.message}", error.code, error.field))
+            continue
+        members.append(
+            _Member(
+                label=name,
+                field=prefix + "id_number",
+                full_name=name,
+                document=document,
+                id_hash=crypto.id_hash(document.doc_type, document.number),
+            )
+        )
+
+    hashes_seen: dict[str, _Member] = {}
+    for member in members:
+        if member.id_hash in hashes_seen:
+            errors.append(
+                _error(
+                    _("%(name)s has the same ID document as %(other)s; each person comes once.")
+                    % {"name": member.label, "other": hashes_seen[member.id_hash].label},
+                    "person_repeated",
+                    member.field,
+                )
+            )
+        hashes_seen[member.id_hash] = member
+
+    for member in members:
+        for slot in slots:
+            age = age_on(member.document.birth_date, slot.visit_date)
+            if age < tour.min_age:
+                errors.append(
+                    _error(
+                        _(
+                            "%(name)s will be %(age)d on %(date)s; everyone must be at least "
+                            "%(min_age)d on the day of the visit."
+                        )
+                        % {
+                            "name": member.label,
+                            "age": age,
+                            "date": formats.date_format(slot.visit_date, "DATE_FORMAT"),
+                            "min_age": tour.min_age,
+                        },
+                        "under_min_age",
+                        member.field.replace("id_number", "birth_date"),
+                    )
+                )
+
+    errors.extend(_already_entered(round, members, exclude_entry))
+    if errors:
+        raise EntryRejected(errors)
+    return slots, members
+
+
+def _already_entered(
+    round: Round, members: list[_Member], exclude_entry: Entry | None
+) -> list[DomainError]:
+    by_hash = {member.id_hash: member for member in members}
+    taken = EntryMember.objects.filter(round=round, active=True, id_hash__in=by_hash)
+    if exclude_entry is not None:
+        taken = taken.exclude(entry=exclude_entry)
+    errors = []
+    for id_hash in taken.values_list("id_hash", flat=True):
+        member = by_hash[id_hash]
+        if member.field == "entrant":
+            message = _("You already appear in another entry of this round.")
+        else:
+            message = _("%(name)s already appears in another entry of this round.") % {
+                "name": member.label
+            }
+        errors.append(_error(message, "person_already_entered", member.field))
+    return errors
+
+
+def _store_party(entry: Entry, visitor: Visitor, slots: list[Slot], members: list[_Member]) -> None:
+    EntryChoice.objects.bulk_create(
+        EntryChoice(entry=entry, slot=slot, rank=rank) for rank, slot in enumerate(slots, start=1)
+    )
+    rows = []
+    for position, member in enumerate(members):
+        person = member.person
+        if person is None:
+            person = get_or_create_person(
+                visitor, full_name=member.full_name, document=member.document
+            )
+        elif person.full_name != member.full_name and not person.is_self:
+            person.full_name = member.full_name
+            person.save(update_fields=["full_name"])
+        rows.append(
+            EntryMember(
+                entry=entry,
+                round_id=entry.round_id,
+                person=person,
+                id_hash=member.id_hash,
+                role=EntryMember.Role.ENTRANT if position == 0 else EntryMember.Role.COMPANION,
+                position=position,
+            )
+        )
+    EntryMember.objects.bulk_create(rows)
+
+
+def _raise_if_taken(round: Round, members: list[_Member], exclude_entry: Entry | None) -> None:
+    """After an IntegrityError: a concurrent entry won the race for a person."""
+    errors = _already_entered(round, members, exclude_entry)
+    if errors:
+        raise EntryRejected(errors)
+
+
+def enter_round(
+    round: Round,
+    visitor: Visitor,
+    *,
+    choices: Sequence[int],
+    companions: Sequence[CompanionInput] = (),
+    now: datetime | None = None,
+) -> Entry:
+    """Enter ``visitor`` with their party; ``choices`` are slot ids, best first."""
+    now = now or timezone.now()
+    check_round_open(round, now)
+    slots, members = _check(round, visitor, choices, companions, today=timezone.localdate(now))
+    # An IntegrityError is either a person taken by a concurrent entry (named
+    # to the visitor) or, very rarely, a clash of random entry codes (retried).
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                check_round_open(lock_round_for_entry(round.pk), now)
+                entry = Entry.objects.create(
+                    round=round, visitor=visitor, code=new_entry_code(), party_size=len(members)
+                )
+                _store_party(entry, visitor, slots, members)
+                log_action(
+                    "tourdraw.entry.created",
+                    entry,
+                    actor=visitor.user,
+                    data={"round": round.code, "party": len(members), "choices": len(slots)},
+                )
+            return entry
+        except IntegrityError:
+            _raise_if_taken(round, members, None)
+    raise EntryRejected(
+        [_error(_("The entry could not be saved; please try again."), "entry_conflict", "entry")]
+    )
+
+
+def change_entry(
+    entry: Entry,
+    *,
+    choices: Sequence[int],
+    companions: Sequence[CompanionInput] = (),
+    now: datetime | None = None,
+) -> Entry:
+    """Replace an entry's choices and companions while the round is open."""
+    now = now or timezone.now()
+    round = entry.round
+    check_round_open(round, now)
+    if not entry.is_active:
+        raise EntryRejected([_error(_("This entry was withdrawn."), "entry_withdrawn", "entry")])
+    slots, members = _check(
+        round,
+        entry.visitor,
+        choices,
+        companions,
+        today=timezone.localdate(now),
+        exclude_entry=entry,
+    )
+    try:
+        with transaction.atomic():
+            check_round_open(lock_round_for_entry(round.pk), now)
+            if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
+                party_size=len(members), updated_at=now
+            ):
+                raise EntryRejected(
+                    [_error(_("This entry was withdrawn."), "entry_withdrawn", "entry")]
+                )
+            entry.choices.all().delete()
+            entry.members.all().delete()
+            _store_party(entry, entry.visitor, slots, members)
+            log_action(
+                "tourdraw.entry.changed",
+                entry,
+                actor=entry.visitor.user,
+                data={"party": len(members), "choices": len(slots)},
+            )
+    except IntegrityError:
+        _raise_if_taken(round, members, entry)
+        raise
+    entry.refresh_from_db()
+    return entry
+
+
+def withdraw_entry(entry: Entry, *, now: datetime | None = None) -> Entry:
+    """Withdraw while the round is open; everyone in the party is free to enter again."""
+    now = now or timezone.now()
+    check_round_open(entry.round, now)
+    with transaction.atomic():
+        check_round_open(lock_round_for_entry(entry.round_id), now)
+        if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
+            state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now
+        ):
+            raise EntryRejected(
+                [_error(_("This entry was already withdrawn."), "entry_withdrawn", "entry")]
+            )
+        entry.members.update(active=False)
+        log_action("tourdraw.entry.withdrawn", entry, actor=entry.visitor.user)
+    entry.refresh_from_db()
+    return entry

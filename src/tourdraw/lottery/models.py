@@ -1,0 +1,156 @@
+from datetime import timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tourdraw.catalog.models import Slot, Tour
+from tourdraw.people.fields import EncryptedTextField
+from tourdraw.people.models import Person, Visitor
+from tourdraw.translated import Translated
+
+
+class Round(Translated, models.Model):
+    """A lottery round: slots offered, the entry window, the draw time."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        OPEN = "open", _("open for entries")
+        CLOSED = "closed", _("closed")
+        DRAWN = "drawn", _("drawn")
+        CANCELLED = "cancelled", _("cancelled")
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    tour = models.ForeignKey(Tour, on_delete=models.PROTECT, related_name="rounds")
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    slots: "models.ManyToManyField[Slot, RoundSlot]" = models.ManyToManyField(
+        Slot, through="RoundSlot", related_name="rounds"
+    )
+    opens_at = models.DateTimeField(_("entries open"))
+    closes_at = models.DateTimeField(_("entries close"))
+    draws_at = models.DateTimeField(_("draw"))
+    confirm_window = models.DurationField(_("time to confirm"), default=timedelta(hours=48))
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.SCHEDULED, db_index=True
+    )
+    # sha256 of the secret, public from the moment the round opens (spec section 1).
+    commitment = models.CharField(_("commitment"), max_length=64, blank=True)
+    secret = EncryptedTextField(blank=True, editable=False)
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="round_closes_after_it_opens",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(draws_at__gte=models.F("closes_at")),
+                name="round_draws_after_it_closes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RoundSlot(models.Model):
+    """A slot offered in a round. A slot is offered by one round only, so its
+    places cannot be drawn twice."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="round_slots")
+    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="round_slot")
+
+    class Meta:
+        verbose_name = _("slot in round")
+        verbose_name_plural = _("slots in round")
+
+    def __str__(self) -> str:
+        return f"{self.round.code} {self.slot.code}"
+
+
+class Entry(models.Model):
+    """A visitor's application to a round: ranked slots and the party."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("entered")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="entries")
+    visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, related_name="entries")
+    # Public pseudonym: the only thing about an entry that public pages show.
+    code = models.CharField(_("entry code"), max_length=10, unique=True)
+    party_size = models.PositiveSmallIntegerField(_("persons"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(party_size__gte=1), name="entry_has_a_party"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class EntryChoice(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="choices")
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="entry_choices")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["entry", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "rank"], name="choice_rank_unique"),
+            models.UniqueConstraint(fields=["entry", "slot"], name="choice_slot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.code} #{self.rank} {self.slot.code}"
+
+
+class EntryMember(models.Model):
+    """A person in an entry's party. ``round`` and ``id_hash`` are copied here so
+    the database itself refuses a person appearing twice in one round."""
+
+    class Role(models.TextChoices):
+        ENTRANT = "entrant", _("entrant")
+        COMPANION = "companion", _("companion")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="members")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="entry_memberships")
+    id_hash = models.CharField(max_length=64)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    position = models.PositiveSmallIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "id_hash"],
+                condition=models.Q(active=True),
+                name="one_appearance_per_person_per_round",
+            ),
+            models.UniqueConstraint(fields=["entry", "position"], name="member_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.code} #{self.position}"

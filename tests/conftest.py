@@ -1,0 +1,54 @@
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from tests import support
+from tourdraw.lottery.models import Round
+from tourdraw.people.models import Visitor
+
+
+@pytest.fixture(autouse=True)
+def _memory_sms(settings):  # type: ignore[no-untyped-def]
+    settings.TOURDRAW_SMS_CHANNEL = "tests.support.MemoryChannel"
+    support.SENT.clear()
+    yield
+    support.SENT.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):  # type: ignore[no-untyped-def]
+    """Messages are asserted in English; Chinese pages are tested on purpose."""
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def sent() -> list:
+    return support.SENT
+
+
+@pytest.fixture
+def round(db) -> Round:  # type: ignore[no-untyped-def]
+    return support.make_round()
+
+
+@pytest.fixture
+def visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
+    return support.make_visitor()
+
+
+@pytest.fixture
+def other_visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
+    return support.make_visitor("+8613900000002", name="李秀英", birth_date=date(1990, 7, 1))
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    if connection.vendor != "postgresql":
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)

@@ -1,0 +1,105 @@
+"""Builders shared by the tests: real objects made through the real services."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from tourdraw.catalog.models import Site, Slot, Tour
+from tourdraw.catalog.services import generate_slots
+from tourdraw.lottery import rounds
+from tourdraw.lottery.models import Round, RoundSlot
+from tourdraw.notify.channels import Channel, Message
+from tourdraw.people import documents
+from tourdraw.people.models import User, Visitor
+from tourdraw.people.services import save_profile
+
+SENT: list[Message] = []
+
+
+class MemoryChannel(Channel):
+    """Stands where the SMS gateway stands, keeping what was sent for the test."""
+
+    def send(self, message: Message) -> None:
+        SENT.append(message)
+
+
+def resident_id(birth_date: date, region: str = "110101", sequence: int = 123) -> str:
+    first17 = f"{region}{birth_date:%Y%m%d}{sequence:03d}"
+    return first17 + documents.cn_check_character(first17)
+
+
+def make_site(code: str = "xiaomi-ev", **fields: Any) -> Site:
+    defaults = {
+        "name": "小米汽车超级工厂",
+        "name_en": "Xiaomi EV Factory",
+        "address": "北京",
+        "operator_name": "小米汽车",
+    }
+    return Site.objects.create(code=code, **{**defaults, **fields})
+
+
+def make_tour(site: Site | None = None, **fields: Any) -> Tour:
+    site = site or make_site()
+    defaults = {"code": "factory-tour", "name": "超级工厂参观", "name_en": "Factory tour"}
+    return Tour.objects.create(site=site, **{**defaults, **fields})
+
+
+def make_slots(tour: Tour, first_day: date, days: int = 1, capacity: int = 60) -> list[Slot]:
+    return generate_slots(
+        tour,
+        first_day=first_day,
+        last_day=first_day + timedelta(days=days - 1),
+        times=[time(9, 30), time(13, 30)],
+        capacity=capacity,
+    )
+
+
+def make_round(
+    tour: Tour | None = None,
+    *,
+    code: str = "xiaomi-ev-round-1",
+    slots: list[Slot] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    open_now: bool = True,
+) -> Round:
+    tour = tour or make_tour()
+    now = timezone.now()
+    opens_at = opens_at or now - timedelta(hours=1)
+    closes_at = closes_at or now + timedelta(days=2)
+    round = Round.objects.create(
+        tour=tour,
+        code=code,
+        title="第1轮",
+        title_en="Round 1",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        draws_at=closes_at + timedelta(hours=1),
+    )
+    if slots is None:
+        slots = make_slots(tour, timezone.localdate(now) + timedelta(days=10), days=2)
+    RoundSlot.objects.bulk_create(RoundSlot(round=round, slot=slot) for slot in slots)
+    if open_now:
+        rounds.open_round(round, now=max(opens_at, now - timedelta(days=3650)))
+    return round
+
+
+def make_visitor(
+    phone: str = "+8613900000001",
+    *,
+    name: str = "王建国",
+    birth_date: date = date(1985, 3, 14),
+    sequence: int = 123,
+) -> Visitor:
+    user = User.objects.create_user(username=f"visitor-{phone}")
+    visitor = Visitor.objects.create(user=user, phone=phone)
+    save_profile(
+        visitor,
+        full_name=name,
+        id_type="cn_resident",
+        id_number=resident_id(birth_date, sequence=sequence),
+        birth_date=None,
+        today=timezone.localdate(),
+    )
+    return visitor
