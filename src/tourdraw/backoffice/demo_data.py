@@ -1,0 +1,308 @@
+"""Demo data modelled on the real case: the Xiaomi EV factory's lottery, and
+three other factories that run tours the same way.
+
+Synthetic visitors enter through the same service as real ones, so every
+demo entry has passed every rule.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tourdraw.catalog.models import Site, Slot, Tour
+from tourdraw.catalog.services import generate_slots
+from tourdraw.lottery import entries, rounds
+from tourdraw.lottery.models import Round, RoundSlot
+from tourdraw.people import documents
+from tourdraw.people.models import User, Visitor
+from tourdraw.people.services import check_document, get_or_create_person
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建文宇浩然子轩梓涵"
+# Beijing districts, and other provinces' capitals, for plausible ID regions.
+REGIONS = [
+    "110101",
+    "110105",
+    "110108",
+    "110115",
+    "120101",
+    "130102",
+    "310101",
+    "320102",
+    "370102",
+    "440103",
+    "510104",
+]
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+
+
+def resident_id(rng: random.Random, birth_date: date) -> str:
+    first17 = f"{rng.choice(REGIONS)}{birth_date:%Y%m%d}{rng.randrange(1000):03d}"
+    return first17 + documents.cn_check_character(first17)
+
+
+def _birth_date(rng: random.Random, today: date, low: int, high: int) -> date:
+    return today - timedelta(days=rng.randrange(low * 366, high * 365))
+
+
+def _site(code: str, **fields: object) -> Site:
+    site, _ = Site.objects.update_or_create(code=code, defaults=fields)
+    return site
+
+
+def _tour(site: Site, code: str, **fields: object) -> Tour:
+    tour, _ = Tour.objects.update_or_create(site=site, code=code, defaults=fields)
+    return tour
+
+
+def _round(tour: Tour, code: str, slots: list[Slot], **fields: object) -> Round:
+    round = Round.objects.create(tour=tour, code=code, **fields)
+    RoundSlot.objects.bulk_create(RoundSlot(round=round, slot=slot) for slot in slots)
+    return round
+
+
+def _visitor(rng: random.Random, number: int, today: date) -> Visitor:
+    phone = f"+86139{number:08d}"
+    user = User.objects.create_user(username=f"visitor-{phone}", language="zh-hans")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    visitor = Visitor.objects.create(user=user, phone=phone)
+    birth = _birth_date(rng, today, 20, 60)
+    document = check_document("cn_resident", resident_id(rng, birth), None, today=today)
+    get_or_create_person(visitor, full_name=_name(rng), document=document, is_self=True)
+    return visitor
+
+
+def _fill(round: Round, visitors: list[Visitor], rng: random.Random, *, at: datetime) -> int:
+    """Enter each visitor with zero to two companions and one to three choices."""
+    slot_ids = list(round.round_slots.values_list("slot_id", flat=True))
+    today = timezone.localdate(at)
+    for visitor in visitors:
+        party = []
+        for _ in range(rng.choice([0, 1, 1, 2, 2, 2])):
+            adult = rng.random() < 0.6
+            birth = _birth_date(rng, today, 18, 70) if adult else _birth_date(rng, today, 7, 16)
+            party.append(
+                entries.CompanionInput(
+                    full_name=_name(rng),
+                    id_type="cn_resident",
+                    id_number=resident_id(rng, birth),
+                )
+            )
+        choices = rng.sample(slot_ids, k=min(len(slot_ids), rng.choice([1, 2, 3, 3])))
+        entries.enter_round(round, visitor, choices=choices, companions=party, now=at)
+    return len(visitors)
+
+
+@transaction.atomic
+def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
+    now = now or timezone.now()
+    rng = random.Random(20260120)  # the same demo every time
+    tz = timezone.get_default_timezone()
+    today = timezone.localdate(now)
+
+    xiaomi = _site(
+        "xiaomi-ev",
+        name="小米汽车超级工厂",
+        name_en="Xiaomi EV Factory",
+        address="北京市北京经济技术开发区",
+        address_en="Beijing Economic-Technological Development Area (E-Town), Beijing",
+        operator_name="小米汽车",
+        rules="参观期间手机需装入密封袋，车间内禁止拍照。",
+        rules_en="Phones are sealed in pouches during the visit; no photography in the workshops.",
+    )
+    xiaomi_tour = _tour(
+        xiaomi,
+        "factory-tour",
+        name="超级工厂参观",
+        name_en="Factory tour",
+        description="乘坐观光车参观压铸、冲压、车身车间，参观展厅，试驾，并在员工餐厅用餐。",
+        description_en=(
+            "A tour bus through the die-casting, stamping and body shops, then the "
+            "exhibition hall, a test drive and a cafeteria meal."
+        ),
+        duration_minutes=150,
+        rules="每位参观者须携带身份证件原件；儿童须年满6周岁；不得替换同行人员。",
+        rules_en=(
+            "Everyone brings their original ID document; children must be at least 6; "
+            "no substitutions."
+        ),
+    )
+    times = [time(9, 30), time(13, 30), time(15, 30)]
+    past_slots = generate_slots(
+        xiaomi_tour,
+        first_day=today - timedelta(days=6),
+        last_day=today - timedelta(days=1),
+        times=times,
+        capacity=60,
+    )
+    open_slots = generate_slots(
+        xiaomi_tour,
+        first_day=today + timedelta(days=7),
+        last_day=today + timedelta(days=20),
+        times=times,
+        capacity=60,
+    )
+    next_slots = generate_slots(
+        xiaomi_tour,
+        first_day=today + timedelta(days=21),
+        last_day=today + timedelta(days=34),
+        times=times,
+        capacity=60,
+    )
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour), tzinfo=tz)
+
+    past = _round(
+        xiaomi_tour,
+        f"xiaomi-ev-{today - timedelta(days=6):%Y-%m-%d}",
+        past_slots,
+        title="工厂参观第1轮抽签",
+        title_en="Factory tour, round 1",
+        opens_at=at(today - timedelta(days=30), 10),
+        closes_at=at(today - timedelta(days=23), 10),
+        draws_at=at(today - timedelta(days=23), 12),
+    )
+    current = _round(
+        xiaomi_tour,
+        f"xiaomi-ev-{today + timedelta(days=7):%Y-%m-%d}",
+        open_slots,
+        title="工厂参观第2轮抽签",
+        title_en="Factory tour, round 2",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=3),
+        draws_at=now + timedelta(days=3, hours=1),
+    )
+    _round(
+        xiaomi_tour,
+        f"xiaomi-ev-{today + timedelta(days=21):%Y-%m-%d}",
+        next_slots,
+        title="工厂参观第3轮抽签（寒假加场）",
+        title_en="Factory tour, round 3 (winter break)",
+        opens_at=now + timedelta(days=7),
+        closes_at=now + timedelta(days=12),
+        draws_at=now + timedelta(days=12, hours=1),
+    )
+
+    others = [
+        (
+            "nio",
+            "蔚来合肥先进制造基地",
+            "NIO Hefei Advanced Manufacturing Base",
+            "安徽省合肥市新桥科技创新示范区",
+            "Xinqiao Innovation Zone, Hefei, Anhui",
+            "蔚来",
+            "neopark-tour",
+            "智能制造参观",
+            "Smart manufacturing tour",
+            90,
+            6,
+            2,
+            [time(10, 0), time(14, 0)],
+            40,
+        ),
+        (
+            "mengniu",
+            "蒙牛乳业工业旅游基地",
+            "Mengniu Dairy Industrial Tourism Park",
+            "内蒙古呼和浩特市和林格尔县",
+            "Horinger County, Hohhot, Inner Mongolia",
+            "蒙牛乳业",
+            "dairy-tour",
+            "牧场到餐桌之旅",
+            "From pasture to table",
+            120,
+            3,
+            3,
+            [time(9, 0), time(14, 30)],
+            80,
+        ),
+        (
+            "tsingtao",
+            "青岛啤酒博物馆及生产线",
+            "Tsingtao Beer Museum and Brewery",
+            "山东省青岛市市北区登州路56号",
+            "56 Dengzhou Road, Shibei District, Qingdao, Shandong",
+            "青岛啤酒",
+            "brewery-tour",
+            "百年酿造之旅",
+            "A century of brewing",
+            90,
+            6,
+            2,
+            [time(10, 0), time(15, 0)],
+            50,
+        ),
+    ]
+    other_rounds = []
+    for (
+        code,
+        name,
+        name_en,
+        address,
+        address_en,
+        operator,
+        tour_code,
+        tour_name,
+        tour_name_en,
+        minutes,
+        min_age,
+        companions,
+        tour_times,
+        capacity,
+    ) in others:
+        site = _site(
+            code,
+            name=name,
+            name_en=name_en,
+            address=address,
+            address_en=address_en,
+            operator_name=operator,
+        )
+        tour = _tour(
+            site,
+            tour_code,
+            name=tour_name,
+            name_en=tour_name_en,
+            duration_minutes=minutes,
+            min_age=min_age,
+            max_companions=companions,
+        )
+        slots = generate_slots(
+            tour,
+            first_day=today + timedelta(days=10),
+            last_day=today + timedelta(days=16),
+            times=tour_times,
+            capacity=capacity,
+        )
+        other_rounds.append(
+            _round(
+                tour,
+                f"{code}-{today + timedelta(days=10):%Y-%m-%d}",
+                slots,
+                title=f"{tour_name} 抽签",
+                title_en=f"{tour_name_en}: lottery",
+                opens_at=now - timedelta(hours=6),
+                closes_at=now + timedelta(days=4),
+                draws_at=now + timedelta(days=4, hours=1),
+            )
+        )
+
+    visitors = [_visitor(rng, number, today) for number in range(entrants + 120)]
+    counts = {}
+    rounds.open_round(past, now=past.opens_at)
+    counts["past"] = _fill(past, visitors[:80], rng, at=past.opens_at + timedelta(hours=2))
+    rounds.close_round(past, now=past.closes_at)
+    rounds.open_round(current, now=now)
+    counts["current"] = _fill(current, visitors[:entrants], rng, at=now)
+    for index, other in enumerate(other_rounds):
+        rounds.open_round(other, now=now)
+        batch = visitors[entrants + index * 40 : entrants + (index + 1) * 40]
+        counts[other.code] = _fill(other, batch, rng, at=now)
+    return counts

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tourdraw.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sites/<slug:code>/", views.site_detail, name="site"),
+    path("rounds/<slug:code>/", views.round_detail, name="round"),
+    path("rounds/<slug:code>/enter/", views.enter, name="enter"),
+    path("sign-in/", views.sign_in_view, name="sign_in"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("me/profile/", views.profile, name="profile"),
+    path("me/entries/", views.my_entries, name="my_entries"),
+    path("me/entries/<str:code>/", views.entry_detail, name="entry_detail"),
+    path("me/entries/<str:code>/change/", views.entry_change, name="entry_change"),
+    path("me/entries/<str:code>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
+]

@@ -1,0 +1,319 @@
+"""Visitor pages. Each view checks access, calls a service, renders the result."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from tourdraw.catalog.models import Site
+from tourdraw.lottery import entries
+from tourdraw.lottery.models import Entry, EntryChoice, Round
+from tourdraw.people import services as people_services
+from tourdraw.people import sign_in
+from tourdraw.web.forms import CodeForm, EntryForm, PhoneForm, ProfileForm
+
+View = Callable[..., HttpResponse]
+
+
+def visitor_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('web:sign_in')}?next={request.get_full_path()}")
+        if not hasattr(request.user, "visitor"):
+            messages.error(request, _("Staff accounts cannot enter rounds; sign in as a visitor."))
+            return redirect("web:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "web/rate_limited.html", status=429)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    visible = Round.objects.exclude(state=Round.State.CANCELLED).order_by("opens_at")
+    sites = Site.objects.prefetch_related(
+        "tours", Prefetch("tours__rounds", queryset=visible, to_attr="visible_rounds")
+    )
+    return render(request, "web/home.html", {"sites": sites, "now": timezone.now()})
+
+
+def site_detail(request: HttpRequest, code: str) -> HttpResponse:
+    site = get_object_or_404(Site, code=code)
+    visible = Round.objects.exclude(state=Round.State.CANCELLED).order_by("opens_at")
+    tours = site.tours.prefetch_related(
+        Prefetch("rounds", queryset=visible, to_attr="visible_rounds")
+    )
+    return render(request, "web/site.html", {"site": site, "tours": tours})
+
+
+def round_detail(request: HttpRequest, code: str) -> HttpResponse:
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    active = Q(entry_choices__entry__state=Entry.State.ACTIVE)
+    slots = round.slots.select_related("tour__site").annotate(
+        entries_count=Count("entry_choices", filter=active),
+        persons_count=Sum("entry_choices__entry__party_size", filter=active),
+    )
+    rows = [(slot, slot.label) for slot in slots.order_by("starts_at")]
+    totals = round.entries.filter(state=Entry.State.ACTIVE).aggregate(
+        entries=Count("id"), persons=Sum("party_size")
+    )
+    my_entry = None
+    if request.user.is_authenticated and hasattr(request.user, "visitor"):
+        my_entry = round.entries.filter(
+            visitor=request.user.visitor, state=Entry.State.ACTIVE
+        ).first()
+    context = {
+        "round": round,
+        "tour": round.tour,
+        "site": round.tour.site,
+        "rows": rows,
+        "totals": totals,
+        "my_entry": my_entry,
+        "accepting": round.state == Round.State.OPEN
+        and round.opens_at <= timezone.now() < round.closes_at,
+    }
+    return render(request, "web/round.html", context)
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("web:my_entries")
+
+
+def sign_in_view(request: HttpRequest) -> HttpResponse:
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = sign_in.parse_phone(form.cleaned_data["phone"])
+        except sign_in.SignInError as error:
+            form.add_error("phone", str(error.message))
+        else:
+            if _too_many_codes(request, phone.as_e164):
+                form.add_error("phone", _("Too many codes were requested. Try again in an hour."))
+            else:
+                sign_in.request_code(phone, language=translation.get_language() or "zh-hans")
+                request.session["sign_in_phone"] = phone.as_e164
+                code_url = reverse("web:sign_in_code")
+                return redirect(f"{code_url}?next={_next_url(request)}")
+    return render(request, "web/sign_in.html", {"form": form, "next": _next_url(request)})
+
+
+def _too_many_codes(request: HttpRequest, phone: str) -> bool:
+    by_phone = is_ratelimited(
+        request,
+        group="sign-in-code-phone",
+        key=lambda group, request: phone,
+        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request,
+        group="sign-in-code-ip",
+        key="ip",
+        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_IP,
+        increment=True,
+    )
+    return by_phone or by_ip
+
+
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    raw_phone = request.session.get("sign_in_phone")
+    if not raw_phone:
+        return redirect("web:sign_in")
+    phone = sign_in.parse_phone(raw_phone)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = sign_in.verify_code(
+                phone, form.cleaned_data["code"], language=translation.get_language() or "zh-hans"
+            )
+        except sign_in.SignInError as error:
+            form.add_error("code", str(error.message))
+        else:
+            del request.session["sign_in_phone"]
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if user.visitor.self_person is None:
+                messages.info(request, _("Welcome! Add your real name and ID document first."))
+                return redirect(f"{reverse('web:profile')}?next={_next_url(request)}")
+            return redirect(_next_url(request))
+    masked = f"{raw_phone[:-8]}****{raw_phone[-4:]}"
+    return render(
+        request,
+        "web/sign_in_code.html",
+        {"form": form, "phone": masked, "next": _next_url(request)},
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:home")
+
+
+@visitor_required
+def profile(request: HttpRequest) -> HttpResponse:
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    person = visitor.self_person
+    initial = {}
+    if person is not None:
+        initial = {"full_name": person.full_name, "id_type": person.id_type}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.save_profile(visitor, **form.cleaned_data, today=timezone.localdate())
+        except people_services.PersonError as error:
+            form.add_domain_errors([error])
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect(_next_url(request))
+    return render(
+        request, "web/profile.html", {"form": form, "person": person, "next": _next_url(request)}
+    )
+
+
+def _slot_labels(round: Round) -> list[tuple[int, str]]:
+    slots = round.slots.select_related("tour__site").order_by("starts_at")
+    return [(slot.pk, slot.label) for slot in slots]
+
+
+@visitor_required
+def enter(request: HttpRequest, code: str) -> HttpResponse:
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    existing = round.entries.filter(visitor=visitor, state=Entry.State.ACTIVE).first()
+    if existing is not None:
+        return redirect("web:entry_change", code=existing.code)
+    if visitor.self_person is None:
+        messages.info(request, _("Add your real name and ID document before entering."))
+        return redirect(f"{reverse('web:profile')}?next={request.path}")
+    form = EntryForm(request.POST or None, tour=round.tour, slot_labels=_slot_labels(round))
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = entries.enter_round(
+                round, visitor, choices=form.chosen_slot_ids(), companions=form.companions()
+            )
+        except entries.EntryRejected as rejected:
+            form.add_domain_errors(rejected.errors)
+        else:
+            messages.success(
+                request,
+                _("You are in the draw. Your entry code is %(code)s.") % {"code": entry.code},
+            )
+            return redirect("web:entry_detail", code=entry.code)
+    return render(
+        request, "web/enter.html", {"form": form, "round": round, "person": visitor.self_person}
+    )
+
+
+def _own_entry(request: HttpRequest, code: str) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("round__tour__site"),
+        code=code,
+        visitor=request.user.visitor,  # type: ignore[union-attr]
+    )
+
+
+@visitor_required
+def my_entries(request: HttpRequest) -> HttpResponse:
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    mine = (
+        visitor.entries.select_related("round__tour__site")
+        .prefetch_related(
+            Prefetch("choices", queryset=EntryChoice.objects.select_related("slot__tour__site")),
+            "members__person",
+        )
+        .order_by("-created_at")
+    )
+    return render(request, "web/my_entries.html", {"entries": mine})
+
+
+@visitor_required
+def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
+    entry = _own_entry(request, code)
+    choices = [
+        choice.slot.label
+        for choice in entry.choices.select_related("slot__tour__site").order_by("rank")
+    ]
+    members = entry.members.select_related("person").order_by("position")
+    now = timezone.now()
+    can_change = (
+        entry.is_active and entry.round.state == Round.State.OPEN and now < entry.round.closes_at
+    )
+    return render(
+        request,
+        "web/entry.html",
+        {"entry": entry, "choices": choices, "members": members, "can_change": can_change},
+    )
+
+
+@visitor_required
+def entry_change(request: HttpRequest, code: str) -> HttpResponse:
+    entry = _own_entry(request, code)
+    round = entry.round
+    initial: dict[str, Any] = {}
+    for choice in entry.choices.order_by("rank"):
+        initial[f"choice_{choice.rank}"] = choice.slot_id
+    saved = {}
+    companions = entry.members.filter(role="companion").select_related("person")
+    for index, member in enumerate(companions.order_by("position")):
+        person = member.person
+        saved[f"companion_{index}_id_number"] = person.id_masked
+        initial.update(
+            {
+                f"companion_{index}_full_name": person.full_name,
+                f"companion_{index}_id_type": person.id_type,
+                f"companion_{index}_birth_date": person.birth_date,
+                f"companion_{index}_person": person.pk,
+            }
+        )
+    form = EntryForm(
+        request.POST or None, initial=initial, tour=round.tour, slot_labels=_slot_labels(round)
+    )
+    for name, masked in saved.items():
+        form.fields[name].widget.attrs["placeholder"] = masked
+        form.fields[name].help_text = _("Leave empty to keep %(masked)s.") % {"masked": masked}
+    if request.method == "POST" and form.is_valid():
+        try:
+            entries.change_entry(
+                entry, choices=form.chosen_slot_ids(), companions=form.companions()
+            )
+        except entries.EntryRejected as rejected:
+            form.add_domain_errors(rejected.errors)
+        else:
+            messages.success(request, _("Your entry is changed."))
+            return redirect("web:entry_detail", code=entry.code)
+    return render(
+        request,
+        "web/enter.html",
+        {"form": form, "round": round, "entry": entry, "person": entry.visitor.self_person},
+    )
+
+
+@require_POST
+@visitor_required
+def entry_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    entry = _own_entry(request, code)
+    try:
+        entries.withdraw_entry(entry)
+    except entries.EntryRejected as rejected:
+        messages.error(request, str(rejected.message))
+    else:
+        messages.success(request, _("Your entry is withdrawn."))
+    return HttpResponseRedirect(reverse("web:entry_detail", args=[entry.code]))

@@ -1,0 +1,38 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+VECTOR = Path(__file__).resolve().parents[2] / "shared" / "spec" / "draw-vector-1.json"
+
+
+def _verify(path: str, env=None):  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        [sys.executable, "-m", "tourdraw", "verify", path],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_verify_needs_no_settings_and_holds_on_the_published_vector(tmp_path):  # type: ignore[no-untyped-def]
+    result = _verify(str(VECTOR), env={"PATH": "/usr/bin:/bin", "TOURDRAW_ENV": "production"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("record holds")
+
+
+def test_verify_names_the_first_broken_rule(tmp_path):  # type: ignore[no-untyped-def]
+    record = json.loads(VECTOR.read_text())
+    record["placements"][0]["slot"] = "2026-01-20T13:30"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(record))
+    result = _verify(str(broken))
+    assert result.returncode == 1
+    assert "placements" in result.stdout
+
+
+def test_verify_says_when_it_cannot_read_the_file(tmp_path):  # type: ignore[no-untyped-def]
+    result = _verify(str(tmp_path / "missing.json"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
