@@ -1,7 +1,10 @@
+import json
+
 from django.core.management import call_command
 from django.urls import reverse
 
 from tourdraw.catalog.models import Site
+from tourdraw.lottery import draw
 from tourdraw.lottery.models import Entry, Round
 
 
@@ -17,7 +20,7 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
         "tsingtao",
     }
     xiaomi = Round.objects.filter(tour__site__code="xiaomi-ev")
-    assert sorted(xiaomi.values_list("state", flat=True)) == ["closed", "open", "scheduled"]
+    assert sorted(xiaomi.values_list("state", flat=True)) == ["drawn", "open", "scheduled"]
     current = xiaomi.get(state="open")
     assert current.slots.count() == 14 * 3
     assert set(current.slots.values_list("capacity", flat=True)) == {60}
@@ -29,3 +32,15 @@ def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]
     assert client.get(reverse("web:home")).status_code == 200
     for round in Round.objects.all():
         assert client.get(reverse("web:round", args=[round.code])).status_code == 200
+
+
+def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys):  # type: ignore[no-untyped-def]
+    call_command("demo", "--no-serve")
+    current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
+    call_command("close", current.code)
+    call_command("draw", current.code)
+    record = json.loads(Round.objects.get(pk=current.pk).draw.record)
+    draw.verify(record)
+    assert len(record["entries"]) == 300
+    # 42 slots of 60 persons for about 700 persons: nearly every party fits.
+    assert len(record["placements"]) > 250

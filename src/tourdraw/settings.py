@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tourdraw.people",
     "tourdraw.catalog",
     "tourdraw.lottery",
+    "tourdraw.visits",
     "tourdraw.notify",
     "tourdraw.web",
     "tourdraw.backoffice",
@@ -173,5 +174,16 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The task worker logs every empty poll at INFO.
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }
+
+# Offers must be confirmed by this long before the slot starts, so a place
+# freed by a lapsed offer still has time to go down the waitlist.
+TOURDRAW_OFFER_CUTOFF = timedelta(hours=env_int("TOURDRAW_OFFER_CUTOFF_HOURS", 24))
+# A drand-compatible HTTP endpoint for rounds that bind their beacon to drand;
+# empty turns the fetcher off.
+TOURDRAW_DRAND_URL = env_str("TOURDRAW_DRAND_URL", "")

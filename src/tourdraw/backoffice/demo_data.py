@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
-from tourdraw.lottery import entries, rounds
+from tourdraw.lottery import drawing, entries, rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.people import documents
 from tourdraw.people.models import User, Visitor
@@ -299,6 +299,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     rounds.open_round(past, now=past.opens_at)
     counts["past"] = _fill(past, visitors[:80], rng, at=past.opens_at + timedelta(hours=2))
     rounds.close_round(past, now=past.closes_at)
+    drawing.draw_round(past, now=past.draws_at)
     rounds.open_round(current, now=now)
     counts["current"] = _fill(current, visitors[:entrants], rng, at=now)
     for index, other in enumerate(other_rounds):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
+from tourdraw.lottery import fairness
 from tourdraw.lottery.codes import new_entry_code
 from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round
 from tourdraw.lottery.rounds import lock_round_for_entry
@@ -263,6 +264,18 @@ def _already_entered(
     return errors
 
 
+def _fairness(round: Round, slots: list[Slot], members: list[_Member]) -> dict[str, int]:
+    """The entry's tier and tickets, fixed now so the entrant can be told why."""
+    lost = fairness.lost_rounds(round, members[0].id_hash)
+    return {
+        "tier": fairness.tier_for(
+            round, [m.document.birth_date for m in members], [s.visit_date for s in slots]
+        ),
+        "weight": fairness.weight_for(round, lost),
+        "lost_rounds": lost,
+    }
+
+
 def _store_party(entry: Entry, visitor: Visitor, slots: list[Slot], members: list[_Member]) -> None:
     EntryChoice.objects.bulk_create(
         EntryChoice(entry=entry, slot=slot, rank=rank) for rank, slot in enumerate(slots, start=1)
@@ -316,7 +329,11 @@ def enter_round(
             with transaction.atomic():
                 check_round_open(lock_round_for_entry(round.pk), now)
                 entry = Entry.objects.create(
-                    round=round, visitor=visitor, code=new_entry_code(), party_size=len(members)
+                    round=round,
+                    visitor=visitor,
+                    code=new_entry_code(),
+                    party_size=len(members),
+                    **_fairness(round, slots, members),
                 )
                 _store_party(entry, visitor, slots, members)
                 log_action(
@@ -358,7 +375,7 @@ def change_entry(
         with transaction.atomic():
             check_round_open(lock_round_for_entry(round.pk), now)
             if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
-                party_size=len(members), updated_at=now
+                party_size=len(members), updated_at=now, **_fairness(round, slots, members)
             ):
                 raise EntryRejected(
                     [_error(_("This entry was withdrawn."), "entry_withdrawn", "entry")]

@@ -33,11 +33,46 @@ class Round(Translated, models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.SCHEDULED, db_index=True
     )
+
+    # Fairness options (spec section 2: tier and weight), off by default.
+    class Priority(models.TextChoices):
+        NONE = "none", _("none: every entry in one tier")
+        MINORS = "minors", _("parties with a child under 18 are drawn first")
+
+    priority = models.CharField(
+        _("priority tier"), max_length=20, choices=Priority.choices, default=Priority.NONE
+    )
+    repeat_weight_days = models.PositiveSmallIntegerField(
+        _("extra chances for earlier losses (days back, 0 = off)"),
+        default=0,
+        help_text=_(
+            "One more ticket for each earlier round at this site, drawn within this many "
+            "days before the round opens, in which the entrant entered and was not drawn."
+        ),
+    )
+    repeat_weight_cap = models.PositiveSmallIntegerField(
+        _("tickets at most"), default=3, help_text=_("The most tickets one entry can hold.")
+    )
     # sha256 of the secret, public from the moment the round opens (spec section 1).
     commitment = models.CharField(_("commitment"), max_length=64, blank=True)
     secret = EncryptedTextField(blank=True, editable=False)
+    beacon = models.CharField(
+        _("beacon"),
+        max_length=500,
+        blank=True,
+        help_text=_("A public random value fixed after the round closed; empty for none."),
+    )
+    beacon_from_drand = models.BooleanField(
+        _("read the beacon from drand"),
+        default=False,
+        help_text=_("At the draw, take the first drand randomness published after closing."),
+    )
+    # sha256 of the frozen entries at close; the draw refuses if they changed since.
+    frozen_digest = models.CharField(max_length=64, blank=True, editable=False)
+    frozen_entries = models.PositiveIntegerField(null=True, blank=True, editable=False)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    drawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +87,10 @@ class Round(Translated, models.Model):
             models.CheckConstraint(
                 condition=models.Q(draws_at__gte=models.F("closes_at")),
                 name="round_draws_after_it_closes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repeat_weight_cap__gte=1, repeat_weight_cap__lte=100),
+                name="round_weight_cap_within_spec",
             ),
         ]
 
@@ -86,6 +125,10 @@ class Entry(models.Model):
     # Public pseudonym: the only thing about an entry that public pages show.
     code = models.CharField(_("entry code"), max_length=10, unique=True)
     party_size = models.PositiveSmallIntegerField(_("persons"))
+    # Fixed when the entry is made or changed, shown to the entrant, drawn as is.
+    tier = models.PositiveSmallIntegerField(_("tier"), default=0)
+    weight = models.PositiveSmallIntegerField(_("tickets"), default=1)
+    lost_rounds = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True
     )
@@ -154,3 +197,47 @@ class EntryMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry.code} #{self.position}"
+
+
+class Draw(models.Model):
+    """A round's drawn record, published as is and never changed (spec section 4)."""
+
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="draw")
+    record = models.TextField()
+    seed = models.CharField(max_length=64)
+    entries = models.PositiveIntegerField()
+    placed_entries = models.PositiveIntegerField()
+    drawn_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("draw")
+        verbose_name_plural = _("draws")
+
+    def __str__(self) -> str:
+        return self.round.code
+
+
+class DrawOutcome(models.Model):
+    """Where an entry came in the draw: its place in ``order`` and its slot if placed.
+
+    Entries not placed form the waitlist, in this order (spec section 5).
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="outcomes")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="outcome")
+    position = models.PositiveIntegerField()
+    slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes_placed"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "position"], name="outcome_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}#{self.position}"
+
+    @property
+    def placed(self) -> bool:
+        return self.slot_id is not None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
-from tourdraw.lottery import draw
+from tourdraw.lottery import draw, drawing
 from tourdraw.lottery.models import Round
 
 
@@ -65,8 +65,14 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
             return False
         locked.state = Round.State.CLOSED
         locked.closed_at = now
-        locked.save(update_fields=["state", "closed_at"])
-        log_action("tourdraw.round.closed", locked, actor=actor)
+        drawing.freeze(locked)
+        locked.save(update_fields=["state", "closed_at", "frozen_digest", "frozen_entries"])
+        log_action(
+            "tourdraw.round.closed",
+            locked,
+            actor=actor,
+            data={"entries": locked.frozen_entries, "entries_digest": locked.frozen_digest},
+        )
     round.refresh_from_db()
     return True
 

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from tourdraw.catalog.models import Site
-from tourdraw.lottery import entries
-from tourdraw.lottery.models import Entry, EntryChoice, Round
+from tourdraw.lottery import entries, fairness, results
+from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
+from tourdraw.visits.models import Offer
 from tourdraw.web.forms import CodeForm, EntryForm, PhoneForm, ProfileForm
 
 View = Callable[..., HttpResponse]
@@ -88,6 +89,41 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         and round.opens_at <= timezone.now() < round.closes_at,
     }
     return render(request, "web/round.html", context)
+
+
+def draw_record(request: HttpRequest, code: str) -> HttpResponse:
+    """The published record, byte for byte as stored at the draw."""
+    drawn = get_object_or_404(Draw.objects.select_related("round"), round__code=code)
+    response = HttpResponse(drawn.record, content_type="application/json")
+    response["Content-Disposition"] = f'inline; filename="{drawn.round.code}.draw.json"'
+    return response
+
+
+def round_results(request: HttpRequest, code: str) -> HttpResponse:
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    drawn = Draw.objects.filter(round=round).first()
+    if drawn is None:
+        return redirect("web:round", code=round.code)
+    looked_up = None
+    asked = request.GET.get("entry", "").strip()
+    if asked:
+        looked_up = results.lookup(round, asked)
+    promotions = (
+        Offer.objects.filter(entry__round=round, source=Offer.Source.WAITLIST)
+        .select_related("entry", "slot__tour__site")
+        .order_by("created_at", "pk")
+    )
+    context = {
+        "round": round,
+        "site": round.tour.site,
+        "drawn": drawn,
+        "slot_results": results.slot_results(round),
+        "waitlist_length": results.waitlist_length(round),
+        "asked": asked,
+        "looked_up": looked_up,
+        "promotions": promotions,
+    }
+    return render(request, "web/results.html", context)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -256,10 +292,18 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
     can_change = (
         entry.is_active and entry.round.state == Round.State.OPEN and now < entry.round.closes_at
     )
+    looked_up = results.lookup(entry.round, entry.code)
     return render(
         request,
         "web/entry.html",
-        {"entry": entry, "choices": choices, "members": members, "can_change": can_change},
+        {
+            "entry": entry,
+            "choices": choices,
+            "members": members,
+            "can_change": can_change,
+            "tickets": fairness.explain(entry),
+            "looked_up": looked_up,
+        },
     )
 
 

@@ -1,0 +1,178 @@
+"""Freezing a round's entries, drawing it, and publishing the record.
+
+The rule itself lives in ``draw.py``; this module feeds it from the database
+and stores what it returns, in one transaction.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.catalog.models import Slot
+from tourdraw.errors import DomainError
+from tourdraw.lottery import draw
+from tourdraw.lottery.beacon import fetch_drand
+from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
+from tourdraw.visits.models import Offer
+from tourdraw.visits.offers import offer_deadline
+
+BATCH = 5000
+logger = logging.getLogger("tourdraw.draw")
+
+
+class DrawRefused(DomainError):
+    pass
+
+
+def draw_inputs(round: Round) -> tuple[list[draw.Slot], list[draw.Entry], dict[str, Slot]]:
+    """The frozen inputs of spec section 2, and the round's slots by code."""
+    slots = {slot.code: slot for slot in round.slots.select_related("tour__site")}
+    code_of = {slot.pk: code for code, slot in slots.items()}
+    choices: dict[int, list[str]] = defaultdict(list)
+    active = EntryChoice.objects.filter(entry__round=round, entry__state=Entry.State.ACTIVE)
+    for entry_id, slot_id in active.order_by("entry_id", "rank").values_list("entry_id", "slot_id"):
+        choices[entry_id].append(code_of[slot_id])
+    rows = round.entries.filter(state=Entry.State.ACTIVE).values_list(
+        "pk", "code", "party_size", "tier", "weight"
+    )
+    entries: list[draw.Entry] = [
+        {"code": code, "party": party, "tier": tier, "weight": weight, "choices": choices[pk]}
+        for pk, code, party, tier, weight in rows
+    ]
+    capacities: list[draw.Slot] = [
+        {"code": code, "capacity": slot.capacity} for code, slot in slots.items()
+    ]
+    sorted_slots, sorted_entries = draw.prepare(capacities, entries)
+    return sorted_slots, sorted_entries, slots
+
+
+def freeze(round: Round) -> None:
+    """Record what the draw will see, so that any later change is caught."""
+    _, entries, _ = draw_inputs(round)
+    round.frozen_digest = draw.entries_digest(entries)
+    round.frozen_entries = len(entries)
+
+
+def _refuse(message: str, code: str) -> DrawRefused:
+    return DrawRefused(message, code=code, field="round")
+
+
+def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
+    """Draw a closed round: store the record, offer the placements, waitlist the rest.
+
+    The round row is locked first, so of two workers the second waits, then
+    finds the round drawn and refuses.
+    """
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().select_related("tour__site").get(pk=round.pk)
+        if locked.state == Round.State.DRAWN:
+            raise _refuse(_("This round has already been drawn."), "already_drawn")
+        if locked.state != Round.State.CLOSED:
+            raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
+        slots, entries, slot_by_code = draw_inputs(locked)
+        if draw.entries_digest(entries) != locked.frozen_digest:
+            raise _refuse(
+                _("The entries changed after the round closed; the draw is refused."),
+                "entries_changed",
+            )
+        if locked.beacon_from_drand and not locked.beacon:
+            if not settings.TOURDRAW_DRAND_URL:
+                raise _refuse(
+                    _("This round reads its beacon from drand, but no drand address is set."),
+                    "beacon_unavailable",
+                )
+            assert locked.closed_at is not None
+            locked.beacon = fetch_drand(settings.TOURDRAW_DRAND_URL, locked.closed_at)
+        record = draw.draw(locked.code, bytes.fromhex(locked.secret), locked.beacon, slots, entries)
+        placed = {p["entry"]: slot_by_code[p["slot"]] for p in record["placements"]}
+        entry_rows = locked.entries.filter(state=Entry.State.ACTIVE).values_list(
+            "code", "pk", "party_size"
+        )
+        entry_ids = {code: (pk, party) for code, pk, party in entry_rows}
+
+        result = Draw.objects.create(
+            round=locked,
+            record=json.dumps(record, ensure_ascii=True, separators=(",", ":")),
+            seed=record["seed"],
+            entries=len(entries),
+            placed_entries=len(placed),
+            drawn_at=now,
+        )
+        DrawOutcome.objects.bulk_create(
+            (
+                DrawOutcome(
+                    round=locked,
+                    entry_id=entry_ids[code][0],
+                    position=position,
+                    slot=placed.get(code),
+                )
+                for position, code in enumerate(record["order"], start=1)
+            ),
+            batch_size=BATCH,
+        )
+        Offer.objects.bulk_create(
+            (
+                Offer(
+                    entry_id=entry_ids[code][0],
+                    slot=slot,
+                    persons=entry_ids[code][1],
+                    source=Offer.Source.DRAW,
+                    deadline=offer_deadline(locked, slot, now),
+                    created_at=now,
+                )
+                for code, slot in placed.items()
+            ),
+            batch_size=BATCH,
+        )
+        locked.state = Round.State.DRAWN
+        locked.drawn_at = now
+        locked.save(update_fields=["state", "drawn_at", "beacon"])
+        log_action(
+            "tourdraw.round.drawn",
+            locked,
+            actor=actor,
+            data={"seed": record["seed"], "entries": len(entries), "placed": len(placed)},
+        )
+    round.refresh_from_db()
+    return result
+
+
+def draw_due_rounds(now: datetime) -> int:
+    """Draw every closed round whose draw time has come; a refusal waits for an operator."""
+    drawn = 0
+    for round in Round.objects.filter(state=Round.State.CLOSED, draws_at__lte=now):
+        try:
+            draw_round(round, now=now)
+        except DrawRefused as refused:
+            logger.warning("round %s not drawn: %s (%s)", round.code, refused.code, refused)
+            continue
+        drawn += 1
+    return drawn
+
+
+def set_beacon(round: Round, beacon: str, *, actor: Any = None) -> Round:
+    """Bind a public random value, fixed after close, before the draw."""
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.state != Round.State.CLOSED:
+            raise DrawRefused(
+                _("The beacon is set after the round closes and before it is drawn."),
+                code="beacon_not_now",
+                field="beacon",
+            )
+        if len(beacon) > 500:
+            raise DrawRefused(
+                _("A beacon has at most 500 characters."), code="beacon_too_long", field="beacon"
+            )
+        locked.beacon = beacon.strip()
+        locked.save(update_fields=["beacon"])
+        log_action("tourdraw.round.beacon_set", locked, actor=actor, data={"beacon": locked.beacon})
+    round.refresh_from_db()
+    return locked

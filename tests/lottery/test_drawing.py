@@ -1,0 +1,237 @@
+import json
+import threading
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.support import make_round, make_slots, make_tour, make_visitor, resident_id
+from tourdraw.lottery import draw, rounds
+from tourdraw.lottery.beacon import first_round_after
+from tourdraw.lottery.drawing import DrawRefused, draw_round, set_beacon
+from tourdraw.lottery.entries import CompanionInput, enter_round
+from tourdraw.lottery.models import Draw, DrawOutcome, Entry, Round
+from tourdraw.visits.models import Offer
+
+
+def _fill(round, count, *, start=100, companions=1):  # type: ignore[no-untyped-def]
+    slots = list(round.slots.order_by("starts_at").values_list("pk", flat=True))
+    for n in range(count):
+        visitor = make_visitor(f"+86139{start + n:08d}", sequence=start + n)
+        party = [
+            CompanionInput(
+                full_name=f"同伴{n}-{k}",
+                id_type="cn_resident",
+                id_number=resident_id(date(1990, 1, 1) + timedelta(days=n), "310101", k),
+            )
+            for k in range(companions)
+        ]
+        enter_round(
+            round, visitor, choices=slots[n % len(slots) :][:2] or slots[:1], companions=party
+        )
+
+
+def _small_round(capacity=4, entries=12):  # type: ignore[no-untyped-def]
+    tour = make_tour()
+    round = make_round(
+        tour, slots=make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=capacity)
+    )
+    _fill(round, entries)
+    rounds.close_round(round, now=timezone.now())
+    return round
+
+
+def test_a_drawn_round_publishes_a_record_that_holds(db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    result = draw_round(round, now=timezone.now())
+    record = json.loads(result.record)
+    draw.verify(record)
+    assert record["round"] == round.code
+    assert record["commitment"] == round.commitment
+    assert len(record["entries"]) == 12
+    assert round.state == Round.State.DRAWN
+
+
+def test_the_draw_offers_every_placement_and_waitlists_the_rest_in_order(db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    record = json.loads(draw_round(round, now=timezone.now()).record)
+    placed = {p["entry"]: p["slot"] for p in record["placements"]}
+    offers = {o.entry.code: o.slot.code for o in Offer.objects.select_related("entry", "slot")}
+    assert offers == placed
+    assert all(o.state == Offer.State.PENDING and o.persons == 2 for o in Offer.objects.all())
+    outcomes = DrawOutcome.objects.filter(round=round).order_by("position").select_related("entry")
+    assert [o.entry.code for o in outcomes] == record["order"]
+    assert {o.entry.code for o in outcomes if o.slot_id is None} == set(record["order"]) - set(
+        placed
+    )
+
+
+def test_offers_get_the_confirm_window_but_never_past_the_cutoff(db, settings):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    now = timezone.now()
+    draw_round(round, now=now)
+    for offer in Offer.objects.select_related("slot"):
+        assert offer.deadline == min(
+            now + round.confirm_window, offer.slot.starts_at - settings.TOURDRAW_OFFER_CUTOFF
+        )
+
+
+def test_it_refuses_to_draw_twice(db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    draw_round(round, now=timezone.now())
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now())
+    assert refused.value.code == "already_drawn"
+    assert Draw.objects.count() == 1
+
+
+def test_it_refuses_to_draw_before_close(round):  # type: ignore[no-untyped-def]
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now())
+    assert refused.value.code == "round_not_closed"
+    assert str(refused.value) == "A round is drawn only after it closes."
+
+
+def test_it_refuses_when_entries_changed_after_close(db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    Entry.objects.filter(pk=round.entries.first().pk).update(party_size=1)
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now())
+    assert refused.value.code == "entries_changed"
+    assert not Draw.objects.exists()
+
+
+def test_two_workers_at_once_draw_once(transactional_db):  # type: ignore[no-untyped-def]
+    round = _small_round(entries=6)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            draw_round(Round.objects.get(pk=round.pk), now=timezone.now())
+            outcomes.append("drawn")
+        except DrawRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_drawn", "drawn"]
+    assert Draw.objects.count() == 1
+    assert Offer.objects.count() == len(json.loads(Draw.objects.get().record)["placements"])
+
+
+def test_the_worker_draws_when_the_draw_time_comes(db):  # type: ignore[no-untyped-def]
+    from tourdraw.scheduler import run_due_transitions
+
+    round = _small_round(entries=3)
+    assert run_due_transitions(round.draws_at - timedelta(seconds=1))["rounds_drawn"] == 0
+    assert run_due_transitions(round.draws_at)["rounds_drawn"] == 1
+    assert Round.objects.get().state == Round.State.DRAWN
+
+
+def test_the_draw_command_draws_by_hand_and_explains_a_refusal(db, capsys):  # type: ignore[no-untyped-def]
+    round = _small_round(entries=3)
+    call_command("draw", round.code)
+    assert "3 entries" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="already_drawn"):
+        call_command("draw", round.code)
+
+
+def test_a_beacon_is_set_only_between_close_and_draw(round):  # type: ignore[no-untyped-def]
+    with pytest.raises(DrawRefused) as refused:
+        set_beacon(round, "drand-quicknet:round=1")
+    assert refused.value.code == "beacon_not_now"
+    rounds.close_round(round, now=timezone.now())
+    set_beacon(round, "drand-quicknet:round=1234567")
+    record = json.loads(draw_round(round, now=timezone.now()).record)
+    assert record["beacon"] == "drand-quicknet:round=1234567"
+    draw.verify(record)
+
+
+class _FakeDrand(BaseHTTPRequestHandler):
+    genesis = 1_700_000_000
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/info"):
+            body = {"genesis_time": self.genesis, "period": 3, "hash": "abc123"}
+        else:
+            number = int(self.path.rsplit("/", 1)[1])
+            body = {"round": number, "randomness": f"{number:064x}", "signature": "00"}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_round_can_bind_the_first_drand_value_after_close(db, settings):  # type: ignore[no-untyped-def]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeDrand)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.TOURDRAW_DRAND_URL = f"http://127.0.0.1:{server.server_port}/chain"
+        round = _small_round(entries=3)
+        Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
+        record = json.loads(draw_round(round, now=timezone.now()).record)
+    finally:
+        server.shutdown()
+    closed = Round.objects.get().closed_at
+    number = first_round_after(_FakeDrand.genesis, 3, closed)
+    assert _FakeDrand.genesis + (number - 1) * 3 > closed.timestamp()
+    assert _FakeDrand.genesis + (number - 2) * 3 <= closed.timestamp()
+    assert record["beacon"] == f"drand:abc123:round={number}:randomness={number:064x}"
+    draw.verify(record)
+
+
+def test_a_drand_round_without_an_address_is_refused_with_a_reason(db, settings):  # type: ignore[no-untyped-def]
+    settings.TOURDRAW_DRAND_URL = ""
+    round = _small_round(entries=2)
+    Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now())
+    assert refused.value.code == "beacon_unavailable"
+
+
+def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    drawn = draw_round(round, now=timezone.now())
+    record_response = client.get(reverse("web:draw_record", args=[round.code]))
+    assert record_response["Content-Type"] == "application/json"
+    assert record_response.content.decode() == drawn.record
+    page = client.get(reverse("web:results", args=[round.code])).content.decode()
+    assert round.secret in page and drawn.seed in page and round.commitment in page
+    for text in (page, drawn.record):
+        assert "同伴" not in text and "+86139" not in text and "王建国" not in text
+
+
+def test_the_results_lookup_tells_placed_or_waitlist_position(client, db):  # type: ignore[no-untyped-def]
+    round = _small_round()
+    record = json.loads(draw_round(round, now=timezone.now()).record)
+    placed = record["placements"][0]["entry"]
+    url = reverse("web:results", args=[round.code])
+    assert "and placed:" in client.get(url, {"entry": placed}).content.decode()
+    waiting = [
+        code for code in record["order"] if code not in {p["entry"] for p in record["placements"]}
+    ]
+    page = client.get(url, {"entry": waiting[1].lower()}).content.decode()
+    assert "waitlist position 2" in page
+    assert "No entry ZZZZZZZZZZ" in client.get(url, {"entry": "ZZZZZZZZZZ"}).content.decode()
+
+
+def test_sqlite_and_postgres_store_the_same_record_bytes(db):  # type: ignore[no-untyped-def]
+    round = _small_round(entries=5)
+    drawn = draw_round(round, now=timezone.now())
+    assert Draw.objects.get().record == drawn.record
+    assert connection.vendor in {"sqlite", "postgresql"}
