@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
+from tourdraw.db import insert_rows
 from tourdraw.errors import DomainError
 from tourdraw.lottery import draw
 from tourdraw.lottery.beacon import fetch_drand
@@ -23,7 +24,6 @@ from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import offer_deadline
 
-BATCH = 5000
 logger = logging.getLogger("tourdraw.draw")
 
 
@@ -77,11 +77,6 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
         if locked.state != Round.State.CLOSED:
             raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
         slots, entries, slot_by_code = draw_inputs(locked)
-        if draw.entries_digest(entries) != locked.frozen_digest:
-            raise _refuse(
-                _("The entries changed after the round closed; the draw is refused."),
-                "entries_changed",
-            )
         if locked.beacon_from_drand and not locked.beacon:
             if not settings.TOURDRAW_DRAND_URL:
                 raise _refuse(
@@ -91,7 +86,13 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             assert locked.closed_at is not None
             locked.beacon = fetch_drand(settings.TOURDRAW_DRAND_URL, locked.closed_at)
         record = draw.draw(locked.code, bytes.fromhex(locked.secret), locked.beacon, slots, entries)
+        if record["entries_digest"] != locked.frozen_digest:
+            raise _refuse(
+                _("The entries changed after the round closed; the draw is refused."),
+                "entries_changed",
+            )
         placed = {p["entry"]: slot_by_code[p["slot"]] for p in record["placements"]}
+        slot_ids = {code: slot.pk for code, slot in placed.items()}
         entry_rows = locked.entries.filter(state=Entry.State.ACTIVE).values_list(
             "code", "pk", "party_size"
         )
@@ -105,31 +106,29 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             placed_entries=len(placed),
             drawn_at=now,
         )
-        DrawOutcome.objects.bulk_create(
+        insert_rows(
+            DrawOutcome,
+            ["round", "entry", "position", "slot"],
             (
-                DrawOutcome(
-                    round=locked,
-                    entry_id=entry_ids[code][0],
-                    position=position,
-                    slot=placed.get(code),
-                )
+                (locked.pk, entry_ids[code][0], position, slot_ids.get(code))
                 for position, code in enumerate(record["order"], start=1)
             ),
-            batch_size=BATCH,
         )
-        Offer.objects.bulk_create(
+        insert_rows(
+            Offer,
+            ["entry", "slot", "persons", "state", "source", "deadline", "created_at"],
             (
-                Offer(
-                    entry_id=entry_ids[code][0],
-                    slot=slot,
-                    persons=entry_ids[code][1],
-                    source=Offer.Source.DRAW,
-                    deadline=offer_deadline(locked, slot, now),
-                    created_at=now,
+                (
+                    entry_ids[code][0],
+                    slot.pk,
+                    entry_ids[code][1],
+                    Offer.State.PENDING.value,
+                    Offer.Source.DRAW.value,
+                    offer_deadline(locked, slot, now),
+                    now,
                 )
                 for code, slot in placed.items()
             ),
-            batch_size=BATCH,
         )
         locked.state = Round.State.DRAWN
         locked.drawn_at = now
