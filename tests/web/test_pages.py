@@ -51,7 +51,7 @@ def test_the_chinese_round_page_is_in_chinese(client, round):  # type: ignore[no
     client.cookies["django_language"] = "zh-hans"
     html = client.get(reverse("web:round", args=[round.code])).content.decode()
     assert "第1轮" in html
-    assert "参观规则" in html
+    assert "参观须知" in html
 
 
 def test_the_round_page_shows_slots_capacity_entries_and_commitment(client, round, visitor):  # type: ignore[no-untyped-def]
