@@ -5,16 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
 from tourdraw.lottery import draw, drawing
 from tourdraw.lottery.models import Round
-
-
-class RoundError(DomainError):
-    pass
 
 
 def lock_round_for_entry(round_id: int) -> Round:
@@ -58,10 +52,6 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.state != Round.State.OPEN:
-            if actor is not None and locked.state == Round.State.SCHEDULED:
-                raise RoundError(
-                    _("This round has not opened yet."), code="round_not_open", field="state"
-                )
             return False
         locked.state = Round.State.CLOSED
         locked.closed_at = now

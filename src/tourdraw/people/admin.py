@@ -1,9 +1,7 @@
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
 
+from tourdraw.admin_helpers import ReadOnlyAdmin
 from tourdraw.people.models import Person, User, Visitor
 
 
@@ -12,15 +10,11 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("tourdraw", {"fields": ["language"]}))
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(ReadOnlyAdmin, admin.TabularInline):
     model = Person
     fields = ("full_name", "id_type", "id_masked", "birth_date", "is_self")
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Visitor)
@@ -32,16 +26,10 @@ class VisitorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Shows the masked ID number only; the clear number never reaches a page."""
 
     list_display = ["full_name", "id_type", "id_masked", "birth_date", "owner"]
     fields = ("owner", "full_name", "id_type", "id_masked", "birth_date", "is_self")
     readonly_fields = fields
     search_fields = ["full_name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
