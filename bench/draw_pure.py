@@ -1,0 +1,136 @@
+"""Benchmark the pure draw (src/tourdraw/lottery/draw.py) on synthetic rounds.
+
+    .venv/bin/python bench/draw_pure.py [--sizes 10000,100000,1000000] [--repeat 3]
+
+Rounds have 2,000 slots of about 60 persons; parties of 1 to 3 persons, mostly
+3; one to three choices; weight 1 for most entries, 2 or 3 for some; tier 0.
+
+Besides draw() itself, the table shows what its parts cost: checking the
+inputs (section 2), the entries digest (the fast path the draw uses, and the
+spec's json.dumps text for comparison) and verify() of the record produced.
+The "bare" loop is the least a draw can do in Python: hash each entry once,
+sort, walk. Timings swing on a busy machine; draw/bare is the steadier figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from tourdraw.lottery import draw
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SLOTS = 2000
+
+
+def build_round(n: int, seed: int) -> tuple[list[draw.Slot], list[draw.Entry]]:
+    rnd = random.Random(seed)
+    slots: list[draw.Slot] = [
+        {
+            "code": f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}T{9 + hour:02d}:30",
+            "capacity": rnd.randint(50, 70),
+        }
+        for day in range(SLOTS // 8)
+        for hour in range(8)
+    ]
+    slot_codes = [slot["code"] for slot in slots]
+    numbers = sorted(rnd.sample(range(len(ALPHABET) ** 10), n))
+    entries: list[draw.Entry] = []
+    for number in numbers:
+        code = ""
+        for _ in range(10):
+            number, digit = divmod(number, len(ALPHABET))
+            code = ALPHABET[digit] + code
+        entries.append(
+            {
+                "code": code,
+                "party": rnd.choices((1, 2, 3), (15, 25, 60))[0],
+                "tier": 0,
+                "weight": rnd.choices((1, 2, 3), (85, 10, 5))[0],
+                "choices": rnd.sample(slot_codes, rnd.choices((1, 2, 3), (20, 30, 50))[0]),
+            }
+        )
+    return draw.prepare(slots, entries)
+
+
+def bare(secret: bytes, slots: list[draw.Slot], entries: list[draw.Entry]) -> int:
+    """Hash each entry once, sort, walk: no checks, no digest, no weights, no tiers."""
+    seed = hashlib.sha256(secret).digest()
+    ordered = sorted(
+        entries,
+        key=lambda e: hashlib.sha256(seed + e["code"].encode("ascii") + b"\0\0\0\0").digest(),
+    )
+    remaining = {slot["code"]: slot["capacity"] for slot in slots}
+    placed = 0
+    for entry in ordered:
+        for choice in entry["choices"]:
+            if remaining[choice] >= entry["party"]:
+                remaining[choice] -= entry["party"]
+                placed += 1
+                break
+    return placed
+
+
+def timed(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
+    """Best and median wall time of ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def measure(n: int, seed: int, repeat: int) -> str:
+    """One row of the table: a round of ``n`` entries, timed in its parts."""
+    slots, entries = build_round(n, seed)
+    secret = hashlib.sha256(b"bench").digest()
+    beacon = "drand-quicknet:round=1234567"
+    record = draw.draw("bench", secret, beacon, slots, entries)
+    assert draw.entries_digest(entries) == record["entries_digest"]
+
+    # The parts, through the module's private steps: the split is the point here.
+    def checks() -> draw._Columns:
+        return draw._check_entries(entries, draw._check_slots(slots))
+
+    columns = checks()
+    times = [
+        timed(repeat, lambda: draw.draw("bench", secret, beacon, slots, entries)),
+        timed(repeat, checks),
+        timed(repeat, lambda: draw._digest(columns)),
+        timed(repeat, lambda: draw.entries_digest(entries)),
+        timed(repeat, lambda: draw.verify(record)),
+        timed(repeat, lambda: bare(secret, slots, entries)),
+    ]
+    cells = " | ".join(f"{best:.3f} s ({median:.3f})" for best, median in times)
+    ratio = times[0][0] / times[-1][0]
+    return f"| {n:,} | {len(record['placements']):,} | {cells} | {ratio:.2f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {SLOTS} slots, best of {args.repeat} (median)\n")
+    print(
+        "| entries | placed | draw | checks | digest | digest, json.dumps "
+        "| verify | bare loop | draw/bare |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in args.sizes.split(","):
+        print(measure(int(size), args.seed, args.repeat), flush=True)
+
+
+if __name__ == "__main__":
+    main()
