@@ -25,6 +25,8 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
     assert current.slots.count() == 14 * 3
     assert set(current.slots.values_list("capacity", flat=True)) == {60}
     assert current.entries.filter(state=Entry.State.ACTIVE).count() == 300
+    past = xiaomi.get(state="drawn")
+    assert past.outcomes.filter(slot__isnull=True).count() > 100  # oversubscribed: a waitlist
 
 
 def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]

@@ -134,9 +134,11 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         ),
     )
     times = [time(9, 30), time(13, 30), time(15, 30)]
+    # The past round was oversubscribed, as the real ones are: 400 parties for
+    # six sessions of 60, so its results show a waitlist.
     past_slots = generate_slots(
         xiaomi_tour,
-        first_day=today - timedelta(days=6),
+        first_day=today - timedelta(days=2),
         last_day=today - timedelta(days=1),
         times=times,
         capacity=60,
@@ -161,7 +163,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
 
     past = _round(
         xiaomi_tour,
-        f"xiaomi-ev-{today - timedelta(days=6):%Y-%m-%d}",
+        f"xiaomi-ev-{today - timedelta(days=2):%Y-%m-%d}",
         past_slots,
         title="工厂参观第1轮抽签",
         title_en="Factory tour, round 1",
@@ -297,7 +299,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     visitors = [_visitor(rng, number, today) for number in range(entrants + 120)]
     counts = {}
     rounds.open_round(past, now=past.opens_at)
-    counts["past"] = _fill(past, visitors[:80], rng, at=past.opens_at + timedelta(hours=2))
+    counts["past"] = _fill(past, visitors[:400], rng, at=past.opens_at + timedelta(hours=2))
     rounds.close_round(past, now=past.closes_at)
     drawing.draw_round(past, now=past.draws_at)
     rounds.open_round(current, now=now)
