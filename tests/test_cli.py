@@ -17,9 +17,9 @@ def test_the_published_spec_is_the_shared_contract_to_the_byte():  # type: ignor
         assert (ROOT / "docs" / "spec" / name).read_bytes() == (SHARED_SPEC / name).read_bytes()
 
 
-def _verify(path: str, env=None):  # type: ignore[no-untyped-def]
+def _verify(path: str, *options: str, env=None):  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [sys.executable, "-m", "tourdraw", "verify", path],
+        [sys.executable, "-m", "tourdraw", "verify", path, *options],
         capture_output=True,
         text=True,
         env=env,
@@ -47,3 +47,21 @@ def test_verify_says_when_it_cannot_read_the_file(tmp_path):  # type: ignore[no-
     result = _verify(str(tmp_path / "missing.json"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_verify_checks_the_round_and_commitment_you_expect(tmp_path):  # type: ignore[no-untyped-def]
+    record = json.loads(VECTOR.read_text())
+    right = ("--round", record["round"], "--commitment", record["commitment"])
+    assert _verify(str(VECTOR), *right).returncode == 0
+    record["round"] = "another-round"
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(json.dumps(record))
+    # A record's round code is not derived from anything, so the record alone holds...
+    assert _verify(str(renamed)).returncode == 0
+    # ...but not as the record of the round its page names.
+    result = _verify(str(renamed), *right)
+    assert result.returncode == 1
+    assert "round is another-round" in result.stdout
+    result = _verify(str(VECTOR), "--commitment", "0" * 64)
+    assert result.returncode == 1
+    assert "commitment is" in result.stdout

@@ -19,6 +19,14 @@ def verify(argv: list[str]) -> int:
         description="Check that a published draw record holds (spec/draw.md).",
     )
     parser.add_argument("file", type=Path, help="the draw record (JSON), or - for standard input")
+    parser.add_argument(
+        "--round", help="the round code you expect (as on the round's page)", default=None
+    )
+    parser.add_argument(
+        "--commitment",
+        help="the commitment the round's page showed before entries opened",
+        default=None,
+    )
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text("utf-8")
@@ -31,6 +39,12 @@ def verify(argv: list[str]) -> int:
     except draw.RecordError as error:
         print(f"record does not hold: {error.rule}: {error}")
         return 1
+    # The record alone cannot tell which round it is for: only the commitment,
+    # published before the round opened, ties it to that round.
+    for field, expected in (("round", args.round), ("commitment", args.commitment)):
+        if expected is not None and record[field] != expected:
+            print(f"record holds, but is not the one expected: {field} is {record[field]}")
+            return 1
     print(
         f"record holds: round {record['round']}, {len(record['entries'])} entries, "
         f"{len(record['placements'])} placed"
