@@ -10,7 +10,9 @@ from tourdraw.people.models import Visitor
 
 @pytest.fixture(autouse=True)
 def _memory_sms(settings):  # type: ignore[no-untyped-def]
-    settings.TOURDRAW_SMS_CHANNEL = "tests.support.MemoryChannel"
+    settings.TOURDRAW_CHANNELS = dict.fromkeys(
+        ("sms", "voice", "email"), "tests.support.MemoryChannel"
+    )
     support.SENT.clear()
     yield
     support.SENT.clear()

@@ -159,7 +159,24 @@ TOURDRAW_SIGN_IN_CODE_TTL = timedelta(minutes=10)
 TOURDRAW_SIGN_IN_MAX_TRIES = 5
 TOURDRAW_SIGN_IN_RATE_PER_PHONE = env_str("TOURDRAW_SIGN_IN_RATE_PER_PHONE", "5/h")
 TOURDRAW_SIGN_IN_RATE_PER_IP = env_str("TOURDRAW_SIGN_IN_RATE_PER_IP", "30/h")
-TOURDRAW_SMS_CHANNEL = env_str("TOURDRAW_SMS_CHANNEL", "tourdraw.notify.channels.ConsoleChannel")
+# Where each kind of message goes: console in development; a webhook to the
+# SMS or voice gateway, or Django's mail backend, in production.
+TOURDRAW_CHANNELS = {
+    "sms": env_str("TOURDRAW_SMS_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
+    "voice": env_str("TOURDRAW_VOICE_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
+    "email": env_str("TOURDRAW_EMAIL_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
+}
+TOURDRAW_WEBHOOK_URL = env_str("TOURDRAW_WEBHOOK_URL", "")
+TOURDRAW_WEBHOOK_SECRET = env_secret(
+    "TOURDRAW_WEBHOOK_SECRET",
+    development_default="dev-only-webhook-secret",
+    development=DEVELOPMENT,
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tourdraw <noreply@tourdraw.invalid>")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The relay retries a failed delivery after 30 s, 1, 2, 4 ... minutes, at most an
+# hour apart, and gives up after this many attempts.
+TOURDRAW_OUTBOX_MAX_ATTEMPTS = env_int("TOURDRAW_OUTBOX_MAX_ATTEMPTS", 8)
 
 LOGGING = {
     "version": 1,
@@ -187,3 +204,23 @@ TOURDRAW_OFFER_CUTOFF = timedelta(hours=env_int("TOURDRAW_OFFER_CUTOFF_HOURS", 2
 # A drand-compatible HTTP endpoint for rounds that bind their beacon to drand;
 # empty turns the fetcher off.
 TOURDRAW_DRAND_URL = env_str("TOURDRAW_DRAND_URL", "")
+
+# Ed25519 keys that sign ticket QR codes, as "key-id:base64url(32 raw bytes)",
+# comma-separated; the first signs, all verify (rotation: put the new key first).
+TOURDRAW_TICKET_KEYS = env_secret(
+    "TOURDRAW_TICKET_KEYS",
+    development_default="dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q",
+    development=DEVELOPMENT,
+).split(",")
+# A visitor may cancel a ticket until this long before the slot; the waitlist
+# stops promoting this long before the slot (there must be time to confirm).
+TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))
+TOURDRAW_PROMOTION_CUTOFF = timedelta(hours=env_int("TOURDRAW_PROMOTION_CUTOFF_HOURS", 26))
+# Winners are reminded this long before their deadline.
+TOURDRAW_REMINDER_BEFORE = timedelta(hours=env_int("TOURDRAW_REMINDER_BEFORE_HOURS", 12))
+# After this many failed calls the call centre stops calling; the offer lapses
+# at its deadline unless the winner confirms online.
+TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
+# Row locks on slots before every capacity check; off only in the test that
+# proves the race they prevent.
+TOURDRAW_CAPACITY_LOCKS = True

@@ -2,15 +2,21 @@
 
 A channel takes a finished message and hands it to the outside world (an SMS
 gateway, a voice-call provider, a mail server, the console in development). It
-raises ``DeliveryError`` when the outside world refuses, so the caller can retry.
+raises ``DeliveryError`` when the outside world refuses, so the relay retries.
 """
 
+import hashlib
+import hmac
 import json
 import logging
+import urllib.error
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("tourdraw.notify")
@@ -22,6 +28,7 @@ class Message:
     to: str
     body: str
     subject: str = ""
+    id: str = ""  # the outbox id, so a receiver can drop a repeated delivery
 
 
 class DeliveryError(Exception):
@@ -52,6 +59,57 @@ class FileChannel(Channel):
             out.write(json.dumps(asdict(message), ensure_ascii=False) + "\n")
 
 
-def sms_channel() -> Channel:
-    channel: Channel = import_string(settings.TOURDRAW_SMS_CHANNEL)()
+class WebhookChannel(Channel):
+    """POSTs the message as JSON to a gateway (SMS or voice), signed with HMAC-SHA256
+    of the body in ``X-Tourdraw-Signature``, so the gateway can trust the sender."""
+
+    def __init__(self, url: str | None = None, secret: str | None = None) -> None:
+        self.url = url or settings.TOURDRAW_WEBHOOK_URL
+        self.secret = secret or settings.TOURDRAW_WEBHOOK_SECRET
+
+    def send(self, message: Message) -> None:
+        body = json.dumps(asdict(message), ensure_ascii=False).encode("utf-8")
+        signature = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(  # noqa: S310
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Tourdraw-Signature": f"sha256={signature}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                if response.status >= 300:
+                    raise DeliveryError(f"gateway answered {response.status}")
+        except urllib.error.HTTPError as error:
+            raise DeliveryError(f"gateway answered {error.code}") from error
+        except OSError as error:
+            raise DeliveryError(f"gateway unreachable: {error}") from error
+
+
+class EmailChannel(Channel):
+    """Through Django's configured mail backend (SMTP in production)."""
+
+    def send(self, message: Message) -> None:
+        try:
+            send_mail(
+                message.subject or message.body[:60],
+                message.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [message.to],
+            )
+        except OSError as error:
+            raise DeliveryError(f"mail server: {error}") from error
+
+
+def channel_for(kind: str) -> Channel:
+    """The channel configured for a kind of message (``TOURDRAW_CHANNELS``)."""
+    path: Any = settings.TOURDRAW_CHANNELS[kind]
+    channel: Channel = import_string(path)()
     return channel
+
+
+def sms_channel() -> Channel:
+    return channel_for("sms")

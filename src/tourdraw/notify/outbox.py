@@ -1,0 +1,162 @@
+"""The outbox: messages recorded with the change they report, delivered after.
+
+``enqueue`` must run inside the transaction of the change, so that a message
+exists if and only if the change was committed. Delivery happens afterwards,
+at least once: a relay claims a message with a compare-and-set, sends it, and
+marks it sent; if the process dies in between, the claim lapses and the
+message is sent again (each carries its outbox id so a gateway can drop the
+repeat).
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tourdraw.db import insert_rows
+from tourdraw.notify.channels import DeliveryError, Message, channel_for
+from tourdraw.notify.models import OutboxMessage
+
+logger = logging.getLogger("tourdraw.notify")
+
+CLAIM = timedelta(minutes=2)
+
+
+def enqueue(
+    kind: str,
+    to: str,
+    body: str,
+    *,
+    topic: str,
+    language: str,
+    subject: str = "",
+    about: models.Model | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    from tourdraw.notify.tasks import deliver_message
+
+    now = now or timezone.now()
+    message = OutboxMessage.objects.create(
+        kind=kind,
+        to=to,
+        subject=subject,
+        body=body,
+        language=language,
+        topic=topic,
+        object_type=about._meta.label_lower if about is not None else "",
+        object_id=str(about.pk) if about is not None else "",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    # The task row is written in this same transaction (database task backend),
+    # so a worker picks the message up at once; the relay sweep is the safety net.
+    deliver_message.enqueue(message.pk)
+    return message
+
+
+def enqueue_many(
+    messages: Iterable[tuple[str, str, str, str, str, models.Model]], *, now: datetime
+) -> None:
+    """Enqueue (kind, to, body, topic, language, about) messages with one bulk
+    insert, for the thousands of winners of one draw, inside its transaction.
+    No task is queued per message: the relay's sweep sends them."""
+    insert_rows(
+        OutboxMessage,
+        [
+            "kind",
+            "to",
+            "subject",
+            "body",
+            "language",
+            "topic",
+            "object_type",
+            "object_id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+        ],
+        (
+            (
+                kind,
+                to,
+                "",
+                body,
+                language,
+                topic,
+                about._meta.label_lower,
+                str(about.pk),
+                OutboxMessage.State.PENDING.value,
+                0,
+                now,
+                "",
+                now,
+            )
+            for kind, to, body, topic, language, about in messages
+        ),
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=30) * 2 ** max(attempts - 1, 0), timedelta(hours=1))
+
+
+def deliver(message_id: int, *, now: datetime | None = None) -> bool:
+    """Send one message if it is due and nobody else holds it; True if sent."""
+    now = now or timezone.now()
+    claimed = OutboxMessage.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        pk=message_id,
+        state=OutboxMessage.State.PENDING,
+        next_attempt_at__lte=now,
+    ).update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        channel_for(message.kind).send(
+            Message(
+                kind=message.kind,
+                to=message.to,
+                body=message.body,
+                subject=message.subject,
+                id=str(message.pk),
+            )
+        )
+    except DeliveryError as error:
+        gave_up = message.attempts >= settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message_id).update(
+            state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
+            next_attempt_at=now + backoff(message.attempts),
+            claimed_until=None,
+            last_error=str(error)[:2000],
+        )
+        logger.warning("message %s (%s) not delivered: %s", message.pk, message.topic, error)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(
+        state=OutboxMessage.State.SENT, sent_at=now, claimed_until=None, last_error=""
+    )
+    return True
+
+
+def relay_due(now: datetime, *, limit: int = 200) -> int:
+    """Deliver every due message (first tries that no task ran, and retries)."""
+    due = OutboxMessage.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        state=OutboxMessage.State.PENDING,
+        next_attempt_at__lte=now,
+    ).order_by("next_attempt_at", "pk")
+    return sum(deliver(pk, now=now) for pk in due.values_list("pk", flat=True)[:limit])
+
+
+def delivery_state(about: models.Model) -> Any:
+    """The messages about an object, for operators to see what reached whom."""
+    return OutboxMessage.objects.filter(
+        object_type=about._meta.label_lower, object_id=str(about.pk)
+    ).order_by("created_at", "pk")

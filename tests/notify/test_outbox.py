@@ -1,0 +1,148 @@
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from tests import support
+from tourdraw.notify import outbox
+from tourdraw.notify.channels import DeliveryError, EmailChannel, Message, WebhookChannel
+from tourdraw.notify.models import OutboxMessage
+
+
+class BrokenChannel:
+    def send(self, message: Message) -> None:
+        raise DeliveryError("gateway down")
+
+
+def _enqueue(**kwargs):  # type: ignore[no-untyped-def]
+    return outbox.enqueue("sms", "+8613900000001", "hello", topic="test", language="en", **kwargs)
+
+
+def test_a_message_exists_only_if_its_change_committed(db):  # type: ignore[no-untyped-def]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _enqueue()
+        raise RuntimeError("the change failed")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_crash_between_commit_and_delivery_still_delivers(db, sent):  # type: ignore[no-untyped-def]
+    # The change commits with its message; then the process "dies": nothing was
+    # sent and no task ran. The next relay sweep delivers it.
+    with transaction.atomic():
+        message = _enqueue()
+    assert sent == []
+    assert outbox.relay_due(timezone.now()) == 1
+    assert [m.body for m in sent] == ["hello"]
+    assert [m.id for m in sent] == [str(message.pk)]
+    message.refresh_from_db()
+    assert message.state == OutboxMessage.State.SENT and message.attempts == 1
+
+
+def test_a_relay_that_died_mid_send_lets_another_send_again(db, sent):  # type: ignore[no-untyped-def]
+    message = _enqueue()
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(claimed_until=now + timedelta(minutes=1))
+    assert outbox.relay_due(now) == 0  # still claimed by the other relay
+    assert outbox.relay_due(now + timedelta(minutes=2)) == 1  # its claim lapsed
+    assert len(sent) == 1
+
+
+def test_failed_deliveries_are_retried_with_backoff_then_given_up(db, settings):  # type: ignore[no-untyped-def]
+    settings.TOURDRAW_CHANNELS = {"sms": "tests.notify.test_outbox.BrokenChannel"}
+    settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 3
+    message = _enqueue()
+    now = timezone.now()
+    assert outbox.deliver(message.pk, now=now) is False
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.last_error) == ("pending", 1, "gateway down")
+    assert message.next_attempt_at == now + timedelta(seconds=30)
+    assert outbox.deliver(message.pk, now=now + timedelta(seconds=10)) is False  # not due yet
+    assert OutboxMessage.objects.get().attempts == 1
+    outbox.deliver(message.pk, now=now + timedelta(seconds=30))
+    assert OutboxMessage.objects.get().next_attempt_at == now + timedelta(seconds=90)
+    outbox.deliver(message.pk, now=now + timedelta(seconds=90))
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.FAILED
+
+
+def test_backoff_doubles_up_to_an_hour():  # type: ignore[no-untyped-def]
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert outbox.backoff(20) == timedelta(hours=1)
+
+
+def test_the_task_worker_delivers_a_queued_message(transactional_db, sent):  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        _enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*")
+    assert [m.body for m in sent] == ["hello"]
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.SENT
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    received: list = []
+    status = 200
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Gateway.received.append((body, self.headers["X-Tourdraw-Signature"]))
+        self.send_response(_Gateway.status)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def gateway():  # type: ignore[no-untyped-def]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Gateway.received = []
+    _Gateway.status = 200
+    yield f"http://127.0.0.1:{server.server_port}/sms"
+    server.shutdown()
+
+
+def test_the_webhook_channel_posts_json_signed_with_hmac(gateway):  # type: ignore[no-untyped-def]
+    WebhookChannel(gateway, "s3cret").send(Message(kind="sms", to="+86139", body="你好", id="7"))
+    body, signature = _Gateway.received[0]
+    assert json.loads(body) == {
+        "kind": "sms",
+        "to": "+86139",
+        "body": "你好",
+        "subject": "",
+        "id": "7",
+    }
+    assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+
+
+def test_a_gateway_refusal_is_a_delivery_error(gateway):  # type: ignore[no-untyped-def]
+    _Gateway.status = 503
+    with pytest.raises(DeliveryError, match="503"):
+        WebhookChannel(gateway, "s3cret").send(Message(kind="voice", to="+86139", body="hi"))
+
+
+def test_the_email_channel_uses_djangos_mail_backend(settings):  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EmailChannel().send(
+        Message(kind="email", to="a@example.com", body="Your ticket", subject="tourdraw")
+    )
+    assert mail.outbox[0].subject == "tourdraw" and mail.outbox[0].to == ["a@example.com"]
+
+
+def test_operators_see_each_messages_delivery_state(db):  # type: ignore[no-untyped-def]
+    _, _, entries = support.drawn_round(2, [2], [])
+    from tourdraw.visits.models import Offer
+    from tourdraw.visits.offers import decline_offer
+
+    offer = Offer.objects.get(entry=entries[0])
+    decline_offer(offer, actor=None)
+    outbox.relay_due(timezone.now())
+    states = list(outbox.delivery_state(offer).values_list("topic", "state"))
+    assert states == [("offer.declined", "sent")]
