@@ -103,3 +103,68 @@ def make_visitor(
         today=timezone.localdate(),
     )
     return visitor
+
+
+def make_party_entry(round: Round, number: int, party: int, choices: list[int]):  # type: ignore[no-untyped-def]
+    """An entry of ``party`` persons by a fresh visitor (number keeps IDs unique)."""
+    from tourdraw.lottery.entries import CompanionInput, enter_round
+
+    visitor = make_visitor(
+        f"+86137{number:08d}",
+        sequence=number % 1000,
+        name=f"访客{number}",
+        birth_date=date(1980, 1, 1) + timedelta(days=number),
+    )
+    companions = [
+        CompanionInput(
+            full_name=f"同伴{number}-{k}",
+            id_type="cn_resident",
+            id_number=resident_id(date(1970, 1, 1) + timedelta(days=number * 3 + k), "310101", k),
+        )
+        for k in range(party - 1)
+    ]
+    return enter_round(round, visitor, choices=choices, companions=companions)
+
+
+def drawn_round(capacity: int, placed: list[int], waiting: list[int], *, days_ahead: int = 10):  # type: ignore[no-untyped-def]
+    """A round as a draw left it, with a chosen order: the ``placed`` parties hold
+    pending offers in the slot, the ``waiting`` ones follow in that order.
+
+    Setting the order by hand (instead of searching for a seed) keeps waitlist
+    tests about the waitlist rule, which reads only this state.
+    """
+    from tourdraw.lottery.models import DrawOutcome
+    from tourdraw.visits.models import Offer
+
+    tour = make_tour()
+    slot = generate_slots(
+        tour,
+        first_day=timezone.localdate() + timedelta(days=days_ahead),
+        last_day=timezone.localdate() + timedelta(days=days_ahead),
+        times=[time(9, 30)],
+        capacity=capacity,
+    )[0]
+    round = make_round(tour, slots=[slot])
+    entries = [
+        make_party_entry(round, 1000 + n, party, [slot.pk])
+        for n, party in enumerate(placed + waiting)
+    ]
+    rounds.close_round(round, now=timezone.now())
+    now = timezone.now()
+    for position, entry in enumerate(entries, start=1):
+        is_placed = position <= len(placed)
+        DrawOutcome.objects.create(
+            round=round, entry=entry, position=position, slot=slot if is_placed else None
+        )
+        if is_placed:
+            Offer.objects.create(
+                entry=entry,
+                slot=slot,
+                persons=entry.party_size,
+                source="draw",
+                deadline=now + timedelta(days=2),
+                created_at=now,
+            )
+    Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)
+    round.refresh_from_db()
+    return round, slot, entries

@@ -24,14 +24,10 @@ def test_the_worker_opens_and_closes_rounds_on_time(db):  # type: ignore[no-unty
         opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1), open_now=False
     )
     assert due.state == Round.State.SCHEDULED and due.commitment == ""
-    assert run_due_transitions(now) == {"rounds_opened": 1, "rounds_closed": 0, "rounds_drawn": 0}
+    assert run_due_transitions(now)["rounds_opened"] == 1
     due.refresh_from_db()
     assert due.state == Round.State.OPEN and len(due.commitment) == 64
-    assert run_due_transitions(now + timedelta(days=1)) == {
-        "rounds_opened": 0,
-        "rounds_closed": 1,
-        "rounds_drawn": 0,
-    }
+    assert run_due_transitions(now + timedelta(days=1))["rounds_closed"] == 1
     due.refresh_from_db()
     assert due.state == Round.State.CLOSED
 

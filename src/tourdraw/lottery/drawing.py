@@ -21,6 +21,7 @@ from tourdraw.errors import DomainError
 from tourdraw.lottery import draw
 from tourdraw.lottery.beacon import fetch_drand
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
+from tourdraw.visits import notices
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import offer_deadline
 
@@ -116,7 +117,16 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
         )
         insert_rows(
             Offer,
-            ["entry", "slot", "persons", "state", "source", "deadline", "created_at"],
+            [
+                "entry",
+                "slot",
+                "persons",
+                "state",
+                "source",
+                "deadline",
+                "created_at",
+                "confirmed_via",
+            ],
             (
                 (
                     entry_ids[code][0],
@@ -126,10 +136,12 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
                     Offer.Source.DRAW.value,
                     offer_deadline(locked, slot, now),
                     now,
+                    "",
                 )
                 for code, slot in placed.items()
             ),
         )
+        notices.offers_made_by_draw(locked, now=now)
         locked.state = Round.State.DRAWN
         locked.drawn_at = now
         locked.save(update_fields=["state", "drawn_at", "beacon"])

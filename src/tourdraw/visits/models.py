@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tourdraw.catalog.models import Slot
-from tourdraw.lottery.models import Entry
+from tourdraw.lottery.models import Entry, Round
 
 
 class Offer(models.Model):
@@ -19,6 +20,10 @@ class Offer(models.Model):
         DRAW = "draw", _("the draw")
         WAITLIST = "waitlist", _("the waitlist")
 
+    class Via(models.TextChoices):
+        ONLINE = "online", _("online")
+        CALL = "call", _("by phone")
+
     # One offer per entry at most: spec section 5 never offers an entry twice.
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="offer")
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="offers")
@@ -29,12 +34,101 @@ class Offer(models.Model):
     source = models.CharField(_("from"), max_length=20, choices=Source.choices)
     deadline = models.DateTimeField(_("confirm by"))
     created_at = models.DateTimeField(_("offered"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    confirmed_via = models.CharField(max_length=10, choices=Via.choices, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["deadline"]
-        indexes = [models.Index(fields=["slot", "state"])]
+        indexes = [
+            models.Index(fields=["slot", "state"]),
+            models.Index(fields=["state", "deadline"]),
+        ]
+        permissions = [("use_call_centre", _("Can work the call centre"))]
 
     def __str__(self) -> str:
         return f"{self.entry.code} → {self.slot.code}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+
+class CallAttempt(models.Model):
+    """One call from the call centre to a winner, and how it went."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed on the phone")
+        DECLINED = "declined", _("declined")
+        NO_ANSWER = "no_answer", _("no answer")
+        WRONG_NUMBER = "wrong_number", _("wrong number")
+
+    FAILED = (Outcome.NO_ANSWER, Outcome.WRONG_NUMBER)
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="calls")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.offer} {self.outcome}"
+
+
+class Ticket(models.Model):
+    """A confirmed visit: one per party, naming each person; shown as a signed QR."""
+
+    class State(models.TextChoices):
+        VALID = "valid", _("valid")
+        CANCELLED = "cancelled", _("cancelled")
+
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="ticket")
+    # Unguessable: it is the ticket page's address, sent by SMS.
+    code = models.CharField(max_length=32, unique=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.VALID, db_index=True
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state == self.State.VALID
+
+
+class Promotion(models.Model):
+    """A waitlist promotion, shown on the round's public page (spec section 5)."""
+
+    class Reason(models.TextChoices):
+        DECLINED = "declined", _("an offer was declined")
+        EXPIRED = "expired", _("an offer expired")
+        CANCELLED = "cancelled", _("a ticket was cancelled")
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="promotions")
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="+")
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="promotion")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    free_places = models.PositiveSmallIntegerField(_("places free"))
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} {self.offer}"

@@ -1,14 +1,192 @@
-"""Offers: places won, awaiting confirmation."""
+"""Offers: places won, awaiting confirmation; and the waitlist behind them.
 
+Every change that frees places (decline, expiry, cancellation) promotes from
+the waitlist in the same transaction, under the slot's row lock, by the rule
+of spec section 5 (``draw.Waitlist``).
+"""
+
+import secrets
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
-from tourdraw.lottery.models import Round
+from tourdraw.errors import DomainError
+from tourdraw.lottery import draw
+from tourdraw.lottery.models import DrawOutcome, Entry, Round
+from tourdraw.visits import capacity, notices
+from tourdraw.visits.models import Offer, Promotion, Ticket
+
+
+class OfferError(DomainError):
+    pass
 
 
 def offer_deadline(round: Round, slot: Slot, now: datetime) -> datetime:
     """The round's confirm window, but never later than the cut-off before the slot."""
     cutoff = slot.starts_at - settings.TOURDRAW_OFFER_CUTOFF
     return max(now, min(now + round.confirm_window, cutoff))
+
+
+def _locked_pending(offer: Offer, now: datetime) -> Offer:
+    locked = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("entry__visitor__user", "entry__round", "slot__tour__site")
+        .get(pk=offer.pk)
+    )
+    if locked.state != Offer.State.PENDING:
+        raise OfferError(
+            _("This offer is no longer open: it is %(state)s.")
+            % {"state": locked.get_state_display()},
+            code=f"offer_{locked.state}",
+            field="offer",
+        )
+    if now >= locked.deadline:
+        raise OfferError(
+            _("The deadline to confirm has passed."), code="offer_deadline_passed", field="offer"
+        )
+    return locked
+
+
+def confirm_offer(
+    offer: Offer, *, actor: Any, accepted_rules: bool, via: str, now: datetime | None = None
+) -> Ticket:
+    """Confirm the place and issue the party's ticket."""
+    now = now or timezone.now()
+    if not accepted_rules:
+        raise OfferError(
+            _("Accept the visit rules to confirm."), code="rules_not_accepted", field="rules"
+        )
+    with transaction.atomic():
+        locked = _locked_pending(offer, now)
+        locked.state = Offer.State.CONFIRMED
+        locked.decided_at = now
+        locked.confirmed_via = via
+        locked.save(update_fields=["state", "decided_at", "confirmed_via"])
+        ticket = Ticket.objects.create(offer=locked, code=secrets.token_urlsafe(16), issued_at=now)
+        log_action(
+            "tourdraw.offer.confirmed", locked, actor=actor, data={"via": via, "ticket": ticket.pk}
+        )
+        notices.ticket_issued(ticket)
+    offer.refresh_from_db()
+    return ticket
+
+
+def decline_offer(offer: Offer, *, actor: Any, now: datetime | None = None) -> Offer:
+    """Give the place up; it goes down the waitlist at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_pending(offer, now)
+        release(locked, Offer.State.DECLINED, Promotion.Reason.DECLINED, now=now, actor=actor)
+    offer.refresh_from_db()
+    return offer
+
+
+def release(offer: Offer, state: str, reason: str, *, now: datetime, actor: Any) -> None:
+    offer.state = state
+    offer.decided_at = now
+    offer.save(update_fields=["state", "decided_at"])
+    log_action(f"tourdraw.offer.{state}", offer, actor=actor, data={"persons": offer.persons})
+    if state != Offer.State.CANCELLED:
+        notices.offer_lapsed(offer)
+    promote(offer.slot, reason=reason, now=now)
+
+
+def expire_due_offers(now: datetime) -> int:
+    """Expire every pending offer past its deadline; each exactly once.
+
+    The state change is a compare-and-set, so of two workers expiring the
+    same offer only the one whose update changed the row goes on.
+    """
+    expired = 0
+    due = Offer.objects.filter(state=Offer.State.PENDING, deadline__lte=now)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            if not Offer.objects.filter(pk=pk, state=Offer.State.PENDING).update(
+                state=Offer.State.EXPIRED, decided_at=now
+            ):
+                continue
+            offer = Offer.objects.select_related(
+                "entry__visitor__user", "entry__round", "slot__tour__site"
+            ).get(pk=pk)
+            log_action("tourdraw.offer.expired", offer, data={"persons": offer.persons})
+            notices.offer_lapsed(offer)
+            promote(offer.slot, reason=Promotion.Reason.EXPIRED, now=now)
+            expired += 1
+    return expired
+
+
+def remind_due_offers(now: datetime) -> int:
+    """Remind winners whose deadline is near, once each."""
+    reminded = 0
+    due = Offer.objects.filter(
+        state=Offer.State.PENDING,
+        reminded_at__isnull=True,
+        deadline__gt=now,
+        deadline__lte=now + settings.TOURDRAW_REMINDER_BEFORE,
+    )
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            if not Offer.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            offer = Offer.objects.select_related("entry__visitor__user", "slot__tour__site").get(
+                pk=pk
+            )
+            notices.offer_reminder(offer)
+            reminded += 1
+    return reminded
+
+
+def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
+    """Offer the slot's free places down the waitlist (spec section 5).
+
+    Candidates are the drawn round's entries not placed by the draw and never
+    offered, that list this slot, in draw order; ``draw.Waitlist`` applies the
+    rule to them. Nothing is promoted after the promotion cut-off.
+    """
+    if now >= slot.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF:
+        return []
+    locked = capacity.lock_slot(slot.pk)
+    free = capacity.free_places(locked)
+    if free <= 0:
+        return []
+    round = Round.objects.filter(slots=locked, state=Round.State.DRAWN).first()
+    if round is None:
+        return []
+    candidates = list(
+        DrawOutcome.objects.filter(round=round, slot__isnull=True, entry__state=Entry.State.ACTIVE)
+        .filter(entry__choices__slot=locked, entry__offer__isnull=True)
+        .order_by("position")
+        .values_list("entry_id", "entry__code", "entry__party_size")
+    )
+    waitlist = draw.Waitlist((code, party, [locked.code]) for _, code, party in candidates)
+    chosen = set(waitlist.next_promotions(locked.code, free, set(), set()))
+    offers = []
+    for entry_id, code, party in candidates:
+        if code not in chosen:
+            continue
+        offer = Offer.objects.create(
+            entry_id=entry_id,
+            slot=locked,
+            persons=party,
+            source=Offer.Source.WAITLIST,
+            deadline=offer_deadline(round, locked, now),
+            created_at=now,
+        )
+        Promotion.objects.create(
+            round=round, slot=locked, offer=offer, reason=reason, free_places=free, created_at=now
+        )
+        free -= party
+        log_action("tourdraw.offer.promoted", offer, data={"entry": code, "reason": reason})
+        notices.offer_made(
+            Offer.objects.select_related("entry__visitor__user", "slot__tour__site").get(
+                pk=offer.pk
+            )
+        )
+        offers.append(offer)
+    return offers

@@ -18,4 +18,8 @@ urlpatterns = [
     path("me/entries/<str:code>/", views.entry_detail, name="entry_detail"),
     path("me/entries/<str:code>/change/", views.entry_change, name="entry_change"),
     path("me/entries/<str:code>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
+    path("me/entries/<str:code>/confirm/", views.offer_confirm, name="offer_confirm"),
+    path("me/entries/<str:code>/decline/", views.offer_decline, name="offer_decline"),
+    path("tickets/<str:code>/", views.ticket_page, name="ticket"),
+    path("tickets/<str:code>/cancel/", views.ticket_cancel, name="ticket_cancel"),
 ]

@@ -22,7 +22,9 @@ from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
-from tourdraw.visits.models import Offer
+from tourdraw.visits import tickets
+from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 from tourdraw.web.forms import CodeForm, EntryForm, PhoneForm, ProfileForm
 
 View = Callable[..., HttpResponse]
@@ -293,6 +295,8 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
         entry.is_active and entry.round.state == Round.State.OPEN and now < entry.round.closes_at
     )
     looked_up = results.lookup(entry.round, entry.code)
+    offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
+    ticket = Ticket.objects.filter(offer=offer).first() if offer is not None else None
     return render(
         request,
         "web/entry.html",
@@ -303,6 +307,10 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_change": can_change,
             "tickets": fairness.explain(entry),
             "looked_up": looked_up,
+            "offer": offer,
+            "ticket": ticket,
+            "waitlist": looked_up is not None and offer is None,
+            "now": timezone.now(),
         },
     )
 
@@ -361,3 +369,76 @@ def entry_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("Your entry is withdrawn."))
     return HttpResponseRedirect(reverse("web:entry_detail", args=[entry.code]))
+
+
+@require_POST
+@visitor_required
+def offer_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    entry = _own_entry(request, code)
+    offer = get_object_or_404(Offer, entry=entry)
+    try:
+        confirm_offer(
+            offer,
+            actor=request.user,
+            accepted_rules=request.POST.get("accept_rules") == "yes",
+            via=Offer.Via.ONLINE,
+        )
+    except OfferError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Confirmed. Your ticket is ready."))
+    return redirect("web:entry_detail", code=entry.code)
+
+
+@require_POST
+@visitor_required
+def offer_decline(request: HttpRequest, code: str) -> HttpResponse:
+    entry = _own_entry(request, code)
+    offer = get_object_or_404(Offer, entry=entry)
+    try:
+        decline_offer(offer, actor=request.user)
+    except OfferError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("You gave up the place; it goes to the waitlist."))
+    return redirect("web:entry_detail", code=entry.code)
+
+
+def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Reached from the SMS link: the code in the address is the secret."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"), code=code
+    )
+    offer = ticket.offer
+    members = offer.entry.members.select_related("person").order_by("position")
+    visitor = getattr(request.user, "visitor", None)
+    owner = visitor is not None and offer.entry.visitor_id == visitor.pk
+    context = {
+        "ticket": ticket,
+        "offer": offer,
+        "slot": offer.slot,
+        "site": offer.slot.tour.site,
+        "members": members,
+        "qr": tickets.qr_svg(ticket) if ticket.is_valid else "",
+        "can_cancel": owner
+        and ticket.is_valid
+        and timezone.now() < offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF,
+    }
+    return render(request, "web/ticket.html", context)
+
+
+@require_POST
+@visitor_required
+def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
+    ticket = get_object_or_404(
+        Ticket,
+        code=code,
+        offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
+    )
+    try:
+        tickets.cancel_ticket(ticket, actor=request.user)
+    except tickets.TicketError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your ticket is cancelled; the places go to the waitlist."))
+    return redirect("web:ticket", code=ticket.code)

@@ -1,0 +1,117 @@
+"""What winners are told, in their own language, through the outbox."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from tourdraw.lottery.models import Round
+from tourdraw.notify import outbox
+from tourdraw.visits.models import Offer, Ticket
+
+
+def _link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(offer: Offer, topic: str, body: str, *, kinds: tuple[str, ...] = ("sms",)) -> None:
+    visitor = offer.entry.visitor
+    for kind in kinds:
+        outbox.enqueue(
+            kind,
+            visitor.phone.as_e164,
+            body,
+            topic=topic,
+            language=visitor.user.language,
+            about=offer,
+        )
+
+
+def _deadline(offer: Offer) -> str:
+    local = timezone.localtime(offer.deadline, offer.slot.tour.site.tzinfo)
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _offer_made_body(offer: Offer) -> str:
+    return _(
+        "tourdraw: you have a place for %(tour)s on %(slot)s for %(persons)d. "
+        "Confirm by %(deadline)s: %(link)s"
+    ) % {
+        "tour": offer.slot.tour.tr("name"),
+        "slot": offer.slot.label,
+        "persons": offer.persons,
+        "deadline": _deadline(offer),
+        "link": _link(reverse("web:entry_detail", args=[offer.entry.code])),
+    }
+
+
+def offer_made(offer: Offer) -> None:
+    """Called and texted at once: winners who miss the call lose the place."""
+    with translation.override(offer.entry.visitor.user.language):
+        _send(offer, "offer.made", _offer_made_body(offer), kinds=("voice", "sms"))
+
+
+def offers_made_by_draw(round: Round, *, now: datetime) -> None:
+    """The same call and SMS to every winner of a draw, in one bulk insert."""
+    offers = Offer.objects.filter(entry__round=round, source=Offer.Source.DRAW).select_related(
+        "entry__visitor__user", "slot__tour__site"
+    )
+    messages = []
+    for offer in offers.order_by("entry__visitor__user__language", "pk"):
+        visitor = offer.entry.visitor
+        with translation.override(visitor.user.language):
+            body = _offer_made_body(offer)
+        for kind in ("voice", "sms"):
+            messages.append(
+                (kind, visitor.phone.as_e164, body, "offer.made", visitor.user.language, offer)
+            )
+    outbox.enqueue_many(messages, now=now)
+
+
+def offer_reminder(offer: Offer) -> None:
+    with translation.override(offer.entry.visitor.user.language):
+        body = _(
+            "tourdraw: reminder, your place on %(slot)s is kept only until %(deadline)s. "
+            "Confirm: %(link)s"
+        ) % {
+            "slot": offer.slot.label,
+            "deadline": _deadline(offer),
+            "link": _link(reverse("web:entry_detail", args=[offer.entry.code])),
+        }
+        _send(offer, "offer.reminder", body)
+
+
+def offer_lapsed(offer: Offer) -> None:
+    with translation.override(offer.entry.visitor.user.language):
+        if offer.state == Offer.State.EXPIRED:
+            body = _(
+                "tourdraw: your place on %(slot)s was not confirmed in time and has gone "
+                "to the waitlist."
+            )
+        else:
+            body = _("tourdraw: you declined your place on %(slot)s. It goes to the waitlist.")
+        _send(offer, f"offer.{offer.state}", body % {"slot": offer.slot.label})
+
+
+def ticket_issued(ticket: Ticket) -> None:
+    offer = ticket.offer
+    with translation.override(offer.entry.visitor.user.language):
+        body = _(
+            "tourdraw: confirmed. %(tour)s, %(slot)s, %(persons)d persons. Bring every "
+            "person's ID document. Your ticket: %(link)s"
+        ) % {
+            "tour": offer.slot.tour.tr("name"),
+            "slot": offer.slot.label,
+            "persons": offer.persons,
+            "link": _link(reverse("web:ticket", args=[ticket.code])),
+        }
+        _send(offer, "ticket.issued", body)
+
+
+def ticket_cancelled(ticket: Ticket) -> None:
+    offer = ticket.offer
+    with translation.override(offer.entry.visitor.user.language):
+        body = _("tourdraw: your ticket for %(slot)s is cancelled.") % {"slot": offer.slot.label}
+        _send(offer, "ticket.cancelled", body)

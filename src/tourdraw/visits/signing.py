@@ -1,0 +1,116 @@
+"""Signed ticket payloads (the QR code): versioned, Ed25519, no personal data.
+
+A payload is ``TD1.<body>.<signature>``, both parts base64url without padding.
+The body is canonical JSON ``{"d": visit date, "k": key id, "p": persons,
+"s": slot id, "t": ticket code, "v": 1}``. The key id lets keys rotate: the
+first configured key signs, every configured key verifies, and a gate that
+holds only public keys can check a ticket offline.
+"""
+
+import base64
+import functools
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+
+PREFIX = "TD1"
+VERSION = 1
+
+
+class TicketSignatureError(ValueError):
+    """``code``: malformed, unknown_key or forged."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class TicketClaim:
+    """What a verified payload says; still to be checked against the ticket's state."""
+
+    ticket: str
+    slot_id: int
+    visit_date: date
+    persons: int
+    key_id: str
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@functools.lru_cache(maxsize=4)
+def _keys(configured: tuple[str, ...]) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
+    keys = []
+    for item in configured:
+        key_id, _, secret = item.partition(":")
+        keys.append((key_id, Ed25519PrivateKey.from_private_bytes(_b64decode(secret))))
+    return tuple(keys)
+
+
+def signing_keys() -> tuple[tuple[str, Ed25519PrivateKey], ...]:
+    return _keys(tuple(settings.TOURDRAW_TICKET_KEYS))
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    return {key_id: key.public_key() for key_id, key in signing_keys()}
+
+
+def public_keys_raw() -> dict[str, str]:
+    """The public keys as base64url, for gates that verify offline."""
+    return {
+        key_id: _b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+        for key_id, key in public_keys().items()
+    }
+
+
+def sign(ticket: str, slot_id: int, visit_date: date, persons: int) -> str:
+    key_id, key = signing_keys()[0]
+    body = {"d": visit_date.isoformat(), "k": key_id, "p": persons, "s": slot_id, "t": ticket}
+    body["v"] = VERSION
+    encoded = _b64encode(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    signed = f"{PREFIX}.{encoded}"
+    return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
+
+
+def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> TicketClaim:
+    """Check a scanned payload's signature; raise ``TicketSignatureError`` if it fails."""
+    keys = public_keys() if keys is None else keys
+    parts = payload.strip().split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise TicketSignatureError("malformed", "not a tourdraw ticket code")
+    try:
+        body = json.loads(_b64decode(parts[1]))
+        signature = _b64decode(parts[2])
+        claim = TicketClaim(
+            ticket=str(body["t"]),
+            slot_id=int(body["s"]),
+            visit_date=date.fromisoformat(body["d"]),
+            persons=int(body["p"]),
+            key_id=str(body["k"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise TicketSignatureError("malformed", "the ticket code cannot be read") from None
+    if body.get("v") != VERSION:
+        raise TicketSignatureError("malformed", f"unknown ticket version {body.get('v')!r}")
+    key = keys.get(claim.key_id)
+    if key is None:
+        raise TicketSignatureError("unknown_key", f"unknown signing key {claim.key_id!r}")
+    try:
+        key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except InvalidSignature:
+        raise TicketSignatureError("forged", "the signature does not match") from None
+    return claim

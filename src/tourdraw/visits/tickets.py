@@ -1,0 +1,89 @@
+"""Tickets: the confirmed visit, its signed QR code, and cancelling it."""
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.errors import DomainError
+from tourdraw.visits import notices, signing
+from tourdraw.visits.models import Offer, Promotion, Ticket
+from tourdraw.visits.offers import release
+
+
+class TicketError(DomainError):
+    pass
+
+
+def payload(ticket: Ticket) -> str:
+    """The text in the ticket's QR code: signed, with no personal data."""
+    offer = ticket.offer
+    return signing.sign(ticket.code, offer.slot_id, offer.slot.visit_date, offer.persons)
+
+
+def qr_svg(ticket: Ticket) -> str:
+    import segno
+
+    qr = segno.make(payload(ticket), error="m")
+    svg: str = qr.svg_inline(scale=4, border=2, dark="#111", light="#fff")
+    return svg
+
+
+def check(scanned: str) -> Ticket:
+    """The ticket a scanned code stands for, if its signature holds and it is valid."""
+    try:
+        claim = signing.verify(scanned)
+    except signing.TicketSignatureError as error:
+        raise TicketError(
+            _("This is not a valid ticket: %(reason)s.") % {"reason": error},
+            code=f"ticket_{error.code}",
+            field="ticket",
+        ) from None
+    ticket = (
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
+        .filter(code=claim.ticket)
+        .first()
+    )
+    if ticket is None or ticket.offer.slot_id != claim.slot_id:
+        raise TicketError(_("No such ticket."), code="ticket_unknown", field="ticket")
+    if not ticket.is_valid:
+        raise TicketError(_("This ticket was cancelled."), code="ticket_cancelled", field="ticket")
+    return ticket
+
+
+def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) -> Ticket:
+    """Cancel before the cut-off; the party's places go down the waitlist."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(
+                "offer__slot__tour__site", "offer__entry__visitor__user", "offer__entry__round"
+            )
+            .get(pk=ticket.pk)
+        )
+        if not locked.is_valid:
+            raise TicketError(
+                _("This ticket was already cancelled."), code="ticket_cancelled", field="ticket"
+            )
+        if now >= locked.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF:
+            raise TicketError(
+                _("Tickets can be cancelled until %(hours)d hours before the visit.")
+                % {"hours": settings.TOURDRAW_CANCEL_CUTOFF.total_seconds() // 3600},
+                code="cancel_too_late",
+                field="ticket",
+            )
+        locked.state = Ticket.State.CANCELLED
+        locked.cancelled_at = now
+        locked.save(update_fields=["state", "cancelled_at"])
+        log_action("tourdraw.ticket.cancelled", locked, actor=actor)
+        notices.ticket_cancelled(locked)
+        release(
+            locked.offer, Offer.State.CANCELLED, Promotion.Reason.CANCELLED, now=now, actor=actor
+        )
+    ticket.refresh_from_db()
+    return ticket

@@ -1,0 +1,134 @@
+import base64
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from tests.support import drawn_round
+from tourdraw.visits import signing, tickets
+from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits.offers import confirm_offer
+
+
+@pytest.fixture
+def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
+    _, _, entries = drawn_round(4, [3], [2])
+    return confirm_offer(
+        Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
+    )
+
+
+def _tamper(payload: str, **changes) -> str:  # type: ignore[no-untyped-def]
+    prefix, body, signature = payload.split(".")
+    data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    data.update(changes)
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return f"{prefix}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}.{signature}"
+
+
+def test_a_ticket_qr_verifies_and_names_the_ticket(ticket):  # type: ignore[no-untyped-def]
+    payload = tickets.payload(ticket)
+    assert tickets.check(payload) == ticket
+    claim = signing.verify(payload)
+    assert (claim.ticket, claim.persons, claim.slot_id) == (ticket.code, 3, ticket.offer.slot_id)
+
+
+def test_the_qr_holds_no_personal_data(ticket):  # type: ignore[no-untyped-def]
+    body = tickets.payload(ticket).split(".")[1]
+    decoded = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    person = ticket.offer.entry.members.first().person
+    assert set(json.loads(decoded)) == {"d", "k", "p", "s", "t", "v"}
+    assert person.full_name not in decoded and person.id_number not in decoded
+
+
+@pytest.mark.parametrize(
+    "change", [{"p": 4}, {"s": 999}, {"t": "someone-elses"}, {"d": "2030-01-01"}]
+)
+def test_an_altered_qr_fails_signature_verification(ticket, change):  # type: ignore[no-untyped-def]
+    with pytest.raises(tickets.TicketError) as error:
+        tickets.check(_tamper(tickets.payload(ticket), **change))
+    assert error.value.code == "ticket_forged"
+
+
+def test_a_qr_signed_with_another_key_is_forged(ticket, settings):  # type: ignore[no-untyped-def]
+    genuine = tickets.payload(ticket)
+    settings.TOURDRAW_TICKET_KEYS = [
+        "dev1:" + base64.urlsafe_b64encode(b"x" * 32).decode().rstrip("=")
+    ]
+    forged = tickets.payload(ticket)
+    settings.TOURDRAW_TICKET_KEYS = ["dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q"]
+    assert tickets.check(genuine) == ticket
+    with pytest.raises(tickets.TicketError) as error:
+        tickets.check(forged)
+    assert error.value.code == "ticket_forged"
+
+
+def test_rotated_keys_keep_old_tickets_valid_and_unknown_keys_fail(ticket, settings):  # type: ignore[no-untyped-def]
+    old = tickets.payload(ticket)
+    new_key = "dev2:" + base64.urlsafe_b64encode(b"n" * 32).decode().rstrip("=")
+    settings.TOURDRAW_TICKET_KEYS = [new_key, "dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q"]
+    assert signing.verify(tickets.payload(ticket)).key_id == "dev2"
+    assert tickets.check(old) == ticket
+    settings.TOURDRAW_TICKET_KEYS = [new_key]
+    with pytest.raises(tickets.TicketError) as error:
+        tickets.check(old)
+    assert error.value.code == "ticket_unknown_key"
+
+
+def test_garbage_is_not_a_ticket(db):  # type: ignore[no-untyped-def]
+    for scanned in ("hello", "TD1.???.???", "TD2.a.b"):
+        with pytest.raises(tickets.TicketError) as error:
+            tickets.check(scanned)
+        assert error.value.code == "ticket_malformed"
+
+
+def test_a_cancelled_ticket_is_refused(ticket):  # type: ignore[no-untyped-def]
+    payload = tickets.payload(ticket)
+    tickets.cancel_ticket(ticket, actor=None)
+    with pytest.raises(tickets.TicketError) as error:
+        tickets.check(payload)
+    assert error.value.code == "ticket_cancelled"
+
+
+def test_cancelling_frees_the_places_for_the_waitlist(ticket):  # type: ignore[no-untyped-def]
+    tickets.cancel_ticket(ticket, actor=None)
+    assert Offer.objects.get(pk=ticket.offer.pk).state == Offer.State.CANCELLED
+    promoted = Offer.objects.get(source="waitlist")
+    assert promoted.persons == 2
+    assert promoted.promotion.reason == "cancelled"
+
+
+def test_a_ticket_cannot_be_cancelled_after_the_cutoff(ticket, settings):  # type: ignore[no-untyped-def]
+    late = ticket.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF + timedelta(minutes=1)
+    with pytest.raises(tickets.TicketError) as error:
+        tickets.cancel_ticket(ticket, actor=None, now=late)
+    assert error.value.code == "cancel_too_late"
+    assert Ticket.objects.get().is_valid
+
+
+def test_the_ticket_page_shows_the_qr_and_the_party_masked(client, ticket):  # type: ignore[no-untyped-def]
+    html = client.get(reverse("web:ticket", args=[ticket.code])).content.decode()
+    assert "<svg" in html
+    for member in ticket.offer.entry.members.select_related("person"):
+        assert member.person.full_name in html
+        assert member.person.id_masked in html
+        assert member.person.id_number not in html
+
+
+def test_the_owner_cancels_from_the_ticket_page(client, ticket):  # type: ignore[no-untyped-def]
+    client.force_login(ticket.offer.entry.visitor.user)
+    url = reverse("web:ticket", args=[ticket.code])
+    assert "Cancel this ticket" in client.get(url).content.decode()
+    client.post(reverse("web:ticket_cancel", args=[ticket.code]))
+    assert not Ticket.objects.get().is_valid
+
+
+def test_someone_else_cannot_cancel_a_ticket(client, ticket, visitor):  # type: ignore[no-untyped-def]
+    client.force_login(visitor.user)
+    assert (
+        "Cancel this ticket"
+        not in client.get(reverse("web:ticket", args=[ticket.code])).content.decode()
+    )
+    assert client.post(reverse("web:ticket_cancel", args=[ticket.code])).status_code == 404
+    assert Ticket.objects.get().is_valid
