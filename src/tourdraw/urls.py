@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("backoffice/", include("tourdraw.backoffice.urls")),
     path("", include("tourdraw.web.urls")),
 ]

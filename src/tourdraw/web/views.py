@@ -26,6 +26,7 @@ from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 from tourdraw.web.forms import CodeForm, EntryForm, PhoneForm, ProfileForm
+from tourdraw.web.status import entry_status
 
 View = Callable[..., HttpResponse]
 
@@ -110,11 +111,7 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
     asked = request.GET.get("entry", "").strip()
     if asked:
         looked_up = results.lookup(round, asked)
-    promotions = (
-        Offer.objects.filter(entry__round=round, source=Offer.Source.WAITLIST)
-        .select_related("entry", "slot__tour__site")
-        .order_by("created_at", "pk")
-    )
+    promotions = round.promotions.select_related("offer__entry", "slot__tour__site")
     context = {
         "round": round,
         "site": round.tour.site,
@@ -279,7 +276,8 @@ def my_entries(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    return render(request, "web/my_entries.html", {"entries": mine})
+    rows = [(entry, entry_status(entry)) for entry in mine]
+    return render(request, "web/my_entries.html", {"rows": rows})
 
 
 @visitor_required
@@ -306,6 +304,7 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
             "members": members,
             "can_change": can_change,
             "tickets": fairness.explain(entry),
+            "status": entry_status(entry),
             "looked_up": looked_up,
             "offer": offer,
             "ticket": ticket,
