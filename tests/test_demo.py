@@ -6,6 +6,7 @@ from django.urls import reverse
 from tourdraw.catalog.models import Site
 from tourdraw.lottery import draw
 from tourdraw.lottery.models import Entry, Round
+from tourdraw.visits.models import Ticket
 
 
 def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-untyped-def]
@@ -27,6 +28,8 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
     assert current.entries.filter(state=Entry.State.ACTIVE).count() == 300
     past = xiaomi.get(state="drawn")
     assert past.outcomes.filter(slot__isnull=True).count() > 100  # oversubscribed: a waitlist
+    assert Ticket.objects.filter(offer__entry__round=past).count() > 50
+    assert past.promotions.exists()
 
 
 def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]

@@ -18,6 +18,8 @@ from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.people import documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import check_document, get_or_create_person
+from tourdraw.visits import offers
+from tourdraw.visits.models import Offer
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建文宇浩然子轩梓涵"
@@ -97,6 +99,23 @@ def _fill(round: Round, visitors: list[Visitor], rng: random.Random, *, at: date
         choices = rng.sample(slot_ids, k=min(len(slot_ids), rng.choice([1, 2, 3, 3])))
         entries.enter_round(round, visitor, choices=choices, companions=party, now=at)
     return len(visitors)
+
+
+def _decide_offers(round: Round, rng: random.Random) -> int:
+    """Most winners confirm (some on the phone), a few give up, so places go
+    down the waitlist; the rest never answer and lapse."""
+    confirmed = 0
+    decided_at = round.draws_at + timedelta(hours=3)
+    pending = Offer.objects.filter(entry__round=round, state=Offer.State.PENDING)
+    for offer in pending.order_by("pk"):
+        roll = rng.random()
+        if roll < 0.8:
+            via = Offer.Via.CALL if roll < 0.3 else Offer.Via.ONLINE
+            offers.confirm_offer(offer, actor=None, accepted_rules=True, via=via, now=decided_at)
+            confirmed += 1
+        elif roll < 0.9:
+            offers.decline_offer(offer, actor=None, now=decided_at)
+    return confirmed
 
 
 @transaction.atomic
@@ -302,6 +321,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     counts["past"] = _fill(past, visitors[:400], rng, at=past.opens_at + timedelta(hours=2))
     rounds.close_round(past, now=past.closes_at)
     drawing.draw_round(past, now=past.draws_at)
+    counts["past_confirmed"] = _decide_offers(past, rng)
     rounds.open_round(current, now=now)
     counts["current"] = _fill(current, visitors[:entrants], rng, at=now)
     for index, other in enumerate(other_rounds):
