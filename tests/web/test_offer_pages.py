@@ -12,7 +12,9 @@ def test_a_winner_confirms_online_after_accepting_the_rules(client, db):  # type
     assert "You have a place!" in page and "accept_rules" in page
     client.post(reverse("web:offer_confirm", args=[entry.code]))
     assert Offer.objects.get(entry=entry).is_pending  # rules not accepted
-    response = client.post(reverse("web:offer_confirm", args=[entry.code]), {"accept_rules": "yes"}, follow=True)
+    response = client.post(
+        reverse("web:offer_confirm", args=[entry.code]), {"accept_rules": "yes"}, follow=True
+    )
     assert "Confirmed. Your ticket is ready." in response.content.decode()
     ticket = Ticket.objects.get()
     assert reverse("web:ticket", args=[ticket.code]) in response.content.decode()
@@ -35,7 +37,7 @@ def test_nobody_decides_anothers_offer(client, db, visitor):  # type: ignore[no-
 
 def test_my_entries_shows_each_state_clearly(client, db):  # type: ignore[no-untyped-def]
     _, _, entries = drawn_round(2, [2], [2, 2])
-    placed, first_waiting, second_waiting = entries
+    placed, _, second_waiting = entries
     client.force_login(placed.visitor.user)
     assert "place offered: confirm by" in client.get(reverse("web:my_entries")).content.decode()
     client.post(reverse("web:offer_confirm", args=[placed.code]), {"accept_rules": "yes"})
