@@ -1,5 +1,6 @@
 """Database helpers that the ORM does not offer as fast."""
 
+import functools
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -34,7 +35,9 @@ def insert_rows(
     datetimes = [
         index for index, field in enumerate(columns) if isinstance(field, models.DateTimeField)
     ]
-    adapt = connection.ops.adapt_datetimefield_value
+    # Rows of one bulk insert share a few datetimes (the same "now", a deadline
+    # per slot); converting each once matters at 100k rows.
+    adapt = functools.lru_cache(maxsize=1024)(connection.ops.adapt_datetimefield_value)
     if connection.vendor == "postgresql":
         _copy(meta.db_table, names, rows)
         return

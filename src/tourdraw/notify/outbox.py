@@ -60,11 +60,11 @@ def enqueue(
 
 
 def enqueue_many(
-    messages: Iterable[tuple[str, str, str, str, str, models.Model]], *, now: datetime
+    messages: Iterable[tuple[str, str, str, str, str, str, str]], *, now: datetime
 ) -> None:
-    """Enqueue (kind, to, body, topic, language, about) messages with one bulk
-    insert, for the thousands of winners of one draw, inside its transaction.
-    No task is queued per message: the relay's sweep sends them."""
+    """Enqueue (kind, to, body, topic, language, object type, object id) messages
+    with one bulk insert, for the thousands of winners of one draw, inside its
+    transaction. No task is queued per message: the relay's sweep sends them."""
     insert_rows(
         OutboxMessage,
         [
@@ -90,15 +90,15 @@ def enqueue_many(
                 body,
                 language,
                 topic,
-                about._meta.label_lower,
-                str(about.pk),
+                object_type,
+                object_id,
                 OutboxMessage.State.PENDING.value,
                 0,
                 now,
                 "",
                 now,
             )
-            for kind, to, body, topic, language, about in messages
+            for kind, to, body, topic, language, object_type, object_id in messages
         ),
     )
 
