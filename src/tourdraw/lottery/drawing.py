@@ -7,6 +7,7 @@ and stores what it returns, in one transaction.
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +33,16 @@ class DrawRefused(DomainError):
     pass
 
 
-def draw_inputs(round: Round) -> tuple[list[draw.Slot], list[draw.Entry], dict[str, Slot]]:
-    """The frozen inputs of spec section 2, and the round's slots by code."""
+@dataclass(frozen=True)
+class DrawInputs:
+    slots: list[draw.Slot]
+    entries: list[draw.Entry]
+    slot_by_code: dict[str, Slot]
+    entry_id_by_code: dict[str, int]
+
+
+def draw_inputs(round: Round) -> DrawInputs:
+    """The frozen inputs of spec section 2, and the rows they came from."""
     slots = {slot.code: slot for slot in round.slots.select_related("tour__site")}
     code_of = {slot.pk: code for code, slot in slots.items()}
     choices: dict[int, list[str]] = defaultdict(list)
@@ -51,12 +60,13 @@ def draw_inputs(round: Round) -> tuple[list[draw.Slot], list[draw.Entry], dict[s
         {"code": code, "capacity": slot.capacity} for code, slot in slots.items()
     ]
     sorted_slots, sorted_entries = draw.prepare(capacities, entries)
-    return sorted_slots, sorted_entries, slots
+    ids = {code: pk for pk, code, *_ in rows}
+    return DrawInputs(sorted_slots, sorted_entries, slots, ids)
 
 
 def freeze(round: Round) -> None:
     """Record what the draw will see, so that any later change is caught."""
-    _, entries, _ = draw_inputs(round)
+    entries = draw_inputs(round).entries
     round.frozen_digest = draw.entries_digest(entries)
     round.frozen_entries = len(entries)
 
@@ -77,7 +87,7 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             raise _refuse(_("This round has already been drawn."), "already_drawn")
         if locked.state != Round.State.CLOSED:
             raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
-        slots, entries, slot_by_code = draw_inputs(locked)
+        inputs = draw_inputs(locked)
         if locked.beacon_from_drand and not locked.beacon:
             if not settings.TOURDRAW_DRAND_URL:
                 raise _refuse(
@@ -86,24 +96,24 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
                 )
             assert locked.closed_at is not None
             locked.beacon = fetch_drand(settings.TOURDRAW_DRAND_URL, locked.closed_at)
-        record = draw.draw(locked.code, bytes.fromhex(locked.secret), locked.beacon, slots, entries)
+        record = draw.draw(
+            locked.code, bytes.fromhex(locked.secret), locked.beacon, inputs.slots, inputs.entries
+        )
         if record["entries_digest"] != locked.frozen_digest:
             raise _refuse(
                 _("The entries changed after the round closed; the draw is refused."),
                 "entries_changed",
             )
-        placed = {p["entry"]: slot_by_code[p["slot"]] for p in record["placements"]}
+        placed = {p["entry"]: inputs.slot_by_code[p["slot"]] for p in record["placements"]}
         slot_ids = {code: slot.pk for code, slot in placed.items()}
-        entry_rows = locked.entries.filter(state=Entry.State.ACTIVE).values_list(
-            "code", "pk", "party_size"
-        )
-        entry_ids = {code: (pk, party) for code, pk, party in entry_rows}
+        party = {entry["code"]: entry["party"] for entry in inputs.entries}
+        entry_ids = inputs.entry_id_by_code
 
         result = Draw.objects.create(
             round=locked,
             record=json.dumps(record, ensure_ascii=True, separators=(",", ":")),
             seed=record["seed"],
-            entries=len(entries),
+            entries=len(inputs.entries),
             placed_entries=len(placed),
             drawn_at=now,
         )
@@ -111,7 +121,7 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             DrawOutcome,
             ["round", "entry", "position", "slot"],
             (
-                (locked.pk, entry_ids[code][0], position, slot_ids.get(code))
+                (locked.pk, entry_ids[code], position, slot_ids.get(code))
                 for position, code in enumerate(record["order"], start=1)
             ),
         )
@@ -129,9 +139,9 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             ],
             (
                 (
-                    entry_ids[code][0],
+                    entry_ids[code],
                     slot.pk,
-                    entry_ids[code][1],
+                    party[code],
                     Offer.State.PENDING.value,
                     Offer.Source.DRAW.value,
                     offer_deadline(locked, slot, now),
@@ -149,7 +159,7 @@ def draw_round(round: Round, *, now: datetime, actor: Any = None) -> Draw:
             "tourdraw.round.drawn",
             locked,
             actor=actor,
-            data={"seed": record["seed"], "entries": len(entries), "placed": len(placed)},
+            data={"seed": record["seed"], "entries": len(inputs.entries), "placed": len(placed)},
         )
     round.refresh_from_db()
     return result
