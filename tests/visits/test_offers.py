@@ -133,6 +133,17 @@ def test_winners_are_reminded_once_before_the_deadline(db, settings):  # type: i
     assert OutboxMessage.objects.filter(topic="offer.reminder").count() == 1
 
 
+def test_the_visitor_gets_messages_in_their_language(db):  # type: ignore[no-untyped-def]
+    _, _, entries = drawn_round(2, [2], [])
+    user = entries[0].visitor.user
+    user.language = "zh-hans"
+    user.save()
+    confirm_offer(_offer(entries[0]), actor=None, accepted_rules=True, via="online")
+    message = OutboxMessage.objects.get(topic="ticket.issued")
+    assert message.language == "zh-hans"
+    assert "证件" in message.body
+
+
 def test_a_ticket_is_one_per_party(db):  # type: ignore[no-untyped-def]
     _, _, entries = drawn_round(4, [3], [])
     ticket = confirm_offer(_offer(entries[0]), actor=None, accepted_rules=True, via="online")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.people.fields import EncryptedTextField
@@ -127,7 +128,9 @@ class Entry(models.Model):
     party_size = models.PositiveSmallIntegerField(_("persons"))
     # Fixed when the entry is made or changed, shown to the entrant, drawn as is.
     tier = models.PositiveSmallIntegerField(_("tier"), default=0)
-    weight = models.PositiveSmallIntegerField(_("tickets"), default=1)
+    weight = models.PositiveSmallIntegerField(
+        pgettext_lazy("chances in the draw", "tickets"), default=1
+    )
     lost_rounds = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True
