@@ -10,7 +10,7 @@ from datetime import datetime
 
 from tourdraw.lottery import drawing, rounds
 from tourdraw.notify import outbox
-from tourdraw.visits import offers
+from tourdraw.visits import gate, offers
 
 
 def run_due_transitions(now: datetime) -> dict[str, int]:
@@ -20,5 +20,6 @@ def run_due_transitions(now: datetime) -> dict[str, int]:
         "rounds_drawn": drawing.draw_due_rounds(now),
         "offers_expired": offers.expire_due_offers(now),
         "offers_reminded": offers.remind_due_offers(now),
+        "no_shows": gate.mark_no_shows(now),
         "messages_sent": outbox.relay_due(now, limit=1000),
     }

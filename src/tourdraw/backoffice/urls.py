@@ -6,4 +6,9 @@ app_name = "backoffice"
 urlpatterns = [
     path("calls/", views.call_centre, name="call_centre"),
     path("calls/<int:offer_id>/", views.record_call, name="record_call"),
+    path("gate/", views.gate_slots, name="gate_slots"),
+    path("gate/<int:slot_id>/", views.gate_page, name="gate"),
+    path("gate/<int:slot_id>/check-in/", views.gate_check_in, name="gate_check_in"),
+    path("gate/<int:slot_id>/manifest.json", views.gate_manifest, name="gate_manifest"),
+    path("gate/<int:slot_id>/sync/", views.gate_sync, name="gate_sync"),
 ]

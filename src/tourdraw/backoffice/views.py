@@ -1,18 +1,22 @@
 """Operator pages. Each view checks access, calls a service, renders the result."""
 
+import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tourdraw.visits import calls
+from tourdraw.catalog.models import Slot
+from tourdraw.visits import calls, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
 
@@ -67,3 +71,90 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
             % {"code": offer.entry.code, "outcome": CallAttempt.Outcome(outcome).label},
         )
     return redirect("backoffice:call_centre")
+
+
+def _gate_name(request: HttpRequest) -> str:
+    return request.session.get("gate_name") or _("Gate 1")
+
+
+@permission("visits.work_gate")
+def gate_slots(request: HttpRequest) -> HttpResponse:
+    """Today's sessions (and tomorrow's, for early shifts), to pick one."""
+    if request.method == "POST":
+        request.session["gate_name"] = request.POST.get("gate_name", "").strip()[:100]
+    today = timezone.localdate()
+    slots = (
+        Slot.objects.filter(
+            starts_at__date__gte=today, starts_at__date__lte=today + timedelta(days=1)
+        )
+        .select_related("tour__site")
+        .order_by("starts_at")
+    )
+    return render(
+        request, "backoffice/gate_slots.html", {"slots": slots, "gate_name": _gate_name(request)}
+    )
+
+
+@permission("visits.work_gate")
+def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    context: dict[str, Any] = {"slot": slot, "gate_name": _gate_name(request)}
+    if request.method == "POST":
+        scanned = request.POST.get("code", "")
+        try:
+            context["scan"] = gate.scan(scanned, slot=slot)
+            context["scanned"] = scanned
+        except gate.GateRefusal as refusal:
+            context["refusal"] = refusal
+    return render(request, "backoffice/gate.html", context)
+
+
+@require_POST
+@permission("visits.work_gate")
+def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    try:
+        ticket = gate.find_ticket(request.POST.get("code", ""))
+        done = gate.check_in(
+            ticket,
+            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            slot=slot,
+            gate=_gate_name(request),
+            staff=request.user,
+            nonce=request.POST.get("nonce", ""),
+        )
+    except gate.GateRefusal as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(
+            request,
+            _("%(count)d checked in.") % {"count": len(done)},
+        )
+    return redirect("backoffice:gate", slot_id=slot.pk)
+
+
+@permission("visits.work_gate")
+def gate_manifest(request: HttpRequest, slot_id: int) -> JsonResponse:
+    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    return JsonResponse(gate.manifest(slot))
+
+
+@require_POST
+@permission("visits.work_gate")
+def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
+    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    try:
+        body = json.loads(request.body)
+        uploads = list(body["checkins"])
+        device = str(body.get("device", ""))[:100]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {
+                "code": "invalid",
+                "message": _("Send {device, checkins: [...]} as JSON."),
+                "field": "checkins",
+            },
+            status=400,
+        )
+    report = gate.sync(slot, uploads, gate=_gate_name(request), device=device, staff=request.user)
+    return JsonResponse(report.__dict__)

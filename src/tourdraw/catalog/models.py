@@ -25,6 +25,26 @@ class Site(Translated, models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Asia/Shanghai"
     )
+    no_show_ban_days = models.PositiveSmallIntegerField(
+        _("days barred after a no-show"),
+        default=90,
+        help_text=_(
+            "An entrant whose party did not come may not enter this site's rounds for this long."
+        ),
+    )
+    visit_cooldown_days = models.PositiveSmallIntegerField(
+        _("days before visiting again"),
+        default=0,
+        help_text=_(
+            "A person who visited may enter this site's rounds again after this long (0: at once)."
+        ),
+    )
+    arrival_opens_minutes = models.PositiveSmallIntegerField(
+        _("gate opens (minutes before the slot)"), default=60
+    )
+    arrival_closes_minutes = models.PositiveSmallIntegerField(
+        _("gate closes (minutes after the slot starts)"), default=30
+    )
 
     class Meta:
         verbose_name = _("site")

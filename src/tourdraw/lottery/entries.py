@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
-from tourdraw.lottery import fairness
+from tourdraw.lottery import eligibility, fairness
 from tourdraw.lottery.codes import new_entry_code
 from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round
 from tourdraw.lottery.rounds import lock_round_for_entry
@@ -90,9 +90,10 @@ def _check(
     choice_ids: Sequence[int],
     companions: Sequence[CompanionInput],
     *,
-    today: date,
+    now: datetime,
     exclude_entry: Entry | None = None,
 ) -> tuple[list[Slot], list[_Member]]:
+    today = timezone.localdate(now)
     tour = round.tour
     errors: list[DomainError] = []
 
@@ -239,9 +240,23 @@ def _check(
                 )
 
     errors.extend(_already_entered(round, members, exclude_entry))
+    errors.extend(_ineligible(round, members, now))
     if errors:
         raise EntryRejected(errors)
     return slots, members
+
+
+def _ineligible(round: Round, members: list[_Member], now: datetime) -> list[DomainError]:
+    site = round.tour.site
+    errors = []
+    ban = eligibility.no_show_ban(site, members[0].id_hash, now)
+    if ban is not None:
+        errors.append(ban)
+    for member in members:
+        visited = eligibility.last_visit(site, member.id_hash, now)
+        if visited is not None:
+            errors.append(eligibility.cooldown_error(site, member.label, visited, member.field))
+    return errors
 
 
 def _already_entered(
@@ -321,7 +336,7 @@ def enter_round(
     """Enter ``visitor`` with their party; ``choices`` are slot ids, best first."""
     now = now or timezone.now()
     check_round_open(round, now)
-    slots, members = _check(round, visitor, choices, companions, today=timezone.localdate(now))
+    slots, members = _check(round, visitor, choices, companions, now=now)
     # An IntegrityError is either a person taken by a concurrent entry (named
     # to the visitor) or, very rarely, a clash of random entry codes (retried).
     for _attempt in range(3):
@@ -368,7 +383,7 @@ def change_entry(
         entry.visitor,
         choices,
         companions,
-        today=timezone.localdate(now),
+        now=now,
         exclude_entry=entry,
     )
     try:

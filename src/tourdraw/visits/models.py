@@ -132,3 +132,78 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.code} {self.offer}"
+
+
+class CheckIn(models.Model):
+    """A person of a ticket's party passing the gate."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("scanned online")
+        OFFLINE = "offline", _("scanned offline, synced later")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="checkins")
+    member = models.ForeignKey(
+        "lottery.EntryMember", on_delete=models.PROTECT, related_name="checkins"
+    )
+    gate = models.CharField(_("gate"), max_length=100)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The scanning device's id for this check-in: an upload replayed counts once.
+    nonce = models.CharField(max_length=64, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    checked_in_at = models.DateTimeField(_("checked in"))
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["checked_in_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], name="one_checkin_per_person"),
+        ]
+        permissions = [("work_gate", _("Can check visitors in at the gate"))]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.code} #{self.member_id} @ {self.gate}"
+
+
+class CheckInConflict(models.Model):
+    """The same person checked in on a second device while offline: flagged at sync
+    for staff to look into; the first check-in stands."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="conflicts")
+    member = models.ForeignKey("lottery.EntryMember", on_delete=models.PROTECT, related_name="+")
+    first = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="conflicts")
+    gate = models.CharField(_("gate"), max_length=100)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    nonce = models.CharField(max_length=64, unique=True)
+    scanned_at = models.DateTimeField(_("scanned"))
+    created_at = models.DateTimeField(_("flagged"))
+
+    class Meta:
+        verbose_name = _("check-in conflict")
+        verbose_name_plural = _("check-in conflicts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.code} #{self.member_id}"
+
+
+class NoShow(models.Model):
+    """A party that did not arrive: it bars the entrant from the site's rounds for a while."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="no_show")
+    site = models.ForeignKey("catalog.Site", on_delete=models.PROTECT, related_name="+")
+    entrant_hash = models.CharField(max_length=64, db_index=True)
+    slot_ended_at = models.DateTimeField()
+    barred_until = models.DateTimeField(_("barred until"))
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("no-show")
+        verbose_name_plural = _("no-shows")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.code} no-show"

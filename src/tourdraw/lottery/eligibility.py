@@ -1,0 +1,68 @@
+"""Who may enter a site's rounds: the no-show ban and the cool-down after a visit."""
+
+from datetime import datetime, timedelta
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from tourdraw.catalog.models import Site
+from tourdraw.errors import DomainError
+from tourdraw.visits.models import CheckIn, NoShow
+
+
+def _day(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def no_show_ban(site: Site, entrant_hash: str, now: datetime) -> DomainError | None:
+    ban = (
+        NoShow.objects.filter(site=site, entrant_hash=entrant_hash, barred_until__gt=now)
+        .order_by("-barred_until")
+        .first()
+    )
+    if ban is None:
+        return None
+    return DomainError(
+        _(
+            "Your party did not come to its visit on %(date)s, so you cannot enter rounds "
+            "at %(site)s until %(until)s."
+        )
+        % {
+            "date": _day(ban.slot_ended_at),
+            "site": site.tr("name"),
+            "until": _day(ban.barred_until),
+        },
+        code="barred_no_show",
+        field="entrant",
+    )
+
+
+def last_visit(site: Site, id_hash: str, now: datetime) -> datetime | None:
+    """When this person last passed a gate of the site within its cool-down."""
+    if not site.visit_cooldown_days:
+        return None
+    since = now - timedelta(days=site.visit_cooldown_days)
+    checkin = (
+        CheckIn.objects.filter(
+            member__id_hash=id_hash,
+            ticket__offer__slot__tour__site=site,
+            checked_in_at__gt=since,
+        )
+        .order_by("-checked_in_at")
+        .first()
+    )
+    return checkin.checked_in_at if checkin is not None else None
+
+
+def cooldown_error(site: Site, name: str, visited: datetime, field: str) -> DomainError:
+    return DomainError(
+        _("%(name)s visited %(site)s on %(date)s and may enter again from %(again)s.")
+        % {
+            "name": name,
+            "site": site.tr("name"),
+            "date": _day(visited),
+            "again": _day(visited + timedelta(days=site.visit_cooldown_days)),
+        },
+        code="visit_cooldown",
+        field=field,
+    )

@@ -1,0 +1,358 @@
+"""At the gate: scanning a ticket, checking its party in, offline sync, no-shows."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.catalog.models import Slot
+from tourdraw.errors import DomainError
+from tourdraw.lottery.models import EntryMember
+from tourdraw.people.documents import age_on
+from tourdraw.visits import signing
+from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Ticket
+
+
+class GateRefusal(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class PartyMember:
+    member: EntryMember
+    age: int
+    checkin: CheckIn | None
+
+
+@dataclass(frozen=True)
+class Scan:
+    ticket: Ticket
+    party: list[PartyMember]
+
+    @property
+    def waiting(self) -> list[PartyMember]:
+        return [p for p in self.party if p.checkin is None]
+
+
+def arrival_window(slot: Slot) -> tuple[datetime, datetime]:
+    site = slot.tour.site
+    return (
+        slot.starts_at - timedelta(minutes=site.arrival_opens_minutes),
+        slot.starts_at + timedelta(minutes=site.arrival_closes_minutes),
+    )
+
+
+def _when(moment: datetime, slot: Slot) -> str:
+    return formats.date_format(timezone.localtime(moment, slot.tour.site.tzinfo), "DATETIME_FORMAT")
+
+
+def _refuse(message: str, code: str) -> GateRefusal:
+    return GateRefusal(message, code=code, field="ticket")
+
+
+def find_ticket(scanned: str) -> Ticket:
+    """The ticket a scanned QR (signed payload) stands for; forged codes are refused."""
+    try:
+        claim = signing.verify(scanned)
+    except signing.TicketSignatureError as error:
+        if error.code == "forged":
+            raise _refuse(_("Forged ticket: the signature does not match."), "forged") from None
+        raise _refuse(
+            _("Not a valid ticket code (%(reason)s).") % {"reason": error}, error.code
+        ) from None
+    ticket = (
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
+        .filter(code=claim.ticket, offer__slot_id=claim.slot_id)
+        .first()
+    )
+    if ticket is None:
+        raise _refuse(_("No such ticket."), "unknown_ticket")
+    return ticket
+
+
+def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
+    if not ticket.is_valid:
+        raise _refuse(
+            _("Cancelled ticket (cancelled %(time)s).")
+            % {"time": _when(ticket.cancelled_at or now, slot)},
+            "cancelled",
+        )
+    ticket_slot = ticket.offer.slot
+    if ticket_slot.pk != slot.pk:
+        code = "wrong_day" if ticket_slot.visit_date != slot.visit_date else "wrong_slot"
+        raise _refuse(
+            _("This ticket is for %(slot)s, not this session.") % {"slot": ticket_slot.label}, code
+        )
+    opens, closes = arrival_window(slot)
+    if now < opens:
+        raise _refuse(
+            _("Too early: the gate opens for this session at %(time)s.")
+            % {"time": _when(opens, slot)},
+            "too_early",
+        )
+    if now > closes:
+        raise _refuse(
+            _("Too late: the gate closed for this session at %(time)s.")
+            % {"time": _when(closes, slot)},
+            "too_late",
+        )
+
+
+def party(ticket: Ticket, visit_date: date) -> list[PartyMember]:
+    checkins = {c.member_id: c for c in ticket.checkins.all()}
+    members = ticket.offer.entry.members.select_related("person").order_by("position")
+    return [
+        PartyMember(member, age_on(member.person.birth_date, visit_date), checkins.get(member.pk))
+        for member in members
+    ]
+
+
+def scan(scanned: str, *, slot: Slot, now: datetime | None = None) -> Scan:
+    """Check a scanned code for this session and show its party."""
+    now = now or timezone.now()
+    ticket = find_ticket(scanned)
+    _check_admissible(ticket, slot, now)
+    members = party(ticket, slot.visit_date)
+    done = [m.checkin for m in members if m.checkin is not None]
+    if len(done) == len(members):
+        first = done[0]
+        raise _refuse(
+            _("Already checked in at %(time)s at %(gate)s.")
+            % {"time": _when(first.checked_in_at, slot), "gate": first.gate},
+            "already_checked_in",
+        )
+    return Scan(ticket, members)
+
+
+def check_in(
+    ticket: Ticket,
+    member_ids: list[int],
+    *,
+    slot: Slot,
+    gate: str,
+    staff: Any,
+    now: datetime | None = None,
+    nonce: str = "",
+    device: str = "",
+) -> list[CheckIn]:
+    """Let the chosen persons of the party through (all, or some)."""
+    now = now or timezone.now()
+    _check_admissible(ticket, slot, now)
+    members = {m.member.pk: m for m in party(ticket, slot.visit_date)}
+    if not member_ids or any(pk not in members for pk in member_ids):
+        raise _refuse(_("Choose who of this party is here."), "no_one_chosen")
+    created = []
+    with transaction.atomic():
+        for pk in member_ids:
+            present = members[pk]
+            if present.checkin is not None:
+                raise _refuse(
+                    _("%(name)s is already checked in (%(time)s, %(gate)s).")
+                    % {
+                        "name": present.member.person.full_name,
+                        "time": _when(present.checkin.checked_in_at, slot),
+                        "gate": present.checkin.gate,
+                    },
+                    "already_checked_in",
+                )
+            try:
+                with transaction.atomic():
+                    created.append(
+                        CheckIn.objects.create(
+                            ticket=ticket,
+                            member=present.member,
+                            gate=gate,
+                            device=device,
+                            staff=staff,
+                            nonce=f"{nonce or uuid.uuid4().hex}:{pk}",
+                            source=CheckIn.Source.ONLINE,
+                            checked_in_at=now,
+                        )
+                    )
+            except IntegrityError:
+                raise _refuse(
+                    _("%(name)s was checked in at another gate just now.")
+                    % {"name": present.member.person.full_name},
+                    "already_checked_in",
+                ) from None
+        log_action(
+            "tourdraw.ticket.checked_in",
+            ticket,
+            actor=staff,
+            data={"gate": gate, "persons": len(created)},
+        )
+    return created
+
+
+def manifest(slot: Slot, *, now: datetime | None = None) -> dict[str, Any]:
+    """What a gate device needs to work with no network for one session.
+
+    Names are masked like ID numbers: enough for staff to match a person to
+    their ID card, not a guest list for whoever finds the device.
+    """
+    now = now or timezone.now()
+    opens, closes = arrival_window(slot)
+    tickets = (
+        Ticket.objects.filter(offer__slot=slot)
+        .select_related("offer__entry")
+        .prefetch_related("offer__entry__members__person", "checkins")
+    )
+    valid, revoked = [], []
+    for ticket in tickets.order_by("pk"):
+        if not ticket.is_valid:
+            revoked.append(ticket.code)
+            continue
+        checked = {c.member_id for c in ticket.checkins.all()}
+        valid.append(
+            {
+                "ticket": ticket.code,
+                "persons": [
+                    {
+                        "member": member.pk,
+                        "name": mask_name(member.person.full_name),
+                        "id": member.person.id_masked,
+                        "age": age_on(member.person.birth_date, slot.visit_date),
+                        "checked_in": member.pk in checked,
+                    }
+                    for member in sorted(ticket.offer.entry.members.all(), key=lambda m: m.position)
+                ],
+            }
+        )
+    return {
+        "format": "tourdraw-gate/1",
+        "slot": {
+            "id": slot.pk,
+            "code": slot.code,
+            "label": slot.label,
+            "date": slot.visit_date.isoformat(),
+        },
+        "arrival": {"opens": opens.isoformat(), "closes": closes.isoformat()},
+        "keys": signing.public_keys_raw(),
+        "tickets": valid,
+        "revoked": revoked,
+        "generated_at": now.isoformat(),
+    }
+
+
+def mask_name(name: str) -> str:
+    """王小明 → 王*明, Li Wei → L* W**: the first and last character of a
+    Chinese name, the initials of a Latin one."""
+    if " " in name.strip():
+        return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split())
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass
+class SyncReport:
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    refused: int = 0
+
+
+def sync(
+    slot: Slot,
+    uploads: list[dict[str, Any]],
+    *,
+    gate: str,
+    device: str,
+    staff: Any,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Take a device's offline check-ins. Each upload is ``{"nonce", "ticket",
+    "member", "scanned_at"}``; a nonce already seen counts once (a replayed
+    upload), a person already in through another device is flagged."""
+    now = now or timezone.now()
+    report = SyncReport()
+    for upload in uploads:
+        nonce = str(upload["nonce"])[:64]
+        if (
+            CheckIn.objects.filter(nonce=nonce).exists()
+            or CheckInConflict.objects.filter(nonce=nonce).exists()
+        ):
+            report.duplicates += 1
+            continue
+        ticket = Ticket.objects.filter(code=upload["ticket"], offer__slot=slot).first()
+        member = EntryMember.objects.filter(pk=upload["member"]).first()
+        if (
+            ticket is None
+            or member is None
+            or member.entry_id != ticket.offer.entry_id
+            or not ticket.is_valid
+        ):
+            report.refused += 1
+            continue
+        scanned_at = datetime.fromisoformat(upload["scanned_at"])
+        with transaction.atomic():
+            first = CheckIn.objects.select_for_update().filter(member=member).first()
+            if first is not None:
+                CheckInConflict.objects.create(
+                    ticket=ticket,
+                    member=member,
+                    first=first,
+                    gate=gate,
+                    device=device,
+                    nonce=nonce,
+                    scanned_at=scanned_at,
+                    created_at=now,
+                )
+                report.conflicts += 1
+                continue
+            CheckIn.objects.create(
+                ticket=ticket,
+                member=member,
+                gate=gate,
+                device=device,
+                staff=staff,
+                nonce=nonce,
+                source=CheckIn.Source.OFFLINE,
+                checked_in_at=scanned_at,
+                synced_at=now,
+            )
+            report.accepted += 1
+    if report.accepted or report.conflicts:
+        log_action(
+            "tourdraw.gate.synced",
+            slot,
+            actor=staff,
+            data={"gate": gate, "device": device, **report.__dict__},
+        )
+    return report
+
+
+def mark_no_shows(now: datetime) -> int:
+    """After a session ends, a valid ticket with nobody checked in is a no-show;
+    it bars the entrant from the site's rounds for the site's number of days."""
+    from django.db.models import Exists, OuterRef
+
+    ended = Ticket.objects.filter(
+        state=Ticket.State.VALID,
+        offer__slot__ends_at__lte=now,
+        no_show__isnull=True,
+    ).exclude(Exists(CheckIn.objects.filter(ticket=OuterRef("pk"))))
+    marked = 0
+    for ticket in ended.select_related("offer__slot__tour__site", "offer__entry"):
+        site = ticket.offer.slot.tour.site
+        entrant = ticket.offer.entry.members.get(role=EntryMember.Role.ENTRANT)
+        try:
+            with transaction.atomic():
+                NoShow.objects.create(
+                    ticket=ticket,
+                    site=site,
+                    entrant_hash=entrant.id_hash,
+                    slot_ended_at=ticket.offer.slot.ends_at,
+                    barred_until=ticket.offer.slot.ends_at + timedelta(days=site.no_show_ban_days),
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue  # another worker marked it first
+        log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
+        marked += 1
+    return marked

@@ -1,0 +1,272 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from tests.support import drawn_round
+from tourdraw.lottery.entries import EntryRejected, enter_round
+from tourdraw.people.models import User
+from tourdraw.visits import gate, tickets
+from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Offer, Ticket
+from tourdraw.visits.offers import confirm_offer
+
+
+@pytest.fixture
+def staff(db) -> User:  # type: ignore[no-untyped-def]
+    user = User.objects.create_user("gatekeeper", password="x")
+    user.user_permissions.add(Permission.objects.get(codename="work_gate"))
+    return user
+
+
+@pytest.fixture
+def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
+    _, _, entries = drawn_round(6, [3, 2], [])
+    for entry in entries[1:]:
+        confirm_offer(Offer.objects.get(entry=entry), actor=None, accepted_rules=True, via="online")
+    return confirm_offer(
+        Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
+    )
+
+
+def _at_gate(ticket):  # type: ignore[no-untyped-def]
+    return ticket.offer.slot.starts_at - timedelta(minutes=20)
+
+
+def _refusal(ticket, scanned=None, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(gate.GateRefusal) as refusal:
+        gate.scan(
+            scanned or tickets.payload(ticket), slot=kwargs.pop("slot", ticket.offer.slot), **kwargs
+        )
+    return refusal.value.code
+
+
+def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):  # type: ignore[no-untyped-def]
+    scan = gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=_at_gate(ticket))
+    assert len(scan.party) == 3
+    assert scan.party[0].member.role == "entrant"
+    assert all(p.age >= 6 for p in scan.party)
+
+
+def test_staff_check_in_some_then_the_rest(ticket, staff):  # type: ignore[no-untyped-def]
+    slot, now = ticket.offer.slot, _at_gate(ticket)
+    members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
+    gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=staff, now=now)
+    scan = gate.scan(tickets.payload(ticket), slot=slot, now=now)
+    assert [p.member.pk for p in scan.waiting] == members[2:]
+    gate.check_in(ticket, members[2:], slot=slot, gate="East", staff=staff, now=now)
+    assert CheckIn.objects.count() == 3
+
+
+def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, staff):  # type: ignore[no-untyped-def]
+    slot, now = ticket.offer.slot, _at_gate(ticket)
+    members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
+    gate.check_in(ticket, members, slot=slot, gate="East gate", staff=staff, now=now)
+    with pytest.raises(gate.GateRefusal) as refusal:
+        gate.scan(tickets.payload(ticket), slot=slot, now=now)
+    assert refusal.value.code == "already_checked_in"
+    assert "East gate" in str(refusal.value) and "Already checked in at" in str(refusal.value)
+    with pytest.raises(gate.GateRefusal) as again:
+        gate.check_in(ticket, members[:1], slot=slot, gate="West", staff=staff, now=now)
+    assert again.value.code == "already_checked_in"
+
+
+def test_it_refuses_a_forged_ticket(ticket):  # type: ignore[no-untyped-def]
+    payload = tickets.payload(ticket)
+    prefix, body, signature = payload.split(".")
+    forged = f"{prefix}.{body}.{signature[:-4]}AAAA"
+    assert _refusal(ticket, forged, now=_at_gate(ticket)) == "forged"
+
+
+def test_it_refuses_a_cancelled_ticket(ticket):  # type: ignore[no-untyped-def]
+    payload = tickets.payload(ticket)
+    tickets.cancel_ticket(ticket, actor=None)
+    assert _refusal(ticket, payload, now=_at_gate(ticket)) == "cancelled"
+
+
+def test_it_refuses_the_wrong_day_or_slot(ticket):  # type: ignore[no-untyped-def]
+    from tests.support import make_slots
+
+    other_day = make_slots(
+        ticket.offer.slot.tour, ticket.offer.slot.visit_date + timedelta(days=3)
+    )[0]
+    assert _refusal(ticket, slot=other_day, now=_at_gate(ticket)) == "wrong_day"
+    from tourdraw.catalog.models import Slot
+
+    same_day = Slot.objects.create(
+        tour=ticket.offer.slot.tour,
+        starts_at=ticket.offer.slot.starts_at + timedelta(hours=4),
+        ends_at=ticket.offer.slot.ends_at + timedelta(hours=4),
+        capacity=10,
+    )
+    with pytest.raises(gate.GateRefusal) as refusal:
+        gate.scan(tickets.payload(ticket), slot=same_day, now=_at_gate(ticket))
+    assert refusal.value.code == "wrong_slot"
+    assert ticket.offer.slot.label in str(refusal.value)
+
+
+def test_it_refuses_outside_the_arrival_window(ticket):  # type: ignore[no-untyped-def]
+    opens, closes = gate.arrival_window(ticket.offer.slot)
+    assert _refusal(ticket, now=opens - timedelta(minutes=1)) == "too_early"
+    assert _refusal(ticket, now=closes + timedelta(minutes=1)) == "too_late"
+    assert gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=opens)
+    assert gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=closes)
+
+
+def test_the_arrival_window_is_a_site_setting(ticket):  # type: ignore[no-untyped-def]
+    site = ticket.offer.slot.tour.site
+    site.arrival_opens_minutes = 10
+    site.save()
+    slot = ticket.offer.slot
+    slot.refresh_from_db()
+    assert _refusal(ticket, slot=slot, now=slot.starts_at - timedelta(minutes=11)) == "too_early"
+
+
+def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):  # type: ignore[no-untyped-def]
+    slot = ticket.offer.slot
+    other = Ticket.objects.exclude(pk=ticket.pk).get()
+    tickets.cancel_ticket(other, actor=None)
+    data = gate.manifest(slot)
+    assert [t["ticket"] for t in data["tickets"]] == [ticket.code]
+    assert data["revoked"] == [other.code]
+    assert data["keys"] == {"dev1": gate.signing.public_keys_raw()["dev1"]}
+    person = ticket.offer.entry.members.order_by("position").first().person
+    listed = data["tickets"][0]["persons"][0]
+    assert listed["id"] == person.id_masked
+    assert listed["name"] != person.full_name and listed["name"][0] == person.full_name[0]
+    assert person.id_number not in json.dumps(data, ensure_ascii=False)
+
+
+def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
+    members = ticket.offer.entry.members.order_by("position")
+    at = _at_gate(ticket).isoformat()
+    return [
+        {"nonce": f"{nonce_prefix}-{m.pk}", "ticket": ticket.code, "member": m.pk, "scanned_at": at}
+        for m in members
+    ]
+
+
+def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, staff):  # type: ignore[no-untyped-def]
+    slot = ticket.offer.slot
+    first = gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
+    assert (first.accepted, first.duplicates, first.conflicts) == (3, 0, 0)
+    replay = gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
+    assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
+    assert CheckIn.objects.filter(source="offline").count() == 3
+    assert CheckIn.objects.first().checked_in_at == _at_gate(ticket)
+
+
+def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, staff):  # type: ignore[no-untyped-def]
+    slot = ticket.offer.slot
+    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
+    second = gate.sync(slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=staff)
+    assert (second.accepted, second.conflicts) == (0, 3)
+    conflict = CheckInConflict.objects.first()
+    assert (conflict.device, conflict.first.device) == ("b", "a")
+    assert CheckIn.objects.count() == 3
+
+
+def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, staff):  # type: ignore[no-untyped-def]
+    uploads = _uploads(ticket, "dev-a")
+    uploads[0]["ticket"] = "not-a-ticket"
+    report = gate.sync(ticket.offer.slot, uploads, gate="East", device="a", staff=staff)
+    assert (report.accepted, report.refused) == (2, 1)
+
+
+def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, staff):  # type: ignore[no-untyped-def]
+    slot = ticket.offer.slot
+    other = Ticket.objects.exclude(pk=ticket.pk).get()
+    member = other.offer.entry.members.first()
+    gate.check_in(other, [member.pk], slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    assert gate.mark_no_shows(slot.ends_at - timedelta(minutes=1)) == 0
+    assert gate.mark_no_shows(slot.ends_at) == 1
+    assert gate.mark_no_shows(slot.ends_at) == 0
+    no_show = NoShow.objects.get()
+    assert no_show.ticket == ticket
+    assert no_show.barred_until == slot.ends_at + timedelta(days=90)
+
+
+def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ticket):  # type: ignore[no-untyped-def]
+    from tests.support import make_round, make_slots
+
+    slot = ticket.offer.slot
+    gate.mark_no_shows(slot.ends_at)
+    later = make_round(
+        slot.tour,
+        code="later",
+        slots=make_slots(slot.tour, slot.visit_date + timedelta(days=200)),
+        closes_at=slot.ends_at + timedelta(days=100),
+    )
+    with pytest.raises(EntryRejected) as rejected:
+        enter_round(
+            later,
+            ticket.offer.entry.visitor,
+            choices=[later.slots.first().pk],
+            now=slot.ends_at + timedelta(days=1),
+        )
+    assert rejected.value.code == "barred_no_show"
+    assert "did not come to its visit" in str(rejected.value) and "until" in str(rejected.value)
+    # Once the ban is over, the entrant may enter again.
+    assert enter_round(
+        later,
+        ticket.offer.entry.visitor,
+        choices=[later.slots.first().pk],
+        now=slot.ends_at + timedelta(days=91),
+    )
+
+
+def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignore[no-untyped-def]
+    from tests.support import make_round, make_slots
+
+    slot = ticket.offer.slot
+    site = slot.tour.site
+    site.visit_cooldown_days = 180
+    site.save()
+    members = [
+        p.member.pk
+        for p in gate.scan(tickets.payload(ticket), slot=slot, now=_at_gate(ticket)).party
+    ]
+    gate.check_in(ticket, members, slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    later = make_round(
+        slot.tour, code="later", slots=make_slots(slot.tour, slot.visit_date + timedelta(days=20))
+    )
+    with pytest.raises(EntryRejected) as rejected:
+        enter_round(later, ticket.offer.entry.visitor, choices=[later.slots.first().pk])
+    assert rejected.value.code == "visit_cooldown"
+    assert "may enter again from" in str(rejected.value)
+
+
+def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # type: ignore[no-untyped-def]
+    site = ticket.offer.slot.tour.site
+    site.arrival_opens_minutes = 60 * 24 * 30  # the test runs days before the session
+    site.save()
+    slot = ticket.offer.slot
+    client.force_login(staff)
+    page = client.post(
+        reverse("backoffice:gate", args=[slot.pk]), {"code": tickets.payload(ticket)}
+    )
+    html = page.content.decode()
+    person = ticket.offer.entry.members.order_by("position").first().person
+    assert person.full_name in html and person.id_masked in html
+    members = [str(m.pk) for m in ticket.offer.entry.members.all()]
+    client.post(
+        reverse("backoffice:gate_check_in", args=[slot.pk]),
+        {"code": tickets.payload(ticket), "member": members, "nonce": "n1"},
+    )
+    assert CheckIn.objects.filter(ticket=ticket).count() == 3
+    refused = client.post(
+        reverse("backoffice:gate", args=[slot.pk]), {"code": tickets.payload(ticket)}
+    )
+    assert 'data-code="already_checked_in"' in refused.content.decode()
+    manifest = client.get(reverse("backoffice:gate_manifest", args=[slot.pk])).json()
+    assert manifest["format"] == "tourdraw-gate/1"
+
+
+def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignore[no-untyped-def]
+    client.force_login(visitor.user)
+    assert client.get(reverse("backoffice:gate", args=[ticket.offer.slot.pk])).status_code == 403
+    assert (
+        client.get(reverse("backoffice:gate_manifest", args=[ticket.offer.slot.pk])).status_code
+        == 403
+    )
