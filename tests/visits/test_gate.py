@@ -239,7 +239,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
 
 def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # type: ignore[no-untyped-def]
     site = ticket.offer.slot.tour.site
-    site.arrival_opens_minutes = 60 * 24 * 30  # the test runs days before the session
+    site.arrival_opens_minutes = 60 * 24 * 15  # the test runs ten days before the session
     site.save()
     slot = ticket.offer.slot
     client.force_login(staff)
