@@ -1,9 +1,15 @@
+from django.contrib.auth.views import LoginView
 from django.urls import path
 
 from tourdraw.backoffice import views
 
 app_name = "backoffice"
 urlpatterns = [
+    path(
+        "login/",
+        LoginView.as_view(template_name="backoffice/login.html"),
+        name="login",
+    ),
     path("calls/", views.call_centre, name="call_centre"),
     path("calls/<int:offer_id>/", views.record_call, name="record_call"),
     path("gate/", views.gate_slots, name="gate_slots"),

@@ -28,7 +28,7 @@ def permission(codename: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), "admin:login")
+                return redirect_to_login(request.get_full_path(), "backoffice:login")
             if not request.user.has_perm(codename):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
