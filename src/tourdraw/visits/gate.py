@@ -146,46 +146,47 @@ def check_in(
     members = {m.member.pk: m for m in party(ticket, slot.visit_date)}
     if not member_ids or any(pk not in members for pk in member_ids):
         raise _refuse(_("Choose who of this party is here."), "no_one_chosen")
-    created = []
-    with transaction.atomic():
-        for pk in member_ids:
-            present = members[pk]
-            if present.checkin is not None:
-                raise _refuse(
-                    _("%(name)s is already checked in (%(time)s, %(gate)s).")
-                    % {
-                        "name": present.member.person.full_name,
-                        "time": _when(present.checkin.checked_in_at, slot),
-                        "gate": present.checkin.gate,
-                    },
-                    "already_checked_in",
-                )
-            try:
-                with transaction.atomic():
-                    created.append(
-                        CheckIn.objects.create(
-                            ticket=ticket,
-                            member=present.member,
-                            gate=gate,
-                            device=device,
-                            staff=staff,
-                            nonce=f"{nonce or uuid.uuid4().hex}:{pk}",
-                            source=CheckIn.Source.ONLINE,
-                            checked_in_at=now,
-                        )
-                    )
-            except IntegrityError:
-                raise _refuse(
-                    _("%(name)s was checked in at another gate just now.")
-                    % {"name": present.member.person.full_name},
-                    "already_checked_in",
-                ) from None
-        log_action(
-            "tourdraw.ticket.checked_in",
-            ticket,
-            actor=staff,
-            data={"gate": gate, "persons": len(created)},
+    key = nonce or uuid.uuid4().hex
+    for pk in member_ids:
+        present = members[pk]
+        if present.checkin is not None:
+            raise _refuse(
+                _("%(name)s is already checked in (%(time)s, %(gate)s).")
+                % {
+                    "name": present.member.person.full_name,
+                    "time": _when(present.checkin.checked_in_at, slot),
+                    "gate": present.checkin.gate,
+                },
+                "already_checked_in",
+            )
+    rows = [
+        CheckIn(
+            ticket=ticket,
+            member=members[pk].member,
+            gate=gate,
+            device=device,
+            staff=staff,
+            nonce=f"{key}:{pk}",
+            source=CheckIn.Source.ONLINE,
+            checked_in_at=now,
         )
+        for pk in member_ids
+    ]
+    try:
+        with transaction.atomic():
+            created = CheckIn.objects.bulk_create(rows)
+            log_action(
+                "tourdraw.ticket.checked_in",
+                ticket,
+                actor=staff,
+                data={"gate": gate, "persons": len(created)},
+            )
+    except IntegrityError:
+        # Another gate let one of them in between our read and this insert.
+        raise _refuse(
+            _("Someone of this party was checked in at another gate just now; scan again."),
+            "already_checked_in",
+        ) from None
     return created
 
 
