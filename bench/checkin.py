@@ -52,13 +52,12 @@ def setup(tickets_wanted: int) -> tuple[int, list[tuple[str, list[int]]]]:
     import django
 
     django.setup()
-    from django.contrib.auth.models import Permission
     from django.core.management import call_command
     from django.utils import timezone
 
     from tourdraw.catalog.models import Site, Slot, Tour
     from tourdraw.lottery.models import Entry, EntryMember, Round, RoundSlot
-    from tourdraw.people.models import Person, User, Visitor
+    from tourdraw.people.models import Person, StaffRole, User, Visitor
     from tourdraw.visits import tickets
     from tourdraw.visits.models import Offer, Ticket
 
@@ -84,7 +83,7 @@ def setup(tickets_wanted: int) -> tuple[int, list[tuple[str, list[int]]]]:
     )
     RoundSlot.objects.create(round=round, slot=slot)
     staff = User.objects.create_user("gate", password="bench-gate-pass")
-    staff.user_permissions.add(Permission.objects.get(codename="work_gate"))
+    StaffRole.objects.create(user=staff, role=StaffRole.Role.GATE, site=site)
     user = User.objects.create_user("visitor")
     visitor = Visitor.objects.create(user=user, phone="+8613900000000")
     people = Person.objects.bulk_create(

@@ -30,13 +30,23 @@ def resident_id(birth_date: date, region: str = "110101", sequence: int = 123) -
 
 
 def make_site(code: str = "xiaomi-ev", **fields: Any) -> Site:
+    """The site with this code, made on first use (tests share one per code)."""
     defaults = {
         "name": "小米汽车超级工厂",
         "name_en": "Xiaomi EV Factory",
         "address": "北京",
         "operator_name": "小米汽车",
     }
-    return Site.objects.create(code=code, **{**defaults, **fields})
+    site, _ = Site.objects.get_or_create(code=code, defaults={**defaults, **fields})
+    return site
+
+
+def make_staff(username: str, role: str, site: Site | None) -> User:
+    from tourdraw.people.models import StaffRole
+
+    user = User.objects.create_user(username, password=f"{username}-pass-123")
+    StaffRole.objects.create(user=user, role=role, site=site)
+    return user
 
 
 def make_tour(site: Site | None = None, **fields: Any) -> Tour:

@@ -14,12 +14,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from tests import support
 from tourdraw.lottery import drawing, rounds
-from tourdraw.people.models import User
 from tourdraw.visits import tickets
 from tourdraw.visits.models import CheckIn, Ticket
 
@@ -116,8 +114,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
         capacity=60,
     )
     round = support.make_round(tour, slots=[slot])
-    staff = User.objects.create_user("gatekeeper", password="gate-pass-123")
-    staff.user_permissions.add(Permission.objects.get(codename="work_gate"))
+    support.make_staff("gatekeeper", "gate", tour.site)
     page = browser.page
 
     browser.go("/")
@@ -183,7 +180,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     browser.go(f"/backoffice/gate/{slot.pk}/")
     page.fill("#id_username", "gatekeeper")
-    page.fill("#id_password", "gate-pass-123")
+    page.fill("#id_password", "gatekeeper-pass-123")
     page.click("main button:has-text('Sign in')")
     browser.shoot("12-gate")
     gate_url = page.url

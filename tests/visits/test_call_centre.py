@@ -1,8 +1,7 @@
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from tests.support import drawn_round
+from tests.support import drawn_round, make_site, make_staff
 from tourdraw.people.models import User
 from tourdraw.visits import calls
 from tourdraw.visits.models import CallAttempt, Offer
@@ -10,9 +9,7 @@ from tourdraw.visits.models import CallAttempt, Offer
 
 @pytest.fixture
 def agent(db) -> User:  # type: ignore[no-untyped-def]
-    user = User.objects.create_user("agent", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="use_call_centre"))
-    return user
+    return make_staff("agent", "call_centre", make_site())
 
 
 def test_a_confirmation_on_the_phone_issues_the_ticket(agent):  # type: ignore[no-untyped-def]
@@ -69,3 +66,26 @@ def test_the_call_centre_is_closed_to_visitors_and_strangers(client, visitor, db
     assert client.get(reverse("backoffice:call_centre")).status_code == 302
     client.force_login(visitor.user)
     assert client.get(reverse("backoffice:call_centre")).status_code == 403
+
+
+def test_an_agent_of_another_site_neither_sees_nor_records_its_calls(client, db):  # type: ignore[no-untyped-def]
+    _, _, entries = drawn_round(4, [2], [])
+    offer = Offer.objects.get(entry=entries[0])
+    stranger = make_staff("nio-agent", "call_centre", make_site("nio", name="蔚来"))
+    client.force_login(stranger)
+    assert entries[0].code not in client.get(reverse("backoffice:call_centre")).content.decode()
+    response = client.post(
+        reverse("backoffice:record_call", args=[offer.pk]), {"outcome": "declined"}
+    )
+    assert response.status_code == 404
+    assert Offer.objects.get(pk=offer.pk).is_pending
+
+
+def test_a_site_operator_and_a_platform_admin_work_the_call_centre(client, db):  # type: ignore[no-untyped-def]
+    _, _, entries = drawn_round(4, [2], [])
+    for user in (
+        make_staff("op", "site_operator", make_site()),
+        make_staff("admin", "platform_admin", None),
+    ):
+        client.force_login(user)
+        assert entries[0].code in client.get(reverse("backoffice:call_centre")).content.decode()

@@ -2,10 +2,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from tests.support import drawn_round
+from tests.support import drawn_round, make_site, make_staff
 from tourdraw.lottery.entries import EntryRejected, enter_round
 from tourdraw.people.models import User
 from tourdraw.visits import gate, tickets
@@ -15,9 +14,7 @@ from tourdraw.visits.offers import confirm_offer
 
 @pytest.fixture
 def staff(db) -> User:  # type: ignore[no-untyped-def]
-    user = User.objects.create_user("gatekeeper", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="work_gate"))
-    return user
+    return make_staff("gatekeeper", "gate", make_site())
 
 
 @pytest.fixture
@@ -270,3 +267,16 @@ def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignor
         client.get(reverse("backoffice:gate_manifest", args=[ticket.offer.slot.pk])).status_code
         == 403
     )
+
+
+def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  # type: ignore[no-untyped-def]
+    slot = ticket.offer.slot
+    client.force_login(make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
+    for name in ("backoffice:gate", "backoffice:gate_manifest"):
+        assert client.get(reverse(name, args=[slot.pk])).status_code == 404
+    sync = client.post(
+        reverse("backoffice:gate_sync", args=[slot.pk]), "{}", content_type="application/json"
+    )
+    assert sync.status_code == 404
+    check_in = client.post(reverse("backoffice:gate_check_in", args=[slot.pk]), {"code": "x"})
+    assert check_in.status_code == 404

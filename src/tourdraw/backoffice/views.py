@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tourdraw.catalog.models import Slot
+from tourdraw.people import access
 from tourdraw.visits import calls, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
@@ -23,13 +24,16 @@ from tourdraw.visits.offers import OfferError
 View = Callable[..., HttpResponse]
 
 
-def permission(codename: str) -> Callable[[View], View]:
+def capability(name: str) -> Callable[[View], View]:
+    """Signed-in staff with ``name`` at some site; each view then scopes its
+    objects to those sites, so another site's object is a 404."""
+
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), "backoffice:login")
-            if not request.user.has_perm(codename):
+            if not access.may(request.user, name):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -38,9 +42,16 @@ def permission(codename: str) -> Callable[[View], View]:
     return decorate
 
 
-@permission("visits.use_call_centre")
+def _slot(request: HttpRequest, slot_id: int) -> Slot:
+    slots = access.scope(
+        Slot.objects.select_related("tour__site"), request.user, "gate", "tour__site_id"
+    )
+    return get_object_or_404(slots, pk=slot_id)
+
+
+@capability("call_centre")
 def call_centre(request: HttpRequest) -> HttpResponse:
-    queue = list(calls.queue())
+    queue = list(calls.queue(access.site_ids(request.user, "call_centre")))
     to_call = [offer for offer in queue if not calls.gave_up(offer)]
     lapsing = [offer for offer in queue if calls.gave_up(offer)]
     return render(
@@ -51,9 +62,10 @@ def call_centre(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission("visits.use_call_centre")
+@capability("call_centre")
 def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offer = get_object_or_404(Offer, pk=offer_id)
+    offers = access.scope(Offer.objects.all(), request.user, "call_centre", "slot__tour__site_id")
+    offer = get_object_or_404(offers, pk=offer_id)
     outcome = request.POST.get("outcome", "")
     if outcome not in CallAttempt.Outcome.values:
         messages.error(request, _("Choose how the call went."))
@@ -77,7 +89,7 @@ def _gate_name(request: HttpRequest) -> str:
     return request.session.get("gate_name") or _("Gate 1")
 
 
-@permission("visits.work_gate")
+@capability("gate")
 def gate_slots(request: HttpRequest) -> HttpResponse:
     """Today's sessions (and tomorrow's, for early shifts), to pick one."""
     if request.method == "POST":
@@ -95,9 +107,9 @@ def gate_slots(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission("visits.work_gate")
+@capability("gate")
 def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
-    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    slot = _slot(request, slot_id)
     context: dict[str, Any] = {"slot": slot, "gate_name": _gate_name(request)}
     if request.method == "POST":
         scanned = request.POST.get("code", "")
@@ -110,9 +122,9 @@ def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
 
 
 @require_POST
-@permission("visits.work_gate")
+@capability("gate")
 def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
-    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    slot = _slot(request, slot_id)
     try:
         ticket = gate.find_ticket(request.POST.get("code", ""))
         done = gate.check_in(
@@ -133,16 +145,16 @@ def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
     return redirect("backoffice:gate", slot_id=slot.pk)
 
 
-@permission("visits.work_gate")
+@capability("gate")
 def gate_manifest(request: HttpRequest, slot_id: int) -> JsonResponse:
-    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    slot = _slot(request, slot_id)
     return JsonResponse(gate.manifest(slot))
 
 
 @require_POST
-@permission("visits.work_gate")
+@capability("gate")
 def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
-    slot = get_object_or_404(Slot.objects.select_related("tour__site"), pk=slot_id)
+    slot = _slot(request, slot_id)
     try:
         body = json.loads(request.body)
         uploads = list(body["checkins"])

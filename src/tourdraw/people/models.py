@@ -83,3 +83,39 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffRole(models.Model):
+    """What a staff member may do, and at which site.
+
+    A platform admin has no site (every site); every other role is scoped to
+    one site, and a person working at two sites holds two roles.
+    """
+
+    class Role(models.TextChoices):
+        PLATFORM_ADMIN = "platform_admin", _("platform admin")
+        SITE_OPERATOR = "site_operator", _("site operator")
+        CALL_CENTRE = "call_centre", _("call-centre agent")
+        GATE = "gate", _("gate staff")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    site = models.ForeignKey(
+        "catalog.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "site"], name="staff_role_once"),
+            models.CheckConstraint(
+                condition=(models.Q(role="platform_admin") & models.Q(site__isnull=True))
+                | (~models.Q(role="platform_admin") & models.Q(site__isnull=False)),
+                name="staff_role_site_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.site or '*'}"

@@ -37,7 +37,7 @@ def failed_calls(offer: Offer) -> int:
     return offer.calls.filter(outcome__in=CallAttempt.FAILED).count()
 
 
-def queue(site_ids: list[int] | None = None) -> Any:
+def queue(site_ids: set[int] | None = None) -> Any:
     """Pending offers still to call, soonest deadline first, with their calls."""
     offers = (
         Offer.objects.filter(state=Offer.State.PENDING)

@@ -46,7 +46,6 @@ class Offer(models.Model):
             models.Index(fields=["slot", "state"]),
             models.Index(fields=["state", "deadline"]),
         ]
-        permissions = [("use_call_centre", _("Can work the call centre"))]
 
     def __str__(self) -> str:
         return f"{self.entry.code} → {self.slot.code}"
@@ -163,7 +162,6 @@ class CheckIn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member"], name="one_checkin_per_person"),
         ]
-        permissions = [("work_gate", _("Can check visitors in at the gate"))]
 
     def __str__(self) -> str:
         return f"{self.ticket.code} #{self.member_id} @ {self.gate}"
