@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tourdraw.catalog",
     "tourdraw.lottery",
     "tourdraw.visits",
+    "tourdraw.groups",
     "tourdraw.notify",
     "tourdraw.web",
     "tourdraw.backoffice",

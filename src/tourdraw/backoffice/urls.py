@@ -17,4 +17,11 @@ urlpatterns = [
     path("gate/<int:slot_id>/check-in/", views.gate_check_in, name="gate_check_in"),
     path("gate/<int:slot_id>/manifest.json", views.gate_manifest, name="gate_manifest"),
     path("gate/<int:slot_id>/sync/", views.gate_sync, name="gate_sync"),
+    path(
+        "gate/<int:slot_id>/groups/<int:group_id>/",
+        views.gate_group_check_in,
+        name="gate_group_check_in",
+    ),
+    path("groups/", views.group_list, name="groups"),
+    path("groups/<int:group_id>/", views.group_detail, name="group"),
 ]

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tourdraw.catalog.models import Slot
+from tourdraw.groups import services as group_services
+from tourdraw.groups.models import GroupVisit
 from tourdraw.people import access
-from tourdraw.visits import calls, gate
+from tourdraw.visits import calls, capacity, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
 
@@ -110,7 +112,10 @@ def gate_slots(request: HttpRequest) -> HttpResponse:
 @capability("gate")
 def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _slot(request, slot_id)
-    context: dict[str, Any] = {"slot": slot, "gate_name": _gate_name(request)}
+    groups = GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).prefetch_related(
+        "members"
+    )
+    context: dict[str, Any] = {"slot": slot, "gate_name": _gate_name(request), "groups": groups}
     if request.method == "POST":
         scanned = request.POST.get("code", "")
         try:
@@ -170,3 +175,66 @@ def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
         )
     report = gate.sync(slot, uploads, gate=_gate_name(request), device=device, staff=request.user)
     return JsonResponse(report.__dict__)
+
+
+def _groups(request: HttpRequest) -> Any:
+    return access.scope(
+        GroupVisit.objects.select_related("site", "slot__tour__site"),
+        request.user,
+        "operate",
+        "site_id",
+    )
+
+
+@capability("operate")
+def group_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/groups.html", {"groups": _groups(request)})
+
+
+@capability("operate")
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = get_object_or_404(_groups(request), pk=group_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                slots = Slot.objects.filter(tour__site=group.site)
+                slot = get_object_or_404(slots, pk=request.POST.get("slot") or 0)
+                group_services.approve_visit(group, slot=slot, actor=request.user)
+                messages.success(request, _("Approved: the places are kept."))
+            else:
+                group_services.decline_visit(
+                    group, reason=request.POST.get("reason", ""), actor=request.user
+                )
+                messages.success(request, _("Declined."))
+        except group_services.GroupError as error:
+            messages.error(request, str(error.message))
+        return redirect("backoffice:group", group_id=group.pk)
+    upcoming = Slot.objects.filter(
+        tour__site=group.site, starts_at__gt=timezone.now()
+    ).select_related("tour__site")
+    options = [(slot, capacity.free_places(slot)) for slot in upcoming.order_by("starts_at")[:200]]
+    return render(
+        request,
+        "backoffice/group.html",
+        {"group": group, "options": options, "members": group.members.all()},
+    )
+
+
+@require_POST
+@capability("gate")
+def gate_group_check_in(request: HttpRequest, slot_id: int, group_id: int) -> HttpResponse:
+    slot = _slot(request, slot_id)
+    group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)
+    try:
+        done = group_services.check_in_members(
+            group,
+            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            slot=slot,
+            gate=_gate_name(request),
+            staff=request.user,
+        )
+    except gate.GateRefusal as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(request, _("%(count)d checked in.") % {"count": done})
+    return redirect("backoffice:gate", slot_id=slot.pk)

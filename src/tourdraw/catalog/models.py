@@ -39,6 +39,9 @@ class Site(Translated, models.Model):
             "A person who visited may enter this site's rounds again after this long (0: at once)."
         ),
     )
+    group_size_limit = models.PositiveSmallIntegerField(
+        _("largest group"), default=60, help_text=_("The most persons one group visit may bring.")
+    )
     arrival_opens_minutes = models.PositiveSmallIntegerField(
         _("gate opens (minutes before the slot)"), default=60
     )

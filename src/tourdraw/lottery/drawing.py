@@ -13,12 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.db import insert_rows
 from tourdraw.errors import DomainError
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import draw
 from tourdraw.lottery.beacon import fetch_drand
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
@@ -56,8 +58,16 @@ def draw_inputs(round: Round) -> DrawInputs:
         {"code": code, "party": party, "tier": tier, "weight": weight, "choices": choices[pk]}
         for pk, code, party, tier, weight in rows
     ]
+    # The lottery seats what groups have not been given (spec section 2).
+    reserved = dict(
+        GroupVisit.objects.filter(slot__in=slots.values(), state=GroupVisit.State.APPROVED)
+        .values("slot")
+        .annotate(n=Sum("size"))
+        .values_list("slot", "n")
+    )
     capacities: list[draw.Slot] = [
-        {"code": code, "capacity": slot.capacity} for code, slot in slots.items()
+        {"code": code, "capacity": max(slot.capacity - reserved.get(slot.pk, 0), 0)}
+        for code, slot in slots.items()
     ]
     sorted_slots, sorted_entries = draw.prepare(capacities, entries)
     ids = {code: pk for pk, code, *_ in rows}

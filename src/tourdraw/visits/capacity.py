@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from tourdraw.catalog.models import Slot
+from tourdraw.groups.models import GroupVisit
 from tourdraw.visits.models import Offer
 
 HOLDING = (Offer.State.PENDING, Offer.State.CONFIRMED)
@@ -18,10 +19,17 @@ def lock_slot(slot_id: int) -> Slot:
     return slots.get(pk=slot_id)
 
 
+def reserved_for_groups(slot: Slot) -> int:
+    """Places approved group visits keep in the slot (out of the lottery's capacity)."""
+    approved = GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED)
+    return int(approved.aggregate(n=Sum("size"))["n"] or 0)
+
+
 def promised_persons(slot: Slot) -> int:
-    """Persons in pending and confirmed offers: the places no one else may take."""
+    """Persons in pending and confirmed offers and in approved groups: the places
+    no one else may take."""
     total = Offer.objects.filter(slot=slot, state__in=HOLDING).aggregate(n=Sum("persons"))["n"]
-    return int(total or 0)
+    return int(total or 0) + reserved_for_groups(slot)
 
 
 def free_places(slot: Slot) -> int:

@@ -149,3 +149,22 @@ class EntryForm(DomainErrorsMixin, forms.Form):
                 )
             )
         return result
+
+
+class GroupRequestForm(DomainErrorsMixin, forms.Form):
+    organisation = forms.CharField(label=_("Organisation"), max_length=200)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    size = forms.IntegerField(label=_("Group size (persons)"), min_value=1)
+    preferred_dates = forms.CharField(label=_("Preferred dates"), max_length=300)
+    purpose = forms.CharField(
+        label=_("Purpose of the visit"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, site: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["size"].widget.attrs["max"] = site.group_size_limit
+        self.fields["size"].help_text = _("At most %(limit)d persons.") % {
+            "limit": site.group_size_limit
+        }

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from tourdraw.catalog.models import Site
+from tourdraw.groups import services as group_services
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
@@ -25,7 +27,7 @@ from tourdraw.people import sign_in
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
-from tourdraw.web.forms import CodeForm, EntryForm, PhoneForm, ProfileForm
+from tourdraw.web.forms import CodeForm, EntryForm, GroupRequestForm, PhoneForm, ProfileForm
 from tourdraw.web.status import entry_status
 
 View = Callable[..., HttpResponse]
@@ -441,3 +443,55 @@ def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("Your ticket is cancelled; the places go to the waitlist."))
     return redirect("web:ticket", code=ticket.code)
+
+
+def group_request(request: HttpRequest, code: str) -> HttpResponse:
+    site = get_object_or_404(Site, code=code)
+    form = GroupRequestForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = group_services.request_visit(site, **form.cleaned_data)
+        except group_services.GroupError as error:
+            form.add_domain_errors([error])
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is in. Keep this page's address: the decision and the "
+                    "member list are here."
+                ),
+            )
+            return redirect("web:group", code=group.code)
+    return render(request, "web/group_request.html", {"site": site, "form": form})
+
+
+def group_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The group leader's page, reached by its secret link: decision, member list, ticket."""
+    group = get_object_or_404(
+        GroupVisit.objects.select_related("site", "slot__tour__site"), code=code
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("members_file")
+        text = (
+            upload.read().decode("utf-8-sig", errors="replace")
+            if upload
+            else request.POST.get("members", "")
+        )
+        try:
+            group_services.upload_members(group, text)
+        except group_services.GroupError as error:
+            errors = error.errors
+        else:
+            messages.success(request, _("The member list is saved."))
+            return redirect("web:group", code=group.code)
+    return render(
+        request,
+        "web/group.html",
+        {
+            "group": group,
+            "members": group.members.all(),
+            "errors": errors,
+            "columns": ",".join(group_services.CSV_COLUMNS),
+        },
+    )

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tourdraw.catalog.models import Site, Slot
+from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
+from tourdraw.people.fields import EncryptedTextField
+
+
+class GroupVisit(models.Model):
+    """An organisation's request for a block of places, outside the lottery."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="group_visits")
+    organisation = models.CharField(_("organisation"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=32)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    size = models.PositiveSmallIntegerField(_("group size"))
+    preferred_dates = models.CharField(_("preferred dates"), max_length=300)
+    purpose = models.TextField(_("purpose of the visit"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.REQUESTED, db_index=True
+    )
+    # Places kept in this slot, taken out of its lottery capacity.
+    slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="group_visits"
+    )
+    decline_reason = models.TextField(_("reason"), blank=True)
+    # The address of the group's page (member list, ticket): a secret link.
+    code = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(_("requested"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("group visit")
+        verbose_name_plural = _("group visits")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="approved") | models.Q(slot__isnull=False),
+                name="approved_group_has_a_slot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.size})"
+
+
+class GroupMember(models.Model):
+    group = models.ForeignKey(GroupVisit, on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField()
+    full_name = models.CharField(_("full name"), max_length=100)
+    id_type = models.CharField(_("ID document"), max_length=20, choices=DOCUMENT_TYPE_CHOICES)
+    id_number = EncryptedTextField(_("ID number"))
+    id_hash = models.CharField(max_length=64, db_index=True)
+    id_masked = models.CharField(_("ID number"), max_length=40)
+    birth_date = models.DateField(_("date of birth"))
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_in_gate = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["group", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "id_hash"], name="group_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.id_masked})"

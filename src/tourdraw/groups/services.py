@@ -1,0 +1,278 @@
+"""Group visits: a request, the operator's decision, the member list, the gate."""
+
+import csv
+import io
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tourdraw.audit.services import log_action
+from tourdraw.catalog.models import Site, Slot
+from tourdraw.errors import DomainError
+from tourdraw.groups.models import GroupMember, GroupVisit
+from tourdraw.people import crypto, documents
+from tourdraw.visits import capacity
+from tourdraw.visits.models import Offer
+
+CSV_COLUMNS = ["full_name", "id_type", "id_number", "birth_date"]
+
+
+class GroupError(DomainError):
+    """``errors`` lists every problem found (one per bad row of a member list)."""
+
+    def __init__(
+        self, message: Any, *, code: str, field: str = "", errors: list[str] | None = None
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+        self.errors = errors or [str(message)]
+
+
+def request_visit(
+    site: Site,
+    *,
+    organisation: str,
+    contact_name: str,
+    contact_phone: str,
+    size: int,
+    preferred_dates: str,
+    purpose: str,
+    contact_email: str = "",
+    now: datetime | None = None,
+) -> GroupVisit:
+    now = now or timezone.now()
+    for field, value in (
+        ("organisation", organisation),
+        ("contact_name", contact_name),
+        ("contact_phone", contact_phone),
+        ("preferred_dates", preferred_dates),
+        ("purpose", purpose),
+    ):
+        if not value.strip():
+            raise GroupError(_("This field is required."), code="required", field=field)
+    if not 1 <= size <= site.group_size_limit:
+        raise GroupError(
+            _("A group at %(site)s has 1 to %(limit)d persons.")
+            % {"site": site.tr("name"), "limit": site.group_size_limit},
+            code="group_size",
+            field="size",
+        )
+    with transaction.atomic():
+        group = GroupVisit.objects.create(
+            site=site,
+            organisation=organisation.strip(),
+            contact_name=contact_name.strip(),
+            contact_phone=contact_phone.strip(),
+            contact_email=contact_email.strip(),
+            size=size,
+            preferred_dates=preferred_dates.strip(),
+            purpose=purpose.strip(),
+            code=secrets.token_urlsafe(16),
+            created_at=now,
+        )
+        log_action("tourdraw.group.requested", group, data={"size": size})
+    return group
+
+
+def approve_visit(
+    group: GroupVisit, *, slot: Slot, actor: Any, now: datetime | None = None
+) -> GroupVisit:
+    """Keep ``group.size`` places in ``slot``, never more than it has free."""
+    now = now or timezone.now()
+    if slot.tour.site_id != group.site_id:
+        raise GroupError(
+            _("Choose a session at this group's site."), code="wrong_site", field="slot"
+        )
+    with transaction.atomic():
+        locked_slot = capacity.lock_slot(slot.pk)
+        locked = GroupVisit.objects.select_for_update().get(pk=group.pk)
+        if locked.state != GroupVisit.State.REQUESTED:
+            raise GroupError(
+                _("This request was already decided."), code="group_decided", field="state"
+            )
+        free = capacity.free_places(locked_slot)
+        if locked.size > free:
+            raise GroupError(
+                _("%(slot)s has %(free)d places free; this group needs %(size)d.")
+                % {"slot": locked_slot.label, "free": free, "size": locked.size},
+                code="not_enough_places",
+                field="slot",
+            )
+        locked.state = GroupVisit.State.APPROVED
+        locked.slot = locked_slot
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.save(update_fields=["state", "slot", "decided_at", "decided_by"])
+        log_action(
+            "tourdraw.group.approved",
+            locked,
+            actor=actor,
+            data={"slot": locked_slot.pk, "size": locked.size},
+        )
+    group.refresh_from_db()
+    return group
+
+
+def decline_visit(
+    group: GroupVisit, *, reason: str, actor: Any, now: datetime | None = None
+) -> GroupVisit:
+    now = now or timezone.now()
+    if not reason.strip():
+        raise GroupError(_("Give the group a reason."), code="reason_required", field="reason")
+    with transaction.atomic():
+        updated = GroupVisit.objects.filter(pk=group.pk, state=GroupVisit.State.REQUESTED).update(
+            state=GroupVisit.State.DECLINED,
+            decline_reason=reason.strip(),
+            decided_at=now,
+            decided_by=actor,
+        )
+        if not updated:
+            raise GroupError(
+                _("This request was already decided."), code="group_decided", field="state"
+            )
+        log_action("tourdraw.group.declined", group, actor=actor, data={"reason": reason.strip()})
+    group.refresh_from_db()
+    return group
+
+
+def upload_members(
+    group: GroupVisit, csv_text: str, *, today: date | None = None
+) -> list[GroupMember]:
+    """Replace the member list from CSV (full_name, id_type, id_number, birth_date).
+
+    Every row is checked by the rules of entries (a valid ID document, the
+    tour's minimum age on the visit day, each person once in the session);
+    if any row fails, nothing is saved and every bad row is named.
+    """
+    today = today or timezone.localdate()
+    if group.state != GroupVisit.State.APPROVED or group.slot is None:
+        raise GroupError(
+            _("The member list is uploaded once the visit is approved."), code="group_not_approved"
+        )
+    slot = group.slot
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    if reader.fieldnames is None or [c.strip() for c in reader.fieldnames] != CSV_COLUMNS:
+        raise GroupError(
+            _("The first line must be: %(columns)s") % {"columns": ",".join(CSV_COLUMNS)},
+            code="csv_columns",
+            field="members",
+        )
+    errors: list[str] = []
+    rows: list[tuple[str, documents.Document, str]] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(reader, start=2):
+        name = " ".join((row.get("full_name") or "").split())
+        label = _("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"}
+        if not name:
+            errors.append(f"{label}: {_('Enter the full name as on the ID document.')}")
+            continue
+        raw_birth = (row.get("birth_date") or "").strip()
+        try:
+            birth = date.fromisoformat(raw_birth) if raw_birth else None
+        except ValueError:
+            errors.append(f"{label}: {_('Write the date of birth as YYYY-MM-DD.')}")
+            continue
+        try:
+            document = documents.validate(
+                (row.get("id_type") or "cn_resident").strip(),
+                row.get("id_number") or "",
+                birth,
+                today=today,
+            )
+        except documents.DocumentError as error:
+            errors.append(f"{label}: {error.message}")
+            continue
+        digest = crypto.id_hash(document.doc_type, document.number)
+        if digest in seen:
+            errors.append(
+                f"{label}: "
+                + _("the same ID document as row %(row)d; each person comes once.")
+                % {"row": seen[digest]}
+            )
+            continue
+        seen[digest] = number
+        age = documents.age_on(document.birth_date, slot.visit_date)
+        if age < slot.tour.min_age:
+            errors.append(
+                f"{label}: "
+                + _("will be %(age)d on the day of the visit; everyone must be at least %(min)d.")
+                % {"age": age, "min": slot.tour.min_age}
+            )
+            continue
+        rows.append((name, document, digest))
+    if len(rows) + len(errors) > group.size:
+        errors.append(
+            _("The list has %(count)d persons; the group was approved for %(size)d.")
+            % {"count": len(rows) + len(errors), "size": group.size}
+        )
+    elsewhere = _already_in_session(slot, group, [digest for _, _, digest in rows])
+    for name, _document, digest in rows:
+        if digest in elsewhere:
+            errors.append(
+                _("Row %(row)d (%(name)s): already has a place in this session.")
+                % {"row": seen[digest], "name": name}
+            )
+    if errors:
+        raise GroupError(errors[0], code="members_invalid", field="members", errors=errors)
+    with transaction.atomic():
+        group.members.all().delete()
+        members = GroupMember.objects.bulk_create(
+            GroupMember(
+                group=group,
+                position=position,
+                full_name=name,
+                id_type=document.doc_type,
+                id_number=document.number,
+                id_hash=digest,
+                id_masked=documents.mask(document.doc_type, document.number),
+                birth_date=document.birth_date,
+            )
+            for position, (name, document, digest) in enumerate(rows, start=1)
+        )
+        log_action("tourdraw.group.members_uploaded", group, data={"members": len(members)})
+    return members
+
+
+def _already_in_session(slot: Slot, group: GroupVisit, hashes: list[str]) -> set[str]:
+    in_groups = GroupMember.objects.filter(
+        group__slot=slot, group__state=GroupVisit.State.APPROVED, id_hash__in=hashes
+    ).exclude(group=group)
+    in_offers = Offer.objects.filter(
+        slot=slot, state__in=capacity.HOLDING, entry__members__id_hash__in=hashes
+    ).values_list("entry__members__id_hash", flat=True)
+    return set(in_groups.values_list("id_hash", flat=True)) | (set(in_offers) & set(hashes))
+
+
+def check_in_members(
+    group: GroupVisit,
+    member_ids: list[int],
+    *,
+    slot: Slot,
+    gate: str,
+    staff: Any,
+    now: datetime | None = None,
+) -> int:
+    """Check a group in by its list: each ticked member once."""
+    from tourdraw.visits.gate import GateRefusal, arrival_window
+
+    now = now or timezone.now()
+    if group.slot_id != slot.pk or group.state != GroupVisit.State.APPROVED:
+        raise GateRefusal(
+            _("This group is not booked for this session."), code="wrong_slot", field="group"
+        )
+    opens, closes = arrival_window(slot)
+    if not opens <= now <= closes:
+        raise GateRefusal(
+            _("Outside this session's arrival window."), code="outside_window", field="group"
+        )
+    with transaction.atomic():
+        done = GroupMember.objects.filter(
+            group=group, pk__in=member_ids, checked_in_at__isnull=True
+        ).update(checked_in_at=now, checked_in_gate=gate)
+        log_action(
+            "tourdraw.group.checked_in", group, actor=staff, data={"gate": gate, "persons": done}
+        )
+    return done

@@ -1,0 +1,207 @@
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.support import (
+    drawn_round,
+    make_round,
+    make_site,
+    make_slots,
+    make_staff,
+    make_tour,
+    resident_id,
+)
+from tourdraw.groups import services
+from tourdraw.groups.models import GroupVisit
+from tourdraw.lottery import drawing, rounds
+from tourdraw.lottery.entries import enter_round
+from tourdraw.visits import capacity
+from tourdraw.visits.gate import GateRefusal
+
+HEADER = "full_name,id_type,id_number,birth_date\n"
+
+
+def _request(site, size: int = 30) -> GroupVisit:  # type: ignore[no-untyped-def]
+    return services.request_visit(
+        site,
+        organisation="港澳青年代表团",
+        contact_name="陈老师",
+        contact_phone="+85291234567",
+        size=size,
+        preferred_dates="July",
+        purpose="Youth exchange",
+    )
+
+
+@pytest.fixture
+def slot(db):  # type: ignore[no-untyped-def]
+    tour = make_tour()
+    return make_slots(tour, timezone.localdate() + timedelta(days=12), capacity=60)[0]
+
+
+def test_a_request_larger_than_the_site_allows_is_refused(db):  # type: ignore[no-untyped-def]
+    with pytest.raises(services.GroupError) as error:
+        _request(make_site(), size=61)
+    assert error.value.code == "group_size" and error.value.field == "size"
+    assert "1 to 60 persons" in str(error.value)
+
+
+def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):  # type: ignore[no-untyped-def]
+    group = services.approve_visit(_request(slot.tour.site, 30), slot=slot, actor=None)
+    assert group.state == "approved"
+    assert capacity.free_places(slot) == 30
+    round = make_round(slot.tour, slots=[slot])
+    enter_round(round, visitor, choices=[slot.pk])
+    rounds.close_round(round, now=timezone.now())
+    record = drawing.draw_inputs(round)
+    assert record.slots == [{"code": slot.code, "capacity": 30}]
+
+
+def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def]
+    services.approve_visit(_request(slot.tour.site, 40), slot=slot, actor=None)
+    with pytest.raises(services.GroupError) as error:
+        services.approve_visit(_request(slot.tour.site, 30), slot=slot, actor=None)
+    assert error.value.code == "not_enough_places"
+    assert "has 20 places free; this group needs 30" in str(error.value)
+
+
+def test_approval_counts_the_lotterys_offers_after_the_draw(db):  # type: ignore[no-untyped-def]
+    _, slot, _ = drawn_round(10, [3, 3], [])
+    with pytest.raises(services.GroupError):
+        services.approve_visit(_request(slot.tour.site, 5), slot=slot, actor=None)
+    assert (
+        services.approve_visit(_request(slot.tour.site, 4), slot=slot, actor=None).state
+        == "approved"
+    )
+
+
+def test_a_decline_needs_a_reason(slot):  # type: ignore[no-untyped-def]
+    group = _request(slot.tour.site)
+    with pytest.raises(services.GroupError) as error:
+        services.decline_visit(group, reason=" ", actor=None)
+    assert error.value.code == "reason_required"
+    assert (
+        services.decline_visit(group, reason="Fully booked in July", actor=None).state == "declined"
+    )
+
+
+def _row(name: str, birth: date, sequence: int, region: str = "110101") -> str:
+    return f"{name},cn_resident,{resident_id(birth, region, sequence)},\n"
+
+
+def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slot):  # type: ignore[no-untyped-def]
+    group = services.approve_visit(_request(slot.tour.site, 5), slot=slot, actor=None)
+    young = slot.visit_date.replace(year=slot.visit_date.year - 5)
+    csv_text = (
+        HEADER
+        + _row("李明", date(2005, 1, 1), 1)
+        + "王芳,cn_resident,11010519491231002,\n"
+        + _row("张小", young, 3)
+        + _row("李明二", date(2005, 1, 1), 1)
+    )
+    with pytest.raises(services.GroupError) as error:
+        services.upload_members(group, csv_text)
+    assert error.value.errors == [
+        "Row 3 (王芳): A resident ID number has 18 characters; this one has 17.",
+        "Row 4 (张小): will be 5 on the day of the visit; everyone must be at least 6.",
+        "Row 5 (李明二): the same ID document as row 2; each person comes once.",
+    ]
+    assert not group.members.exists()
+
+
+def test_a_valid_member_list_is_saved_masked(slot):  # type: ignore[no-untyped-def]
+    group = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    members = services.upload_members(
+        group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
+    )
+    assert [m.full_name for m in members] == ["李明", "王芳"]
+    assert members[0].id_masked.startswith("110101********")
+
+
+def test_a_member_list_cannot_exceed_the_approved_size(slot):  # type: ignore[no-untyped-def]
+    group = services.approve_visit(_request(slot.tour.site, 1), slot=slot, actor=None)
+    with pytest.raises(services.GroupError) as error:
+        services.upload_members(
+            group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
+        )
+    assert "approved for 1" in error.value.errors[-1]
+
+
+def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[no-untyped-def]
+    first = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    second = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    services.upload_members(first, HEADER + _row("李明", date(2005, 1, 1), 1))
+    with pytest.raises(services.GroupError) as error:
+        services.upload_members(second, HEADER + _row("李明", date(2005, 1, 1), 1))
+    assert error.value.errors == ["Row 2 (李明): already has a place in this session."]
+
+
+def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignore[no-untyped-def]
+    site = slot.tour.site
+    site.arrival_opens_minutes = 60 * 24 * 15  # the test runs twelve days ahead
+    site.save()
+    slot.refresh_from_db()
+    group = services.approve_visit(_request(site, 3), slot=slot, actor=None)
+    members = services.upload_members(
+        group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
+    )
+    client.force_login(make_staff("gatekeeper", "gate", site))
+    page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
+    assert "港澳青年代表团" in page and "李明" in page
+    client.post(
+        reverse("backoffice:gate_group_check_in", args=[slot.pk, group.pk]),
+        {"member": [members[0].pk]},
+    )
+    statuses = list(group.members.order_by("position").values_list("checked_in_at", flat=True))
+    assert statuses[0] is not None and statuses[1] is None
+
+
+def test_a_group_is_refused_at_another_session(slot):  # type: ignore[no-untyped-def]
+    other = make_slots(slot.tour, slot.visit_date + timedelta(days=1))[0]
+    group = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    with pytest.raises(GateRefusal) as refusal:
+        services.check_in_members(group, [], slot=other, gate="East", staff=None)
+    assert refusal.value.code == "wrong_slot"
+
+
+def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-def]
+    site = slot.tour.site
+    response = client.post(
+        reverse("web:group_request", args=[site.code]),
+        {
+            "organisation": "北京第一中学",
+            "contact_name": "王老师",
+            "contact_phone": "13912345678",
+            "size": 25,
+            "preferred_dates": "May",
+            "purpose": "Study tour",
+        },
+    )
+    group = GroupVisit.objects.get()
+    assert response["Location"] == reverse("web:group", args=[group.code])
+    services.approve_visit(group, slot=slot, actor=None)
+    upload = client.post(
+        reverse("web:group", args=[group.code]),
+        {"members": HEADER + _row("李明", date(2005, 1, 1), 1)},
+    )
+    assert upload.status_code == 302
+    assert "110101********" in client.get(reverse("web:group", args=[group.code])).content.decode()
+
+
+def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type: ignore[no-untyped-def]
+    group = _request(slot.tour.site, 10)
+    client.force_login(make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
+    assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("backoffice:group", args=[group.pk]), {"decision": "decline", "reason": "x"}
+        ).status_code
+        == 404
+    )
+    client.force_login(make_staff("op", "site_operator", slot.tour.site))
+    client.post(
+        reverse("backoffice:group", args=[group.pk]), {"decision": "approve", "slot": slot.pk}
+    )
+    assert GroupVisit.objects.get().state == "approved"
