@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
@@ -11,9 +12,9 @@ class GroupVisit(models.Model):
     """An organisation's request for a block of places, outside the lottery."""
 
     class State(models.TextChoices):
-        REQUESTED = "requested", _("requested")
-        APPROVED = "approved", _("approved")
-        DECLINED = "declined", _("declined")
+        REQUESTED = "requested", pgettext_lazy("group visit", "requested")
+        APPROVED = "approved", pgettext_lazy("group visit", "approved")
+        DECLINED = "declined", pgettext_lazy("group visit", "declined")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="group_visits")
     organisation = models.CharField(_("organisation"), max_length=200)

@@ -5,10 +5,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
+from tourdraw.catalog.models import Slot, Tour
+from tourdraw.errors import DomainError
 from tourdraw.lottery import draw, drawing
-from tourdraw.lottery.models import Round
+from tourdraw.lottery.models import Round, RoundSlot
 
 
 def lock_round_for_entry(round_id: int) -> Round:
@@ -75,3 +78,98 @@ def open_due_rounds(now: datetime) -> int:
 def close_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now)
     return sum(close_round(round, now=now) for round in due)
+
+
+class RoundError(DomainError):
+    pass
+
+
+def create_round(
+    tour: Tour,
+    *,
+    code: str,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    draws_at: datetime,
+    slots: list[Slot],
+    actor: Any,
+    title_en: str = "",
+    copy_of: Round | None = None,
+) -> Round:
+    """Schedule a round; ``copy_of`` carries over an earlier round's settings."""
+    if not opens_at < closes_at <= draws_at:
+        raise RoundError(
+            _("Entries must open before they close, and the draw comes after closing."),
+            code="round_times",
+            field="closes_at",
+        )
+    if Round.objects.filter(code=code).exists():
+        raise RoundError(_("A round with this code exists."), code="round_code_taken", field="code")
+    settings = {}
+    if copy_of is not None:
+        settings = {
+            "confirm_window": copy_of.confirm_window,
+            "priority": copy_of.priority,
+            "repeat_weight_days": copy_of.repeat_weight_days,
+            "repeat_weight_cap": copy_of.repeat_weight_cap,
+            "beacon_from_drand": copy_of.beacon_from_drand,
+        }
+    with transaction.atomic():
+        round = Round.objects.create(
+            tour=tour,
+            code=code,
+            title=title,
+            title_en=title_en,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            draws_at=draws_at,
+            **settings,
+        )
+        add_slots(round, slots, actor=actor)
+        log_action(
+            "tourdraw.round.created",
+            round,
+            actor=actor,
+            data={"copy_of": copy_of.code if copy_of else None, "slots": len(slots)},
+        )
+    return round
+
+
+def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
+    """Offer more slots in a round that has not closed (extra sessions for
+    demand while entries are open); each is then in the draw."""
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.state not in (Round.State.SCHEDULED, Round.State.OPEN):
+            raise RoundError(
+                _("Slots can be added only before the round closes."),
+                code="round_closed",
+                field="slots",
+            )
+        for slot in slots:
+            if slot.tour_id != locked.tour_id or slot.cancelled_at is not None:
+                raise RoundError(
+                    _("%(slot)s is not an open session of this tour.") % {"slot": slot.label},
+                    code="slot_not_offerable",
+                    field="slots",
+                )
+            taken = RoundSlot.objects.filter(slot=slot).exclude(round=locked).first()
+            if taken is not None:
+                raise RoundError(
+                    _("%(slot)s is already offered in round %(round)s.")
+                    % {"slot": slot.label, "round": taken.round.code},
+                    code="slot_in_another_round",
+                    field="slots",
+                )
+        existing = set(locked.round_slots.values_list("slot_id", flat=True))
+        new = [RoundSlot(round=locked, slot=slot) for slot in slots if slot.pk not in existing]
+        RoundSlot.objects.bulk_create(new)
+        if new:
+            log_action(
+                "tourdraw.round.slots_added",
+                locked,
+                actor=actor,
+                data={"slots": [r.slot_id for r in new]},
+            )
+    return len(new)
