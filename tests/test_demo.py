@@ -49,3 +49,21 @@ def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys):
     assert len(record["entries"]) == 300
     # 42 slots of 60 persons for about 700 persons: nearly every party fits.
     assert len(record["placements"]) > 250
+
+
+def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-def]
+    from tourdraw.people.models import User
+    from tourdraw.reports import stats
+
+    call_command("demo", "--no-serve")
+    past = Round.objects.get(tour__site__code="xiaomi-ev", state="drawn")
+    summary = stats.round_summary(past)
+    assert summary.persons > summary.capacity  # oversubscribed
+    assert summary.offers["confirmed"] > 50 and summary.no_shows > 0
+    assert stats.visitors_this_year(None) > 100
+    current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
+    assert any(row.capacity < row.slot.capacity for row in stats.slot_demand(current))  # a group's places
+    client.force_login(User.objects.get(username="operator"))
+    html = client.get(reverse("backoffice:dashboards")).content.decode()
+    assert "<rect" in html and "Xiaomi" in html
+    assert client.get(reverse("backoffice:groups")).content.decode().count("state-") >= 3

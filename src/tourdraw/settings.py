@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tourdraw.lottery",
     "tourdraw.visits",
     "tourdraw.groups",
+    "tourdraw.reports",
     "tourdraw.notify",
     "tourdraw.web",
     "tourdraw.backoffice",
@@ -225,3 +226,5 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 # Row locks on slots before every capacity check; off only in the test that
 # proves the race they prevent.
 TOURDRAW_CAPACITY_LOCKS = True
+# The city's goal for industrial-tourism visits in a year, for the platform dashboard.
+TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)

@@ -22,6 +22,10 @@ class LogEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # The site the change concerns, so each site's operators see their own log.
+    site = models.ForeignKey(
+        "catalog.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:

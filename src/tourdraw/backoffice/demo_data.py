@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
+from tourdraw.groups import services as group_services
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, entries, rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.people import documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import check_document, get_or_create_person
-from tourdraw.visits import offers
-from tourdraw.visits.models import Offer
+from tourdraw.visits import gate, offers
+from tourdraw.visits.models import Offer, Ticket
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建文宇浩然子轩梓涵"
@@ -116,6 +118,77 @@ def _decide_offers(round: Round, rng: random.Random) -> int:
         elif roll < 0.9:
             offers.decline_offer(offer, actor=None, now=decided_at)
     return confirmed
+
+
+def _visit(round: Round, rng: random.Random) -> int:
+    """Most confirmed parties came (a few without everyone); the rest are no-shows."""
+    persons = 0
+    for ticket in Ticket.objects.filter(
+        offer__entry__round=round, state=Ticket.State.VALID
+    ).select_related("offer__slot__tour__site"):
+        if rng.random() < 0.1:
+            continue
+        slot = ticket.offer.slot
+        members = list(ticket.offer.entry.members.values_list("pk", flat=True))
+        if len(members) > 1 and rng.random() < 0.1:
+            members = members[:-1]
+        gate.check_in(
+            ticket,
+            members,
+            slot=slot,
+            gate="东门 East gate",
+            staff=None,
+            now=slot.starts_at - timedelta(minutes=rng.randrange(5, 50)),
+        )
+        persons += len(members)
+    gate.mark_no_shows(timezone.now())
+    return persons
+
+
+def _delegation(site: Site, slot: Slot, rng: random.Random, *, at: datetime) -> GroupVisit:
+    """The Hong Kong and Macao youth delegation: places kept before the draw."""
+    delegation = group_services.request_visit(
+        site,
+        organisation="港澳青年代表团 Hong Kong and Macao youth delegation",
+        contact_name="陈老师",
+        contact_phone="+85291234567",
+        size=30,
+        preferred_dates="任意工作日",
+        purpose="科技交流 Technology exchange",
+        now=at - timedelta(days=5),
+    )
+    group_services.approve_visit(delegation, slot=slot, actor=None, now=at)
+    today = timezone.localdate()
+    members = "full_name,id_type,id_number,birth_date\n" + "".join(
+        f"{_name(rng)},cn_resident,{resident_id(rng, _birth_date(rng, today, 18, 30))},\n"
+        for _ in range(30)
+    )
+    group_services.upload_members(delegation, members)
+    return delegation
+
+
+def _waiting_groups(site: Site, future_slot: Slot) -> int:
+    """A school waits for a decision; a study-tour company has places kept."""
+    group_services.request_visit(
+        site,
+        organisation="北京市第一中学 Beijing No. 1 Middle School",
+        contact_name="王老师",
+        contact_phone="13800138000",
+        size=40,
+        preferred_dates="寒假 winter break",
+        purpose="研学 Study tour",
+    )
+    company = group_services.request_visit(
+        site,
+        organisation="未来研学旅行社 Future Study Tours",
+        contact_name="李经理",
+        contact_phone="13900139000",
+        size=20,
+        preferred_dates="下周 next week",
+        purpose="投资者考察 Investors' visit",
+    )
+    group_services.approve_visit(company, slot=future_slot, actor=None)
+    return 2
 
 
 @transaction.atomic
@@ -320,6 +393,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     rounds.open_round(past, now=past.opens_at)
     counts["past"] = _fill(past, visitors[:400], rng, at=past.opens_at + timedelta(hours=2))
     rounds.close_round(past, now=past.closes_at)
+    delegation = _delegation(xiaomi, past_slots[-1], rng, at=past.closes_at)
     drawing.draw_round(past, now=past.draws_at)
     counts["past_confirmed"] = _decide_offers(past, rng)
     rounds.open_round(current, now=now)
@@ -328,4 +402,15 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         rounds.open_round(other, now=now)
         batch = visitors[entrants + index * 40 : entrants + (index + 1) * 40]
         counts[other.code] = _fill(other, batch, rng, at=now)
+    # The past round's visits happened after these entries were made: its
+    # no-shows are barred from rounds opening later.
+    counts["past_visitors"] = _visit(past, rng) + group_services.check_in_members(
+        delegation,
+        list(delegation.members.values_list("pk", flat=True)),
+        slot=past_slots[-1],
+        gate="东门 East gate",
+        staff=None,
+        now=past_slots[-1].starts_at - timedelta(minutes=20),
+    )
+    counts["groups_waiting"] = _waiting_groups(xiaomi, open_slots[4])
     return counts

@@ -1,10 +1,18 @@
 from django.contrib.auth.views import LoginView
 from django.urls import path
 
-from tourdraw.backoffice import views
+from tourdraw.backoffice import operations, views
 
 app_name = "backoffice"
 urlpatterns = [
+    path("", operations.index, name="index"),
+    path("rounds/new/", operations.round_create, name="round_create"),
+    path("rounds/<int:round_id>/", operations.round_detail, name="round"),
+    path("rounds/<int:round_id>/action/", operations.round_action, name="round_action"),
+    path("planning/", operations.planning, name="planning"),
+    path("slots/<int:slot_id>/cancel/", operations.slot_cancel, name="slot_cancel"),
+    path("dashboards/", operations.dashboards, name="dashboards"),
+    path("audit/", operations.audit_log, name="audit"),
     path(
         "login/",
         LoginView.as_view(template_name="backoffice/login.html"),
