@@ -62,7 +62,8 @@ def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-
     assert summary.offers["confirmed"] > 50 and summary.no_shows > 0
     assert stats.visitors_this_year(None) > 100
     current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
-    assert any(row.capacity < row.slot.capacity for row in stats.slot_demand(current))  # a group's places
+    # A study-tour company's places are out of one slot's lottery capacity.
+    assert any(row.capacity < row.slot.capacity for row in stats.slot_demand(current))
     client.force_login(User.objects.get(username="operator"))
     html = client.get(reverse("backoffice:dashboards")).content.decode()
     assert "<rect" in html and "Xiaomi" in html
