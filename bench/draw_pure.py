@@ -6,17 +6,24 @@ Rounds have 2,000 slots of about 60 persons; parties of 1 to 3 persons, mostly
 3; one to three choices; weight 1 for most entries, 2 or 3 for some; tier 0.
 
 Besides draw() itself, the table shows what its parts cost: checking the
-inputs (section 2), the entries digest (the fast path the draw uses, and the
-spec's json.dumps text for comparison) and verify() of the record produced.
+inputs (section 2; this also joins each entry's choices into the text the
+digest is laid out from), the entries digest (the fast path the draw uses, and
+the spec's json.dumps text for comparison) and verify() of the record produced.
 The "bare" loop is the least a draw can do in Python: hash each entry once,
 sort, walk. Timings swing on a busy machine; draw/bare is the steadier figure.
+
+The header says how the table was made (command line, Python, platform), so
+that it can be pasted as it is into docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import platform
 import random
+import shlex
 import statistics
 import sys
 import time
@@ -122,7 +129,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {SLOTS} slots, best of {args.repeat} (median)\n")
+    print(f"$ {shlex.join(sys.orig_argv)}\n")
+    print(f"Python {sys.version} ({platform.python_implementation()})")
+    print(f"{platform.platform()}, {os.cpu_count()} CPUs")
+    print(f"{SLOTS} slots, round seed {args.seed}, best of {args.repeat} runs (median)\n")
     print(
         "| entries | placed | draw | checks | digest | digest, json.dumps "
         "| verify | bare loop | draw/bare |"

@@ -88,7 +88,9 @@ _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 # number is appended to every code up front.
 _COUNTERS: Final = tuple(j.to_bytes(4, "big") for j in range(100))
 _TICKET_0: Final = _COUNTERS[0]
+_ENTRY_FIELDS: Final = tuple(Entry.__annotations__)
 _DIGEST_CHUNK: Final = 1 << 12
+_NEXT_ENTRY: Final = ',{"choices":["'
 
 
 def canonical(obj: object) -> bytes:
@@ -279,28 +281,42 @@ class _Columns:
 
     entries: list[Entry]
     codes: list[str]
-    tickets: list[bytes]  # each code in ASCII followed by ticket 0's counter
     parties: list[int]
     tiers: list[int]
     weights: list[int]
     choices: list[list[str]]
-    # The distinct (party, tier, weight) of the entries, for the digest to lay out
-    # entries without json.dumps; None when some code needs escaping in JSON.
-    triples: set[tuple[int, int, int]] | None
+    tier_count: int  # of distinct tiers
+    max_weight: int
+    # The codes joined by '"', and each entry's choices joined by '","': the digest
+    # and the tickets are laid out from them. None when the entries were checked one
+    # by one, as some code or slot code may need escaping in JSON: json.dumps writes
+    # the digest's text then.
+    codes_text: str | None
+    choices_text: list[str] | None
 
 
 def _derive(secret: bytes, beacon: str, slots: object, entries: object) -> _Derived:
+    digest, seed, order, placed, taken = _steps(secret, beacon, slots, entries)
+    # The placements' dicts are made last, once the steps' big lists are gone: every
+    # few hundred new dicts start a garbage collection, which would otherwise go
+    # through each item of those lists.
+    placements: list[Placement] = [
+        {"entry": entry, "slot": slot} for entry, slot in zip(placed, taken, strict=True)
+    ]
+    return _Derived(entries_digest=digest, seed=seed, order=order, placements=placements)
+
+
+def _steps(
+    secret: bytes, beacon: str, slots: object, entries: object
+) -> tuple[str, str, list[str], list[str], list[str]]:
+    """Digest, seed, order, and the placements as entry codes and slot codes."""
     capacities = _check_slots(slots)
     columns = _check_entries(entries, capacities)
     digest = _digest(columns)
     seed = seed_for(secret, digest, beacon)
-    draw_order = _order(columns, bytes.fromhex(seed))
-    return _Derived(
-        entries_digest=digest,
-        seed=seed,
-        order=list(map(columns.codes.__getitem__, draw_order)),
-        placements=_walk(columns, draw_order, capacities),
-    )
+    positions = _order(columns, bytes.fromhex(seed))
+    placed, taken = _walk(columns, positions, capacities)
+    return digest, seed, list(map(columns.codes.__getitem__, positions)), placed, taken
 
 
 def _check_beacon(beacon: object, error: type[DrawError]) -> None:
@@ -357,58 +373,77 @@ def _check_entries(entries: object, capacities: Mapping[str, int]) -> _Columns:
     if columns is not None:
         return columns
     _find_broken_entry(entries, capacities)
-    codes = [entry["code"] for entry in entries]
+    codes, parties, tiers, weights, choices = (
+        [entry[key] for entry in entries] for key in _ENTRY_FIELDS
+    )
     return _Columns(
         entries=entries,
         codes=codes,
-        tickets=[code.encode("ascii") + _TICKET_0 for code in codes],
-        parties=[entry["party"] for entry in entries],
-        tiers=[entry["tier"] for entry in entries],
-        weights=[entry["weight"] for entry in entries],
-        choices=[entry["choices"] for entry in entries],
-        triples=None,
+        parties=parties,
+        tiers=tiers,
+        weights=weights,
+        choices=choices,
+        tier_count=len(set(tiers)),
+        max_weight=max(weights, default=1),
+        codes_text=None,
+        choices_text=None,
     )
 
 
 def _fast_columns(entries: list[Any], capacities: Mapping[str, int]) -> _Columns | None:
     """Every rule of :func:`_find_broken_entry` at once, in C loops over columns.
 
-    None when some entry may break a rule, or when a code needs escaping in
-    JSON: the caller then goes entry by entry, to name the first broken rule.
+    None when some entry may break a rule, or when a code or a slot code needs
+    escaping in JSON: the caller then goes entry by entry, to name the first
+    broken rule.
     """
     n = len(entries)
     if n == 0 or set(map(type, entries)) != {dict} or sum(map(len, entries)) != 5 * n:
         return None
     try:
+        # Five keys in each entry and all five found: exactly the keys of §2.
         codes, parties, tiers, weights, choices = (
-            list(map(itemgetter(key), entries))
-            for key in ("code", "party", "tier", "weight", "choices")
+            list(map(itemgetter(key), entries)) for key in _ENTRY_FIELDS
         )
-        joined = '"'.join(codes)
+        codes_text = '"'.join(codes)
     except (KeyError, TypeError):
         return None
-    if not _plain(joined, quotes=n - 1) or not all(map(lt, codes, islice(codes, 1, None))):
+    if not _plain(codes_text, quotes=n - 1) or not all(map(lt, codes, islice(codes, 1, None))):
         return None
     if set(map(type, chain(parties, tiers, weights))) != {int}:
         return None
-    triples = set(zip(parties, tiers, weights, strict=True))
-    if not all(party >= 1 and tier >= 0 and 1 <= weight <= 100 for party, tier, weight in triples):
+    party_values, tier_values, weight_values = set(parties), set(tiers), set(weights)
+    if min(party_values) < 1 or min(tier_values) < 0:
         return None
-    if set(map(type, choices)) != {list} or not _plain("".join(capacities)):
+    if not 1 <= min(weight_values) <= max(weight_values) <= 100:
         return None
-    lengths = list(map(len, choices))
+    if set(map(type, choices)) != {list} or not all(choices):
+        return None
+    # Every choice is checked to be a slot code below: with plain slot codes of type
+    # str, the choices need no escaping in JSON either.
+    if set(map(type, capacities)) - {str} or not _plain("".join(capacities)):
+        return None
     try:
+        choices_text = list(map('","'.join, choices))
         # A choice list keeps its length in the known slots only if no choice is
-        # unknown and none is repeated.
-        if min(lengths) == 0 or list(map(len, map(set(capacities).intersection, choices))) != (
-            lengths
-        ):
+        # unknown and none is repeated; as none can grow, the lengths add up only then.
+        known = set(capacities).intersection
+        if sum(map(len, map(known, choices))) != sum(map(len, choices)):
             return None
     except TypeError:
         return None
-    ticket_0 = _TICKET_0.decode("ascii")
-    tickets = (f'{ticket_0}"'.join(codes) + ticket_0).encode("ascii").split(b'"')
-    return _Columns(entries, codes, tickets, parties, tiers, weights, choices, triples)
+    return _Columns(
+        entries=entries,
+        codes=codes,
+        parties=parties,
+        tiers=tiers,
+        weights=weights,
+        choices=choices,
+        tier_count=len(tier_values),
+        max_weight=max(weight_values),
+        codes_text=codes_text,
+        choices_text=choices_text,
+    )
 
 
 def _plain(text: str, quotes: int = 0) -> bool:
@@ -455,85 +490,105 @@ def _find_broken_entry(entries: list[Any], capacities: Mapping[str, int]) -> Non
                 )
 
 
+class _Tails(dict[tuple[int, int, int], str]):
+    """An entry's JSON after its code, by (party, tier, weight), up to the next entry's choices."""
+
+    def __missing__(self, key: tuple[int, int, int]) -> str:
+        party, tier, weight = key
+        tail = f'","party":{party},"tier":{tier},"weight":{weight}}}{_NEXT_ENTRY}'
+        self[key] = tail
+        return tail
+
+
 def _digest(columns: _Columns) -> str:
     """``entries_digest`` (§2): the same bytes as :func:`entries_digest`, built faster.
 
-    json.dumps spends most of its time on a million small dicts. With no code
-    to escape, an entry's JSON is its choices, its code and a tail that every
+    json.dumps spends most of its time on a million small dicts. With nothing to
+    escape, an entry's JSON is its joined choices, its code and a tail that every
     entry with the same party, tier and weight shares, so it is laid out from
     columns. Chunks keep the text small enough to stay in cache.
     """
-    if columns.triples is None:
+    choices_text = columns.choices_text
+    if choices_text is None:
         return entries_digest(columns.entries)
-    codes, choices, parties, tiers, weights = (
-        columns.codes,
-        columns.choices,
-        columns.parties,
-        columns.tiers,
-        columns.weights,
-    )
-    next_entry = ',{"choices":["'
-    tails = {
-        (party, tier, weight): f'","party":{party},"tier":{tier},"weight":{weight}}}{next_entry}'
-        for party, tier, weight in columns.triples
-    }
+    codes, parties, tiers, weights = columns.codes, columns.parties, columns.tiers, columns.weights
+    tails = _Tails()
     digest = hashlib.sha256(b'[{"choices":["')
     for start in range(0, len(codes), _DIGEST_CHUNK):
-        stop = start + _DIGEST_CHUNK
-        parts = ['"],"code":"'] * (4 * len(codes[start:stop]))
-        parts[0::4] = map('","'.join, choices[start:stop])
+        stop = min(start + _DIGEST_CHUNK, len(codes))
+        parts = ['"],"code":"'] * (4 * (stop - start))
+        parts[0::4] = choices_text[start:stop]
         parts[2::4] = codes[start:stop]
         parts[3::4] = map(
             tails.__getitem__,
             zip(parties[start:stop], tiers[start:stop], weights[start:stop], strict=True),
         )
-        if stop >= len(codes):
-            parts[-1] = parts[-1].removesuffix(next_entry) + "]"
+        if stop == len(codes):
+            parts[-1] = parts[-1].removesuffix(_NEXT_ENTRY) + "]"
         digest.update("".join(parts).encode("ascii"))
     return digest.hexdigest()
+
+
+def _tickets(columns: _Columns) -> list[bytes]:
+    """Each code in ASCII followed by ticket 0's counter (§3)."""
+    if columns.codes_text is None:
+        return [code.encode("ascii") + _TICKET_0 for code in columns.codes]
+    # No code holds a quote: one replace and one split lay out all the tickets.
+    ticket_0 = _TICKET_0.decode("ascii")
+    text = columns.codes_text.replace('"', f'{ticket_0}"') + ticket_0
+    return text.encode("ascii").split(b'"')
 
 
 def _order(columns: _Columns, seed: bytes) -> list[int]:
     """§3's order, as positions in ``columns``: by tier, then key, then code."""
     sha256 = hashlib.sha256
+    tickets = _tickets(columns)
     # Hex digests sort like the raw bytes, and Python compares str keys faster.
-    keys = [sha256(seed + ticket).hexdigest() for ticket in columns.tickets]
-    tickets, weights = columns.tickets, columns.weights
-    for i in compress(range(len(weights)), map(ne, weights, repeat(1))):
-        prefix = seed + tickets[i][:-4]
-        for counter in _COUNTERS[1 : weights[i]]:
-            key = sha256(prefix + counter).hexdigest()
-            if key < keys[i]:
-                keys[i] = key
+    keys = [sha256(seed + ticket).hexdigest() for ticket in tickets]
+    if columns.max_weight > 1:
+        weights = columns.weights
+        for i in compress(range(len(weights)), map(ne, weights, repeat(1))):
+            prefix = seed + tickets[i][:-4]
+            for counter in _COUNTERS[1 : weights[i]]:
+                key = sha256(prefix + counter).hexdigest()
+                if key < keys[i]:
+                    keys[i] = key
     # Entries are in code order and both sorts are stable, so equal keys stay in code order.
     positions = sorted(range(len(keys)), key=keys.__getitem__)
-    if len(set(columns.tiers)) > 1:
+    if columns.tier_count > 1:
         positions.sort(key=columns.tiers.__getitem__)
     return positions
 
 
 def _walk(
     columns: _Columns, positions: list[int], capacities: Mapping[str, int]
-) -> list[Placement]:
-    """§3's allocation: one walk down the order, whole parties or nothing."""
+) -> tuple[list[str], list[str]]:
+    """§3's allocation: one walk down the order, whole parties or nothing.
+
+    The placements come back as two lists, entry codes and slot codes.
+    """
     remaining = dict(capacities)
     open_slots = sum(1 for places in remaining.values() if places)
-    placements: list[Placement] = []
+    placed: list[str] = []
+    taken: list[str] = []
+    if not open_slots:
+        return placed, taken
     parties, choices, codes = columns.parties, columns.choices, columns.codes
     for i in positions:
-        if not open_slots:
-            # Every slot is full: no later entry can be placed, however small.
-            break
         party = parties[i]
         for slot in choices[i]:
             places = remaining[slot]
             if places >= party:
                 remaining[slot] = places - party
+                placed.append(codes[i])
+                taken.append(slot)
                 if places == party:
                     open_slots -= 1
-                placements.append({"entry": codes[i], "slot": slot})
+                    if not open_slots:
+                        # Every slot is full: no later entry can be placed, however small.
+                        return placed, taken
                 break
-    return placements
+    return placed, taken
 
 
 def _compare(field: str, derived: list[Any], found: object) -> None:
