@@ -280,3 +280,12 @@ def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  #
     assert sync.status_code == 404
     check_in = client.post(reverse("backoffice:gate_check_in", args=[slot.pk]), {"code": "x"})
     assert check_in.status_code == 404
+
+
+def test_staff_may_type_the_entry_code_instead_of_scanning(ticket):  # type: ignore[no-untyped-def]
+    code = ticket.offer.entry.code
+    scan = gate.scan(code.lower(), slot=ticket.offer.slot, now=_at_gate(ticket))
+    assert scan.ticket == ticket
+    with pytest.raises(gate.GateRefusal) as refusal:
+        gate.scan("ZZZZZZZZZZ", slot=ticket.offer.slot, now=_at_gate(ticket))
+    assert refusal.value.code == "unknown_ticket"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
+from tourdraw.lottery.codes import ALPHABET, LENGTH
 from tourdraw.lottery.models import EntryMember
 from tourdraw.people.documents import age_on
 from tourdraw.visits import signing
@@ -56,7 +57,22 @@ def _refuse(message: str, code: str) -> GateRefusal:
 
 
 def find_ticket(scanned: str) -> Ticket:
-    """The ticket a scanned QR (signed payload) stands for; forged codes are refused."""
+    """The ticket a scanned QR (signed payload) stands for; forged codes are refused.
+
+    Staff may also type the entry code printed under the QR (a cracked screen,
+    a printout): there is no signature to check then, but every other check is
+    the same.
+    """
+    typed = scanned.strip().upper()
+    if len(typed) == LENGTH and set(typed) <= set(ALPHABET):
+        found = (
+            Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
+            .filter(offer__entry__code=typed)
+            .first()
+        )
+        if found is None:
+            raise _refuse(_("No ticket for entry %(code)s.") % {"code": typed}, "unknown_ticket")
+        return found
     try:
         claim = signing.verify(scanned)
     except signing.TicketSignatureError as error:
