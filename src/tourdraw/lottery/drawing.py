@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Sum
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection, transaction
+from django.db.models import CharField, Sum
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
@@ -47,10 +49,10 @@ def draw_inputs(round: Round) -> DrawInputs:
     """The frozen inputs of spec section 2, and the rows they came from."""
     slots = {slot.code: slot for slot in round.slots.select_related("tour__site")}
     code_of = {slot.pk: code for code, slot in slots.items()}
-    choices: dict[int, list[str]] = defaultdict(list)
-    active = EntryChoice.objects.filter(entry__round=round, entry__state=Entry.State.ACTIVE)
-    for entry_id, slot_id in active.order_by("entry_id", "rank").values_list("entry_id", "slot_id"):
-        choices[entry_id].append(code_of[slot_id])
+    choices = {
+        entry_id: [code_of[slot_id] for slot_id in slot_ids]
+        for entry_id, slot_ids in _ranked_choices(round).items()
+    }
     rows = round.entries.filter(state=Entry.State.ACTIVE).values_list(
         "pk", "code", "party_size", "tier", "weight"
     )
@@ -72,6 +74,24 @@ def draw_inputs(round: Round) -> DrawInputs:
     sorted_slots, sorted_entries = draw.prepare(capacities, entries)
     ids = {code: pk for pk, code, *_ in rows}
     return DrawInputs(sorted_slots, sorted_entries, slots, ids)
+
+
+def _ranked_choices(round: Round) -> dict[int, list[int]]:
+    """Each active entry's slot ids, best first."""
+    active = EntryChoice.objects.filter(entry__round=round, entry__state=Entry.State.ACTIVE)
+    if connection.vendor == "postgresql":
+        # One row per entry instead of one per choice: a third of the rows to
+        # read, which at 100k entries is a third of a second, twice per draw.
+        rows = (
+            active.values("entry_id")
+            .annotate(slots=StringAgg(Cast("slot_id", CharField()), ",", order_by="rank"))
+            .values_list("entry_id", "slots")
+        )
+        return {entry_id: [int(s) for s in slots.split(",")] for entry_id, slots in rows}
+    ranked: dict[int, list[int]] = defaultdict(list)
+    for entry_id, slot_id in active.order_by("entry_id", "rank").values_list("entry_id", "slot_id"):
+        ranked[entry_id].append(slot_id)
+    return ranked
 
 
 def freeze(round: Round) -> None:
