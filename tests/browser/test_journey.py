@@ -7,93 +7,16 @@ Every page is photographed on a phone and a desktop, in Chinese and English,
 under artifacts/screenshots/; any browser console error fails the test.
 """
 
-import os
 import re
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from tests import support
+from tests.browser.conftest import SHOTS
 from tourdraw.lottery import drawing, rounds
 from tourdraw.visits import tickets
 from tourdraw.visits.models import CheckIn, Ticket
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-LANGUAGES = ("zh-hans", "en")
-
-# CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason="needs Debian's chromium (apt-get install chromium)",
-)
-# Playwright's sync API runs an event loop in this thread; the ORM calls the
-# test makes between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-class Browser:
-    def __init__(self, page, base_url: str) -> None:  # type: ignore[no-untyped-def]
-        self.page = page
-        self.base_url = base_url
-        self.errors: list[str] = []
-        page.on(
-            "console", lambda m: m.type == "error" and self.errors.append(f"{page.url}: {m.text}")
-        )
-        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-
-    def language(self, language: str) -> None:
-        self.page.context.add_cookies(
-            [{"name": "django_language", "value": language, "url": self.base_url}]
-        )
-
-    def shoot(self, name: str, prepare=None) -> None:  # type: ignore[no-untyped-def]
-        """This page in both languages and both viewports. ``prepare`` brings the
-        page back to the state to show (by default, reloading it)."""
-        prepare = prepare or self.page.reload
-        for language in LANGUAGES:
-            self.language(language)
-            for viewport, size in VIEWPORTS.items():
-                self.page.set_viewport_size(size)
-                prepare()
-                self.page.screenshot(
-                    path=str(SHOTS / f"{name}-{language}-{viewport}.png"), full_page=True
-                )
-        self.language("en")
-        self.page.set_viewport_size(VIEWPORTS["phone"])
-        prepare()
-
-
-@pytest.fixture
-def browser(live_server):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="en-US")
-        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-        yield Browser(context.new_page(), live_server.url)
-        context.close()
-        chromium.close()
 
 
 def test_the_whole_journey_from_sign_in_to_the_gate(

@@ -1,0 +1,79 @@
+"""Browser tests: Debian's Chromium driven by Playwright (no browser download)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+LANGUAGES = ("zh-hans", "en")
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the
+# test makes between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class Browser:
+    def __init__(self, page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on(
+            "console", lambda m: m.type == "error" and self.errors.append(f"{page.url}: {m.text}")
+        )
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def language(self, language: str) -> None:
+        self.page.context.add_cookies(
+            [{"name": "django_language", "value": language, "url": self.base_url}]
+        )
+
+    def shoot(self, name: str, prepare=None) -> None:  # type: ignore[no-untyped-def]
+        """This page in both languages and both viewports. ``prepare`` brings the
+        page back to the state to show (by default, reloading it)."""
+        prepare = prepare or self.page.reload
+        for language in LANGUAGES:
+            self.language(language)
+            for viewport, size in VIEWPORTS.items():
+                self.page.set_viewport_size(size)
+                prepare()
+                self.page.screenshot(
+                    path=str(SHOTS / f"{name}-{language}-{viewport}.png"), full_page=True
+                )
+        self.language("en")
+        self.page.set_viewport_size(VIEWPORTS["phone"])
+        prepare()
+
+
+@pytest.fixture
+def browser(live_server):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    # CI installs Chromium (.ci/run), so there a missing browser is a failure.
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="en-US")
+        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        yield Browser(context.new_page(), live_server.url)
+        context.close()
+        chromium.close()

@@ -1,0 +1,54 @@
+"""The gate page with the network gone: it checks tickets against the manifest it
+downloaded, verifies their Ed25519 signatures in the browser, queues the
+check-ins, and uploads them when the network is back."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests import support
+from tourdraw.catalog.models import Slot
+from tourdraw.visits import tickets
+from tourdraw.visits.models import CheckIn, Offer
+from tourdraw.visits.offers import confirm_offer
+
+
+def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
+    _, slot, entries = support.drawn_round(10, [2, 3], [])
+    start = timezone.now() + timedelta(minutes=30)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=2))
+    ticket = confirm_offer(
+        Offer.objects.get(entry=entries[1]), actor=None, accepted_rules=True, via="online"
+    )
+    support.make_staff("gatekeeper", "gate", slot.tour.site)
+    page = browser.page
+
+    browser.go(f"/backoffice/gate/{slot.pk}/")
+    page.fill("#id_username", "gatekeeper")
+    page.fill("#id_password", "gatekeeper-pass-123")
+    page.click("main button:has-text('Sign in')")
+    page.wait_for_function("localStorage.length > 1")  # the manifest is stored
+
+    page.context.set_offline(True)
+    forged = tickets.payload(ticket)[:-6] + "AAAAAA"
+    page.fill("#code", forged)
+    page.press("#code", "Enter")
+    assert "Forged" in page.inner_text("#offline-party")
+
+    page.fill("#code", tickets.payload(ticket))
+    page.press("#code", "Enter")
+    assert page.locator("#offline-party label.person").count() == 3
+    page.click("#offline-party button")
+    assert "will upload" in page.inner_text("#offline-party")
+    assert "3" in page.inner_text("#gate-status")
+    assert CheckIn.objects.count() == 0
+
+    page.fill("#code", tickets.payload(ticket))
+    page.press("#code", "Enter")
+    assert "Already checked in" in page.inner_text("#offline-party")
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.getElementById('sync-button').hidden")
+    assert CheckIn.objects.filter(ticket=ticket, source="offline").count() == 3
+    assert browser.errors == []
