@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "tourdraw.visits",
     "tourdraw.groups",
     "tourdraw.reports",
+    "tourdraw.api",
+    "ninja",
     "tourdraw.notify",
     "tourdraw.web",
     "tourdraw.backoffice",

@@ -3,10 +3,13 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from tourdraw.api.v1 import api
+
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("tourdraw.backoffice.urls")),
+    path("api/v1/", api.urls),
     path("", include("tourdraw.web.urls")),
 ]

@@ -15,7 +15,6 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from tourdraw.catalog.models import Site
 from tourdraw.groups import services as group_services
@@ -24,11 +23,12 @@ from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
+from tourdraw.people.ratelimits import too_many_codes
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
+from tourdraw.visits.status import entry_status
 from tourdraw.web.forms import CodeForm, EntryForm, GroupRequestForm, PhoneForm, ProfileForm
-from tourdraw.web.status import entry_status
 
 View = Callable[..., HttpResponse]
 
@@ -142,7 +142,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
         except sign_in.SignInError as error:
             form.add_error("phone", str(error.message))
         else:
-            if _too_many_codes(request, phone.as_e164):
+            if too_many_codes(request, phone.as_e164):
                 form.add_error("phone", _("Too many codes were requested. Try again in an hour."))
             else:
                 sign_in.request_code(phone, language=translation.get_language() or "zh-hans")
@@ -150,24 +150,6 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
                 code_url = reverse("web:sign_in_code")
                 return redirect(f"{code_url}?next={_next_url(request)}")
     return render(request, "web/sign_in.html", {"form": form, "next": _next_url(request)})
-
-
-def _too_many_codes(request: HttpRequest, phone: str) -> bool:
-    by_phone = is_ratelimited(
-        request,
-        group="sign-in-code-phone",
-        key=lambda group, request: phone,
-        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE,
-        increment=True,
-    )
-    by_ip = is_ratelimited(
-        request,
-        group="sign-in-code-ip",
-        key="ip",
-        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_IP,
-        increment=True,
-    )
-    return by_phone or by_ip
 
 
 def sign_in_code(request: HttpRequest) -> HttpResponse:

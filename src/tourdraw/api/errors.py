@@ -1,0 +1,56 @@
+"""Every error is ``{"code", "message", "field"}``, with the services' own codes."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from tourdraw.errors import DomainError
+from tourdraw.lottery.entries import EntryRejected
+
+
+def error(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    field: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": str(message), "field": field, **extra}, status=status
+    )
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        extra = {}
+        if isinstance(exc, EntryRejected):
+            extra["errors"] = [e.as_dict() for e in exc.errors]
+        return error(api, request, 400, exc.code, exc.message, exc.field, **extra)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error(
+            api, request, 401, "not_signed_in", _("Sign in first (a bearer token or a session).")
+        )
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        first = exc.errors[0] if exc.errors else {}
+        location = [
+            str(part)
+            for part in first.get("loc", [])
+            if part not in ("body", "query", "path", "payload")
+        ]
+        return error(
+            api, request, 422, "invalid", first.get("msg", _("Invalid input.")), ".".join(location)
+        )

@@ -1,0 +1,377 @@
+"""The JSON API, version 1: what the pages do, through the same services.
+
+Handlers check access, call a service and shape the answer; a service's
+DomainError becomes ``{"code", "message", "field"}`` with its own code.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from ninja import NinjaAPI, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from tourdraw.api import errors
+from tourdraw.api.auth import SIGNED_IN
+from tourdraw.api.models import ApiToken
+from tourdraw.api.schemas import (
+    CallIn,
+    CheckInIn,
+    CheckInOut,
+    CodeIn,
+    ConfirmIn,
+    EntryIn,
+    EntryOut,
+    Error,
+    Lookup,
+    PersonOut,
+    PhoneIn,
+    ProfileIn,
+    RoundDetail,
+    RoundOut,
+    SiteOut,
+    TicketOut,
+    TokenOut,
+)
+from tourdraw.catalog.models import Site, Slot
+from tourdraw.errors import DomainError
+from tourdraw.lottery import drawing, entries, results, rounds
+from tourdraw.lottery.models import Draw, Entry, Round
+from tourdraw.people import access, sign_in
+from tourdraw.people import services as people_services
+from tourdraw.people.ratelimits import too_many_codes
+from tourdraw.visits import calls, gate, tickets
+from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits.offers import confirm_offer, decline_offer
+from tourdraw.visits.status import entry_status
+
+api = NinjaAPI(
+    title="tourdraw API",
+    version="1",
+    description=(
+        "Factory tours by verifiable lottery: sites, rounds, entries, offers, tickets, the gate."
+    ),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+errors.install(api)
+ERRORS: dict[int, Any] = {400: Error, 401: Error, 404: Error, 422: Error}
+
+public = Router(tags=["public"])
+visitor = Router(tags=["visitor"], auth=SIGNED_IN)
+operator = Router(tags=["operator"], auth=SIGNED_IN)
+
+
+def _round_out(round: Round) -> dict[str, Any]:
+    tour = round.tour
+    return {
+        "code": round.code,
+        "site": tour.site.code,
+        "tour": tour.code,
+        "title": round.title,
+        "title_en": round.title_en,
+        "state": round.state,
+        "opens_at": round.opens_at,
+        "closes_at": round.closes_at,
+        "draws_at": round.draws_at,
+        "commitment": round.commitment,
+        "min_age": tour.min_age,
+        "max_companions": tour.max_companions,
+        "max_choices": tour.max_choices,
+    }
+
+
+@public.get("/sites", response=list[SiteOut])
+@paginate(LimitOffsetPagination)
+def list_sites(request: HttpRequest) -> Any:
+    return Site.objects.order_by("code")
+
+
+@public.get("/rounds", response=list[RoundOut])
+@paginate(LimitOffsetPagination)
+def list_rounds(request: HttpRequest, site: str = "") -> Any:
+    found = (
+        Round.objects.select_related("tour__site")
+        .exclude(state=Round.State.CANCELLED)
+        .order_by("-opens_at")
+    )
+    if site:
+        found = found.filter(tour__site__code=site)
+    return [_round_out(r) for r in found]
+
+
+@public.get("/rounds/{code}", response={200: RoundDetail, **ERRORS})
+def get_round(request: HttpRequest, code: str) -> Any:
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    slots = round.slots.select_related("tour__site").order_by("starts_at")
+    return {
+        **_round_out(round),
+        "slots": [
+            {
+                "id": s.pk,
+                "code": s.code,
+                "label": s.label,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "capacity": s.capacity,
+            }
+            for s in slots
+        ],
+    }
+
+
+@public.get("/rounds/{code}/results", response={200: Lookup, **ERRORS})
+def lookup_result(request: HttpRequest, code: str, entry: str) -> Any:
+    round = get_object_or_404(Round, code=code, state=Round.State.DRAWN)
+    found = results.lookup(round, entry)
+    if found is None:
+        return Status(
+            404,
+            {
+                "code": "not_found",
+                "message": "No such entry in this draw.",
+                "field": "entry",
+            },
+        )
+    return {
+        "entry": found.code,
+        "position": found.position,
+        "slot": found.slot.code if found.slot else None,
+        "waitlist_position": found.waitlist_position,
+    }
+
+
+@public.get("/rounds/{code}/draw", response={200: dict, **ERRORS})
+def draw_record(request: HttpRequest, code: str) -> HttpResponse:
+    drawn = get_object_or_404(Draw, round__code=code)
+    return HttpResponse(drawn.record, content_type="application/json")
+
+
+@public.post("/auth/code", response={202: None, 429: Error, **ERRORS})
+def request_code(request: HttpRequest, body: PhoneIn) -> Any:
+    phone = sign_in.parse_phone(body.phone)
+    if too_many_codes(request, phone.as_e164):
+        response = errors.error(
+            api, request, 429, "rate_limited", "Too many codes were requested.", "phone"
+        )
+        response["Retry-After"] = "3600"
+        return response
+    sign_in.request_code(phone, language=translation.get_language() or settings.LANGUAGE_CODE)
+    return Status(202, None)
+
+
+@public.post("/auth/token", response={200: TokenOut, **ERRORS})
+def issue_token(request: HttpRequest, body: CodeIn) -> Any:
+    user = sign_in.verify_code(
+        sign_in.parse_phone(body.phone), body.code, language=translation.get_language() or "zh-hans"
+    )
+    _, key = ApiToken.issue(user, "sign-in")
+    return {"token": key}
+
+
+def _visitor(request: HttpRequest) -> Any:
+    found = getattr(request.user, "visitor", None)
+    if found is None:
+        raise DomainError("Only visitors have entries.", code="not_a_visitor", field="")
+    return found
+
+
+@visitor.get("/me/profile", response={200: PersonOut | None, **ERRORS})
+def get_profile(request: HttpRequest) -> Any:
+    return _visitor(request).self_person
+
+
+@visitor.put("/me/profile", response={200: PersonOut, **ERRORS})
+def put_profile(request: HttpRequest, body: ProfileIn) -> Any:
+    return people_services.save_profile(
+        _visitor(request), **body.dict(), today=timezone.localdate()
+    )
+
+
+def _entry_out(entry: Entry) -> dict[str, Any]:
+    offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
+    ticket = Ticket.objects.filter(offer=offer).first() if offer else None
+    return {
+        "code": entry.code,
+        "round": entry.round.code,
+        "state": entry.state,
+        "status": entry_status(entry).key,
+        "party_size": entry.party_size,
+        "tickets_in_draw": entry.weight,
+        "choices": [
+            c.slot.code for c in entry.choices.select_related("slot__tour__site").order_by("rank")
+        ],
+        "members": [
+            {
+                "person_id": m.person_id,
+                "role": m.role,
+                "full_name": m.person.full_name,
+                "id_masked": m.person.id_masked,
+            }
+            for m in entry.members.select_related("person").order_by("position")
+        ],
+        "offer": {
+            "id": offer.pk,
+            "slot": offer.slot.code,
+            "persons": offer.persons,
+            "state": offer.state,
+            "deadline": offer.deadline,
+        }
+        if offer
+        else None,
+        "ticket": ticket.code if ticket else None,
+    }
+
+
+def _own_entry(request: HttpRequest, code: str) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("round__tour__site", "visitor__user"),
+        code=code,
+        visitor=_visitor(request),
+    )
+
+
+@visitor.get("/me/entries", response=list[EntryOut])
+@paginate(LimitOffsetPagination)
+def list_entries(request: HttpRequest) -> Any:
+    mine = _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
+    return [_entry_out(e) for e in mine]
+
+
+@visitor.post("/rounds/{code}/entries", response={201: EntryOut, **ERRORS})
+def create_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    entry = entries.enter_round(
+        round,
+        _visitor(request),
+        choices=body.choices,
+        companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
+    )
+    return Status(201, _entry_out(entry))
+
+
+@visitor.get("/me/entries/{code}", response={200: EntryOut, **ERRORS})
+def get_entry(request: HttpRequest, code: str) -> Any:
+    return _entry_out(_own_entry(request, code))
+
+
+@visitor.put("/me/entries/{code}", response={200: EntryOut, **ERRORS})
+def change_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
+    entry = entries.change_entry(
+        _own_entry(request, code),
+        choices=body.choices,
+        companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
+    )
+    return _entry_out(entry)
+
+
+@visitor.delete("/me/entries/{code}", response={200: EntryOut, **ERRORS})
+def withdraw_entry(request: HttpRequest, code: str) -> Any:
+    return _entry_out(entries.withdraw_entry(_own_entry(request, code)))
+
+
+@visitor.post("/me/entries/{code}/confirm", response={200: TicketOut, **ERRORS})
+def confirm(request: HttpRequest, code: str, body: ConfirmIn) -> Any:
+    offer = get_object_or_404(Offer, entry=_own_entry(request, code))
+    ticket = confirm_offer(
+        offer, actor=request.user, accepted_rules=body.accept_rules, via=Offer.Via.ONLINE
+    )
+    return _ticket_out(ticket)
+
+
+@visitor.post("/me/entries/{code}/decline", response={200: EntryOut, **ERRORS})
+def decline(request: HttpRequest, code: str) -> Any:
+    entry = _own_entry(request, code)
+    decline_offer(get_object_or_404(Offer, entry=entry), actor=request.user)
+    return _entry_out(entry)
+
+
+def _ticket_out(ticket: Ticket) -> dict[str, Any]:
+    offer = ticket.offer
+    return {
+        "code": ticket.code,
+        "state": ticket.state,
+        "entry": offer.entry.code,
+        "slot": offer.slot.code,
+        "persons": offer.persons,
+        "qr_payload": tickets.payload(ticket) if ticket.is_valid else None,
+        "members": [
+            {
+                "person_id": m.person_id,
+                "role": m.role,
+                "full_name": m.person.full_name,
+                "id_masked": m.person.id_masked,
+            }
+            for m in offer.entry.members.select_related("person").order_by("position")
+        ],
+    }
+
+
+def _own_ticket(request: HttpRequest, code: str) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry"),
+        code=code,
+        offer__entry__visitor=_visitor(request),
+    )
+
+
+@visitor.get("/me/tickets/{code}", response={200: TicketOut, **ERRORS})
+def get_ticket(request: HttpRequest, code: str) -> Any:
+    return _ticket_out(_own_ticket(request, code))
+
+
+@visitor.post("/me/tickets/{code}/cancel", response={200: TicketOut, **ERRORS})
+def cancel_ticket(request: HttpRequest, code: str) -> Any:
+    return _ticket_out(tickets.cancel_ticket(_own_ticket(request, code), actor=request.user))
+
+
+def _operated_round(request: HttpRequest, code: str) -> Round:
+    rounds_of_mine = access.scope(
+        Round.objects.select_related("tour__site"), request.user, "operate", "tour__site_id"
+    )
+    return get_object_or_404(rounds_of_mine, code=code)
+
+
+@operator.post("/operator/rounds/{code}/close", response={200: RoundOut, **ERRORS})
+def close_round(request: HttpRequest, code: str) -> Any:
+    round = _operated_round(request, code)
+    if not rounds.close_round(round, now=timezone.now(), actor=request.user):
+        raise DomainError("Only an open round can be closed.", code="round_not_open", field="state")
+    return _round_out(round)
+
+
+@operator.post("/operator/rounds/{code}/draw", response={200: RoundOut, **ERRORS})
+def draw_round(request: HttpRequest, code: str) -> Any:
+    round = _operated_round(request, code)
+    drawing.draw_round(round, now=timezone.now(), actor=request.user)
+    round.refresh_from_db()
+    return _round_out(round)
+
+
+@operator.post("/operator/offers/{offer_id}/calls", response={201: dict, **ERRORS})
+def record_call(request: HttpRequest, offer_id: int, body: CallIn) -> Any:
+    offers = access.scope(Offer.objects.all(), request.user, "call_centre", "slot__tour__site_id")
+    offer = get_object_or_404(offers, pk=offer_id)
+    if body.outcome not in calls.CallAttempt.Outcome.values:
+        raise DomainError("Unknown outcome.", code="invalid", field="outcome")
+    call = calls.record_call(offer, agent=request.user, outcome=body.outcome, note=body.note)
+    return Status(201, {"id": call.pk, "outcome": call.outcome})
+
+
+@operator.post("/operator/slots/{slot_id}/check-in", response={200: CheckInOut, **ERRORS})
+def check_in(request: HttpRequest, slot_id: int, body: CheckInIn) -> Any:
+    slots = access.scope(
+        Slot.objects.select_related("tour__site"), request.user, "gate", "tour__site_id"
+    )
+    slot = get_object_or_404(slots, pk=slot_id)
+    ticket = gate.find_ticket(body.code)
+    done = gate.check_in(ticket, body.members, slot=slot, gate="api", staff=request.user)
+    return {"checked_in": len(done)}
+
+
+api.add_router("", public)
+api.add_router("", visitor)
+api.add_router("", operator)
