@@ -37,3 +37,24 @@ class ApiToken(models.Model):
         key = "td_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=cls.digest(key), prefix=key[:8])
         return token, key
+
+
+class IdempotencyKey(models.Model):
+    """A POST's ``Idempotency-Key`` and the response it got, so that a retry of the
+    same request gets the same answer instead of a second entry or check-in."""
+
+    owner = models.CharField(max_length=64)  # a hash of who sent it (token, session or IP)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)  # method, path and body
+    status = models.PositiveSmallIntegerField(null=True)  # None while the first is running
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

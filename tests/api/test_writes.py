@@ -1,0 +1,74 @@
+"""Idempotency keys and rate limits on the API's POSTs."""
+
+from datetime import date
+
+from tests import support
+from tourdraw.api.models import ApiToken
+from tourdraw.lottery.models import Entry
+
+API = "/api/v1"
+
+
+def _entry_body(round, name: str = "李秀英", sequence: int = 45) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "choices": [round.slots.first().pk],
+        "companions": [
+            {
+                "full_name": name,
+                "id_number": support.resident_id(date(1987, 6, 1), "310101", sequence),
+            }
+        ],
+    }
+
+
+def test_the_same_key_and_body_get_the_first_response_again(client, round, visitor):  # type: ignore[no-untyped-def]
+    _, key = ApiToken.issue(visitor.user, "app")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
+    url = f"{API}/rounds/{round.code}/entries"
+    first = client.post(url, _entry_body(round), content_type="application/json", **headers)
+    again = client.post(url, _entry_body(round), content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Entry.objects.count() == 1
+
+
+def test_the_same_key_with_another_body_is_a_conflict(client, round, visitor):  # type: ignore[no-untyped-def]
+    _, key = ApiToken.issue(visitor.user, "app")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
+    url = f"{API}/rounds/{round.code}/entries"
+    client.post(url, _entry_body(round), content_type="application/json", **headers)
+    other = client.post(
+        url, _entry_body(round, "王芳", 46), content_type="application/json", **headers
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+def test_keys_belong_to_their_sender(client, round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+    url = f"{API}/rounds/{round.code}/entries"
+    for person, sequence in ((visitor, 45), (other_visitor, 46)):
+        _, key = ApiToken.issue(person.user, "app")
+        response = client.post(
+            url,
+            _entry_body(round, f"同伴{sequence}", sequence),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+        assert response.status_code == 201
+    assert Entry.objects.count() == 2
+
+
+def test_too_many_writes_get_429_with_retry_after(client, db, settings):  # type: ignore[no-untyped-def]
+    settings.TOURDRAW_API_WRITE_RATE = "2/m"
+    url = f"{API}/auth/token"
+    statuses = [
+        client.post(
+            url, {"phone": "13912345678", "code": "000000"}, content_type="application/json"
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses[:2] == [400, 400] and statuses[2] == 429
+    limited = client.post(url, {}, content_type="application/json")
+    assert limited["Retry-After"] == "60" and limited.json()["code"] == "rate_limited"
