@@ -174,3 +174,10 @@ def test_requests_for_codes_are_limited_per_ip(client, db, settings):  # type: i
         reverse("web:sign_in"), {"phone": "+8613912345699"}, REMOTE_ADDR="10.0.0.9"
     )
     assert other_ip.status_code == 302
+
+
+def test_it_rejects_an_empty_or_unreadable_phone_number(db):  # type: ignore[no-untyped-def]
+    for raw in ("", "   ", "not a number"):
+        with pytest.raises(sign_in.SignInError) as error:
+            sign_in.parse_phone(raw)
+        assert error.value.code == "phone_invalid"

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tourdraw.errors import DomainError
 from tourdraw.lottery.entries import EntryRejected
@@ -42,6 +42,11 @@ def install(api: NinjaAPI) -> None:
         return error(
             api, request, 401, "not_signed_in", _("Sign in first (a bearer token or a session).")
         )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {403: "forbidden", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return error(api, request, exc.status_code, code, exc.message)
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

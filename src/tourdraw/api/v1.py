@@ -58,7 +58,17 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 errors.install(api)
-ERRORS: dict[int, Any] = {400: Error, 401: Error, 404: Error, 422: Error}
+# Every operation may answer these, all in the one error shape; 409 and 429
+# come from Idempotency-Key and the write rate limit on POSTs.
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    422: Error,
+    429: Error,
+}
 
 public = Router(tags=["public"])
 visitor = Router(tags=["visitor"], auth=SIGNED_IN)
@@ -84,13 +94,13 @@ def _round_out(round: Round) -> dict[str, Any]:
     }
 
 
-@public.get("/sites", response=list[SiteOut])
+@public.get("/sites", response={200: list[SiteOut], **ERRORS})
 @paginate(LimitOffsetPagination)
 def list_sites(request: HttpRequest) -> Any:
     return Site.objects.order_by("code")
 
 
-@public.get("/rounds", response=list[RoundOut])
+@public.get("/rounds", response={200: list[RoundOut], **ERRORS})
 @paginate(LimitOffsetPagination)
 def list_rounds(request: HttpRequest, site: str = "") -> Any:
     found = (
@@ -234,7 +244,7 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
     )
 
 
-@visitor.get("/me/entries", response=list[EntryOut])
+@visitor.get("/me/entries", response={200: list[EntryOut], **ERRORS})
 @paginate(LimitOffsetPagination)
 def list_entries(request: HttpRequest) -> Any:
     mine = _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
+from phonenumbers import NumberParseException
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
@@ -24,8 +25,11 @@ class SignInError(DomainError):
 
 
 def parse_phone(raw: str) -> PhoneNumber:
-    phone = PhoneNumber.from_string(raw.strip(), region=settings.PHONENUMBER_DEFAULT_REGION)
-    if not phone.is_valid():
+    try:
+        phone = PhoneNumber.from_string(raw.strip(), region=settings.PHONENUMBER_DEFAULT_REGION)
+    except NumberParseException:
+        phone = None
+    if phone is None or not phone.is_valid():
         raise SignInError(
             _("%(phone)s is not a valid phone number.") % {"phone": raw},
             code="phone_invalid",
