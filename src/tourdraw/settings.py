@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "tourdraw.urls"
+ROOT_URLCONF = env_str("TOURDRAW_URLCONF", "tourdraw.urls")
 WSGI_APPLICATION = "tourdraw.wsgi.application"
 
 TEMPLATES = [
