@@ -289,3 +289,38 @@ def test_staff_may_type_the_entry_code_instead_of_scanning(ticket):  # type: ign
     with pytest.raises(gate.GateRefusal) as refusal:
         gate.scan("ZZZZZZZZZZ", slot=ticket.offer.slot, now=_at_gate(ticket))
     assert refusal.value.code == "unknown_ticket"
+
+
+def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # type: ignore[no-untyped-def]
+    import threading
+
+    from django.db import connections
+
+    _, slot, entries = drawn_round(6, [3], [])
+    ticket = confirm_offer(
+        Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
+    )
+    staff = make_staff("gatekeeper", "gate", make_site())
+    uploads = _uploads(ticket, "dev-a")
+    barrier = threading.Barrier(2)
+    reports: list = []
+    failures: list = []
+
+    def upload() -> None:
+        try:
+            barrier.wait()
+            reports.append(gate.sync(slot, uploads, gate="East", device="a", staff=staff))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sum(r.accepted for r in reports) == 3
+    assert sum(r.duplicates for r in reports) == 3
+    assert CheckIn.objects.count() == 3

@@ -289,51 +289,18 @@ def sync(
     now = now or timezone.now()
     report = SyncReport()
     for upload in uploads:
-        nonce = str(upload["nonce"])[:64]
-        if (
-            CheckIn.objects.filter(nonce=nonce).exists()
-            or CheckInConflict.objects.filter(nonce=nonce).exists()
-        ):
-            report.duplicates += 1
-            continue
-        ticket = Ticket.objects.filter(code=upload["ticket"], offer__slot=slot).first()
-        member = EntryMember.objects.filter(pk=upload["member"]).first()
-        if (
-            ticket is None
-            or member is None
-            or member.entry_id != ticket.offer.entry_id
-            or not ticket.is_valid
-        ):
-            report.refused += 1
-            continue
-        scanned_at = datetime.fromisoformat(upload["scanned_at"])
-        with transaction.atomic():
-            first = CheckIn.objects.select_for_update().filter(member=member).first()
-            if first is not None:
-                CheckInConflict.objects.create(
-                    ticket=ticket,
-                    member=member,
-                    first=first,
-                    gate=gate,
-                    device=device,
-                    nonce=nonce,
-                    scanned_at=scanned_at,
-                    created_at=now,
-                )
-                report.conflicts += 1
-                continue
-            CheckIn.objects.create(
-                ticket=ticket,
-                member=member,
-                gate=gate,
-                device=device,
-                staff=staff,
-                nonce=nonce,
-                source=CheckIn.Source.OFFLINE,
-                checked_in_at=scanned_at,
-                synced_at=now,
-            )
-            report.accepted += 1
+        # Two uploads of the same queue can race (a device retrying while the
+        # first is still in flight): the loser of a unique-constraint race
+        # looks again and finds a duplicate or a conflict, never an error.
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    outcome = _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+        setattr(report, outcome, getattr(report, outcome) + 1)
     if report.accepted or report.conflicts:
         log_action(
             "tourdraw.gate.synced",
@@ -342,6 +309,55 @@ def sync(
             data={"gate": gate, "device": device, **report.__dict__},
         )
     return report
+
+
+def _take(
+    slot: Slot, upload: dict[str, Any], *, gate: str, device: str, staff: Any, now: datetime
+) -> str:
+    """One offline check-in: which ``SyncReport`` count it adds to."""
+    nonce = str(upload["nonce"])[:64]
+    if (
+        CheckIn.objects.filter(nonce=nonce).exists()
+        or CheckInConflict.objects.filter(nonce=nonce).exists()
+    ):
+        return "duplicates"
+    ticket = Ticket.objects.filter(code=upload["ticket"], offer__slot=slot).first()
+    member = EntryMember.objects.filter(pk=upload["member"]).first()
+    if (
+        ticket is None
+        or member is None
+        or member.entry_id != ticket.offer.entry_id
+        or not ticket.is_valid
+    ):
+        return "refused"
+    scanned_at = datetime.fromisoformat(upload["scanned_at"])
+    first = CheckIn.objects.select_for_update().filter(member=member).first()
+    if first is not None and first.nonce == nonce:
+        return "duplicates"  # the same upload, committed by a concurrent sync just now
+    if first is not None:
+        CheckInConflict.objects.create(
+            ticket=ticket,
+            member=member,
+            first=first,
+            gate=gate,
+            device=device,
+            nonce=nonce,
+            scanned_at=scanned_at,
+            created_at=now,
+        )
+        return "conflicts"
+    CheckIn.objects.create(
+        ticket=ticket,
+        member=member,
+        gate=gate,
+        device=device,
+        staff=staff,
+        nonce=nonce,
+        source=CheckIn.Source.OFFLINE,
+        checked_in_at=scanned_at,
+        synced_at=now,
+    )
+    return "accepted"
 
 
 def mark_no_shows(now: datetime) -> int:

@@ -52,9 +52,12 @@
     showStatus();
   }
 
+  let uploading = false;
+
   async function upload() {
     const items = queue();
-    if (!items.length || !navigator.onLine) return;
+    if (uploading || !items.length || !navigator.onLine) return;
+    uploading = true;
     try {
       const response = await fetch(syncUrl, {
         method: "POST",
@@ -68,6 +71,8 @@
       }
     } catch (error) {
       /* still offline */
+    } finally {
+      uploading = false;
     }
     showStatus();
   }
