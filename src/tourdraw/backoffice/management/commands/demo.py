@@ -35,7 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\ntourdraw demo at http://{addr}/\n"
-                f"Operator login: http://{addr}/admin/  user: operator  password: {password}\n"
+                f"Operator login: http://{addr}/backoffice/  user: operator  password: {password}\n"
+                f"(the same login opens the admin, http://{addr}/admin/, and the API docs are at "
+                f"http://{addr}/api/v1/docs)\n"
                 "Visitors sign in with any mainland mobile number; the code is printed here.\n"
             )
         )
