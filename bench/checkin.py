@@ -12,11 +12,8 @@
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -25,34 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import realserver  # noqa: E402 - after the paths it needs
+
 DATABASE = "tourdraw_bench_checkin"
 PORT = 8765
-PRODUCTION_ENV = {
-    "TOURDRAW_ENV": "production",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-secret-key-bench-secret-key-bench-secret-key",
-    "TOURDRAW_DATA_KEYS": "YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDA=",
-    "TOURDRAW_HASH_KEY": "bench-hash-key",
-    "TOURDRAW_TICKET_KEYS": "bench1:YmVuY2gtdGlja2V0LWtleS1iZW5jaC10aWNrZXQtMDA",
-    "TOURDRAW_WEBHOOK_SECRET": "bench",
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "LOG_LEVEL": "WARNING",
-}
 
 
 def setup(tickets_wanted: int) -> tuple[int, list[tuple[str, list[int]]]]:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ.update(PRODUCTION_ENV)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tourdraw.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    realserver.fresh_database(DATABASE)
     from django.utils import timezone
 
     from tourdraw.catalog.models import Site, Slot, Tour
@@ -61,8 +40,6 @@ def setup(tickets_wanted: int) -> tuple[int, list[tuple[str, list[int]]]]:
     from tourdraw.visits import tickets
     from tourdraw.visits.models import Offer, Ticket
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     now = timezone.now()
     site = Site.objects.create(code="bench", name="bench", address="-", operator_name="-")
     tour = Tour.objects.create(site=site, code="bench", name="bench")
@@ -199,29 +176,7 @@ class Client:
 def bench_online(
     work, slot_id: int, requests_wanted: int, clients: int, workers: int
 ) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    log = Path(tempfile.mkdtemp()) / "gunicorn.log"
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "tourdraw.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            str(workers),
-            "--access-logfile",
-            "-",
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with realserver.gunicorn(PORT, workers):
         login = Client()
         login.request("GET", "/backoffice/login/")
         status, _, _ = login.request(
@@ -270,9 +225,6 @@ def bench_online(
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     from tourdraw.visits.models import CheckIn
 
     checked = CheckIn.objects.count()

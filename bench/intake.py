@@ -1,7 +1,7 @@
 """Entry intake through the real server: gunicorn, several workers, PostgreSQL,
 production settings.
 
-    .venv/bin/python bench/intake.py [--entries 3000] [--workers 4] [--clients 4x8]
+    .venv/bin/python bench/intake.py [--entries 3000] [--workers 4] [--clients 8]
 
 Signed-in visitors (bearer tokens) submit realistic entries: two companions
 with their own ID documents, three ranked choices, every person unique. In the
@@ -17,9 +17,7 @@ import json
 import multiprocessing
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,44 +25,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import realserver  # noqa: E402 - after the paths it needs
+
 DATABASE = "tourdraw_bench_intake"
 PORT = 8766
-ENV = {
-    "TOURDRAW_ENV": "production",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-secret-key-bench-secret-key-bench-secret-key",
-    "TOURDRAW_DATA_KEYS": "YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDA=",
-    "TOURDRAW_HASH_KEY": "bench-hash-key",
-    "TOURDRAW_TICKET_KEYS": "bench1:YmVuY2gtdGlja2V0LWtleS1iZW5jaC10aWNrZXQtMDA",
-    "TOURDRAW_WEBHOOK_SECRET": "bench",
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "LOG_LEVEL": "WARNING",
-    "TOURDRAW_URLCONF": "intake_urls",
-    "TOURDRAW_API_WRITE_RATE": "100000/m",
-}
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# The bare endpoint's URLs, and a write limit that does not stop the load.
+EXTRA_ENV = {"TOURDRAW_URLCONF": "intake_urls", "TOURDRAW_API_WRITE_RATE": "100000/m"}
 
 
 def resident_id(region: str, born: date, sequence: int) -> str:
+    from tourdraw.people.documents import cn_check_character
+
     first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
-    return (
-        first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
-    )
+    return first17 + cn_check_character(first17)
 
 
 def setup(visitors: int) -> tuple[str, list[int], list[str]]:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        db.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ.update(ENV)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tourdraw.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    realserver.fresh_database(DATABASE, **EXTRA_ENV)
     from django.utils import timezone
 
     from tourdraw.api.models import ApiToken
@@ -74,8 +52,6 @@ def setup(visitors: int) -> tuple[str, list[int], list[str]]:
     from tourdraw.people import crypto, documents
     from tourdraw.people.models import Person, User, Visitor
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     now = timezone.now()
     site = Site.objects.create(code="bench", name="bench", address="-", operator_name="-")
     tour = Tour.objects.create(site=site, code="bench", name="bench")
@@ -197,34 +173,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     round_code, slot_ids, keys = setup(args.entries)
-    log = Path(tempfile.mkdtemp()) / "gunicorn.log"
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "tourdraw.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            str(args.workers),
-        ],
-        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'bench'}"},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request(
-                    "GET", "/api/v1/sites"
-                )
-                break
-            except OSError:
-                time.sleep(0.1)
+    with realserver.gunicorn(PORT, args.workers, ready_path="/api/v1/sites"):
         bare = load("bare", keys, round_code, slot_ids, 1, args.clients)
         entries = load("entry", keys, round_code, slot_ids, 1, args.clients)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     from tourdraw.lottery.models import Entry
 
     print(f"$ {' '.join(sys.argv)}")

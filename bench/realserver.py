@@ -1,0 +1,78 @@
+"""What the server benchmarks share: a fresh PostgreSQL database with production
+settings, and gunicorn serving the project from it on loopback."""
+
+import http.client
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PRODUCTION_ENV = {
+    "TOURDRAW_ENV": "production",
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-secret-key-bench-secret-key-bench-secret-key",
+    "TOURDRAW_DATA_KEYS": "YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDA=",
+    "TOURDRAW_HASH_KEY": "bench-hash-key",
+    "TOURDRAW_TICKET_KEYS": "bench1:YmVuY2gtdGlja2V0LWtleS1iZW5jaC10aWNrZXQtMDA",
+    "TOURDRAW_WEBHOOK_SECRET": "bench",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def fresh_database(name: str, **env: str) -> None:
+    """Drop and create ``name``, point Django at it with production settings
+    (plus ``env``), set Django up and migrate."""
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {name}")
+        db.execute(f"CREATE DATABASE {name}")
+    os.environ.update(
+        PRODUCTION_ENV,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
+        DJANGO_SETTINGS_MODULE="tourdraw.settings",
+        **env,
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+@contextmanager
+def gunicorn(port: int, workers: int, *, ready_path: str = "/") -> Iterator[None]:
+    """Serve the project (with this process's environment) until the block ends."""
+    log = Path(tempfile.mkdtemp()) / "gunicorn.log"
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "tourdraw.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+        ],
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'bench'}"},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", ready_path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
