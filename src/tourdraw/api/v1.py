@@ -201,6 +201,19 @@ def put_profile(request: HttpRequest, body: ProfileIn) -> Any:
     )
 
 
+def _members(entry: Entry) -> list[dict[str, Any]]:
+    """The party, masked as on every screen."""
+    return [
+        {
+            "person_id": m.person_id,
+            "role": m.role,
+            "full_name": m.person.full_name,
+            "id_masked": m.person.id_masked,
+        }
+        for m in entry.members.select_related("person").order_by("position")
+    ]
+
+
 def _entry_out(entry: Entry) -> dict[str, Any]:
     offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
     ticket = Ticket.objects.filter(offer=offer).first() if offer else None
@@ -214,15 +227,7 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
         "choices": [
             c.slot.code for c in entry.choices.select_related("slot__tour__site").order_by("rank")
         ],
-        "members": [
-            {
-                "person_id": m.person_id,
-                "role": m.role,
-                "full_name": m.person.full_name,
-                "id_masked": m.person.id_masked,
-            }
-            for m in entry.members.select_related("person").order_by("position")
-        ],
+        "members": _members(entry),
         "offer": {
             "id": offer.pk,
             "slot": offer.slot.code,
@@ -308,15 +313,7 @@ def _ticket_out(ticket: Ticket) -> dict[str, Any]:
         "slot": offer.slot.code,
         "persons": offer.persons,
         "qr_payload": tickets.payload(ticket) if ticket.is_valid else None,
-        "members": [
-            {
-                "person_id": m.person_id,
-                "role": m.role,
-                "full_name": m.person.full_name,
-                "id_masked": m.person.id_masked,
-            }
-            for m in offer.entry.members.select_related("person").order_by("position")
-        ],
+        "members": _members(offer.entry),
     }
 
 
