@@ -213,3 +213,11 @@ def test_the_openapi_schema_and_docs_are_served_from_here(client, db):  # type: 
     assert schema["openapi"].startswith("3.") and "/api/v1/rounds/{code}/entries" in schema["paths"]
     docs = client.get(f"{API}/docs").content.decode()
     assert "cdn.jsdelivr" not in docs and "https://" not in docs.split("<body")[0]
+
+
+def test_list_bounds_are_checked_before_the_database(client, db):  # type: ignore[no-untyped-def]
+    for query in ("limit=49616448705100567409204396032", "offset=99999999999999999999", "limit=0"):
+        response = client.get(f"{API}/sites?{query}")
+        assert response.status_code == 422, query
+        assert response.json()["code"] == "invalid"
+    assert client.get(f"{API}/sites?limit=100&offset=1000000").status_code == 200

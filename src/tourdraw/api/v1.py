@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from ninja import NinjaAPI, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from tourdraw.api import errors
 from tourdraw.api.auth import SIGNED_IN
 from tourdraw.api.models import ApiToken
+from tourdraw.api.pagination import Pagination
 from tourdraw.api.schemas import (
     CallIn,
     CheckInIn,
@@ -95,13 +96,13 @@ def _round_out(round: Round) -> dict[str, Any]:
 
 
 @public.get("/sites", response={200: list[SiteOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_sites(request: HttpRequest) -> Any:
     return Site.objects.order_by("code")
 
 
 @public.get("/rounds", response={200: list[RoundOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_rounds(request: HttpRequest, site: str = "") -> Any:
     found = (
         Round.objects.select_related("tour__site")
@@ -250,7 +251,7 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
 
 
 @visitor.get("/me/entries", response={200: list[EntryOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_entries(request: HttpRequest) -> Any:
     mine = _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
     return [_entry_out(e) for e in mine]
