@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tourdraw.errors import DomainError
+from tourdraw.groups.services import GroupError
 from tourdraw.lottery.entries import EntryRejected
 
 
@@ -31,6 +32,10 @@ def install(api: NinjaAPI) -> None:
         extra = {}
         if isinstance(exc, EntryRejected):
             extra["errors"] = [e.as_dict() for e in exc.errors]
+        elif isinstance(exc, GroupError) and len(exc.errors) > 1:
+            extra["errors"] = [
+                {"code": exc.code, "message": str(m), "field": exc.field} for m in exc.errors
+            ]
         return error(api, request, 400, exc.code, exc.message, exc.field, **extra)
 
     @api.exception_handler(Http404)

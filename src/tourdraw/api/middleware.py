@@ -13,6 +13,7 @@ from tourdraw.api.models import IdempotencyKey
 
 PREFIX = "/api/"
 SIGN_IN = "/api/v1/auth/"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _owner(request: HttpRequest) -> str:
@@ -29,15 +30,16 @@ def _error(status: int, code: str, message: str, field: str = "") -> JsonRespons
 
 
 class ApiWritesMiddleware:
-    """For POSTs under /api/: a rate limit per sender (429 with Retry-After), and
-    ``Idempotency-Key``: the same key and body get the first response again, the
-    same key with another body gets 409."""
+    """For writes under /api/: a rate limit per sender (429 with Retry-After); and
+    for POSTs, ``Idempotency-Key``: the same key and body get the first response
+    again, the same key with another body gets 409 (PUT and DELETE are idempotent
+    by themselves)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST" or not request.path.startswith(PREFIX):
+        if request.method not in WRITES or not request.path.startswith(PREFIX):
             return self.get_response(request)
         owner = _owner(request)
         if is_ratelimited(
@@ -52,7 +54,7 @@ class ApiWritesMiddleware:
             return limited
         key = request.headers.get("Idempotency-Key", "").strip()
         # Sign-in answers carry a bearer token, which must never be stored in clear.
-        if not key or request.path.startswith(SIGN_IN):
+        if request.method != "POST" or not key or request.path.startswith(SIGN_IN):
             return self.get_response(request)
         if len(key) > 200:
             return _error(

@@ -1,12 +1,19 @@
 from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
-class Error(Schema):
+class Problem(Schema):
     code: str
     message: str
     field: str
+
+
+class Error(Problem):
+    """One error; ``errors`` lists every problem found when there are several
+    (each companion of an entry, each row of a member list)."""
+
+    errors: list[Problem] | None = None
 
 
 class SiteOut(Schema):
@@ -147,3 +154,69 @@ class CheckInIn(Schema):
 
 class CheckInOut(Schema):
     checked_in: int
+
+
+class GroupRequestIn(Schema):
+    organisation: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str = ""
+    size: int
+    preferred_dates: str
+    purpose: str
+
+
+class GroupMemberIn(Schema):
+    full_name: str
+    id_type: str = "cn_resident"
+    id_number: str
+    birth_date: date | None = None
+
+
+class GroupMembersIn(Schema):
+    # Far above any site's group size; the service names the approved size.
+    members: list[GroupMemberIn] = Field(max_length=1000)
+
+
+class GroupMemberOut(Schema):
+    id: int
+    position: int
+    full_name: str
+    id_masked: str
+    checked_in_at: datetime | None
+
+
+class GroupOut(Schema):
+    """What the group's leader sees through the group's secret code."""
+
+    code: str
+    site: str
+    organisation: str
+    size: int
+    preferred_dates: str
+    state: str
+    slot: SlotOut | None
+    decline_reason: str
+    members: list[GroupMemberOut]
+
+
+class OperatorGroupOut(GroupOut):
+    id: int
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    purpose: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class ApproveIn(Schema):
+    slot: int
+
+
+class DeclineIn(Schema):
+    reason: str
+
+
+class GroupCheckInIn(Schema):
+    members: list[int]

@@ -18,15 +18,22 @@ from tourdraw.api.auth import SIGNED_IN
 from tourdraw.api.models import ApiToken
 from tourdraw.api.pagination import Pagination
 from tourdraw.api.schemas import (
+    ApproveIn,
     CallIn,
     CheckInIn,
     CheckInOut,
     CodeIn,
     ConfirmIn,
+    DeclineIn,
     EntryIn,
     EntryOut,
     Error,
+    GroupCheckInIn,
+    GroupMembersIn,
+    GroupOut,
+    GroupRequestIn,
     Lookup,
+    OperatorGroupOut,
     PersonOut,
     PhoneIn,
     ProfileIn,
@@ -38,6 +45,8 @@ from tourdraw.api.schemas import (
 )
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import DomainError
+from tourdraw.groups import services as groups
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, entries, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import access, sign_in
@@ -118,19 +127,17 @@ def list_rounds(request: HttpRequest, site: str = "") -> Any:
 def get_round(request: HttpRequest, code: str) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     slots = round.slots.select_related("tour__site").order_by("starts_at")
+    return {**_round_out(round), "slots": [_slot_out(s) for s in slots]}
+
+
+def _slot_out(slot: Slot) -> dict[str, Any]:
     return {
-        **_round_out(round),
-        "slots": [
-            {
-                "id": s.pk,
-                "code": s.code,
-                "label": s.label,
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
-                "capacity": s.capacity,
-            }
-            for s in slots
-        ],
+        "id": slot.pk,
+        "code": slot.code,
+        "label": slot.label,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "capacity": slot.capacity,
     }
 
 
@@ -378,6 +385,112 @@ def check_in(request: HttpRequest, slot_id: int, body: CheckInIn) -> Any:
     ticket = gate.find_ticket(body.code)
     done = gate.check_in(ticket, body.members, slot=slot, gate="api", staff=request.user)
     return {"checked_in": len(done)}
+
+
+def _group_out(group: GroupVisit, *, operator: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": group.code,
+        "site": group.site.code,
+        "organisation": group.organisation,
+        "size": group.size,
+        "preferred_dates": group.preferred_dates,
+        "state": group.state,
+        "slot": _slot_out(group.slot) if group.slot else None,
+        "decline_reason": group.decline_reason,
+        "members": [
+            {
+                "id": m.pk,
+                "position": m.position,
+                "full_name": m.full_name,
+                "id_masked": m.id_masked,
+                "checked_in_at": m.checked_in_at,
+            }
+            for m in group.members.order_by("position")
+        ],
+    }
+    if operator:
+        out.update(
+            id=group.pk,
+            contact_name=group.contact_name,
+            contact_phone=group.contact_phone,
+            contact_email=group.contact_email,
+            purpose=group.purpose,
+            created_at=group.created_at,
+            decided_at=group.decided_at,
+        )
+    return out
+
+
+_GROUPS = GroupVisit.objects.select_related("site", "slot__tour__site")
+
+
+@public.post("/sites/{code}/groups", response={201: GroupOut, **ERRORS})
+def request_group_visit(request: HttpRequest, code: str, body: GroupRequestIn) -> Any:
+    """An organisation asks for places outside the lottery. Keep the answer's
+    ``code``: it is the only key to the request, its decision and its member list."""
+    site = get_object_or_404(Site, code=code)
+    group = groups.request_visit(site, **body.dict())
+    return Status(201, _group_out(group))
+
+
+@public.get("/groups/{code}", response={200: GroupOut, **ERRORS})
+def get_group_visit(request: HttpRequest, code: str) -> Any:
+    return _group_out(get_object_or_404(_GROUPS, code=code))
+
+
+@public.put("/groups/{code}/members", response={200: GroupOut, **ERRORS})
+def put_group_members(request: HttpRequest, code: str, body: GroupMembersIn) -> Any:
+    """Replace the member list of an approved visit: all rows are checked, and
+    on any error nothing is saved and ``errors`` names every bad row."""
+    group = get_object_or_404(_GROUPS, code=code)
+    groups.replace_members(group, [m.dict() for m in body.members], today=timezone.localdate())
+    return _group_out(group)
+
+
+def _operated_group(request: HttpRequest, group_id: int) -> GroupVisit:
+    return get_object_or_404(access.scope(_GROUPS, request.user, "operate", "site_id"), pk=group_id)
+
+
+@operator.get("/operator/groups", response={200: list[OperatorGroupOut], **ERRORS})
+@paginate(Pagination)
+def list_group_visits(request: HttpRequest, state: str = "") -> Any:
+    found = access.scope(_GROUPS, request.user, "operate", "site_id").prefetch_related("members")
+    if state:
+        found = found.filter(state=state)
+    return [_group_out(g, operator=True) for g in found.order_by("-created_at")]
+
+
+@operator.get("/operator/groups/{group_id}", response={200: OperatorGroupOut, **ERRORS})
+def get_operated_group(request: HttpRequest, group_id: int) -> Any:
+    return _group_out(_operated_group(request, group_id), operator=True)
+
+
+@operator.post("/operator/groups/{group_id}/approve", response={200: OperatorGroupOut, **ERRORS})
+def approve_group_visit(request: HttpRequest, group_id: int, body: ApproveIn) -> Any:
+    group = _operated_group(request, group_id)
+    slot = get_object_or_404(
+        Slot.objects.select_related("tour__site"), pk=body.slot, tour__site=group.site_id
+    )
+    return _group_out(groups.approve_visit(group, slot=slot, actor=request.user), operator=True)
+
+
+@operator.post("/operator/groups/{group_id}/decline", response={200: OperatorGroupOut, **ERRORS})
+def decline_group_visit(request: HttpRequest, group_id: int, body: DeclineIn) -> Any:
+    group = _operated_group(request, group_id)
+    return _group_out(
+        groups.decline_visit(group, reason=body.reason, actor=request.user), operator=True
+    )
+
+
+@operator.post(
+    "/operator/slots/{slot_id}/groups/{group_id}/check-in", response={200: CheckInOut, **ERRORS}
+)
+def check_in_group(request: HttpRequest, slot_id: int, group_id: int, body: GroupCheckInIn) -> Any:
+    slots = access.scope(Slot.objects.all(), request.user, "gate", "tour__site_id")
+    slot = get_object_or_404(slots, pk=slot_id)
+    group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)
+    done = groups.check_in_members(group, body.members, slot=slot, gate="api", staff=request.user)
+    return {"checked_in": done}
 
 
 api.add_router("", public)

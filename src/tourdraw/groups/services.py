@@ -3,6 +3,7 @@
 import csv
 import io
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -143,16 +144,9 @@ def upload_members(
 ) -> list[GroupMember]:
     """Replace the member list from CSV (full_name, id_type, id_number, birth_date).
 
-    Every row is checked by the rules of entries (a valid ID document, the
-    tour's minimum age on the visit day, each person once in the session);
-    if any row fails, nothing is saved and every bad row is named.
+    Rows are numbered as a spreadsheet shows them: the header is row 1.
     """
-    today = today or timezone.localdate()
-    if group.state != GroupVisit.State.APPROVED or group.slot is None:
-        raise GroupError(
-            _("The member list is uploaded once the visit is approved."), code="group_not_approved"
-        )
-    slot = group.slot
+    _check_uploadable(group)
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     if reader.fieldnames is None or [c.strip() for c in reader.fieldnames] != CSV_COLUMNS:
         raise GroupError(
@@ -160,25 +154,47 @@ def upload_members(
             code="csv_columns",
             field="members",
         )
+    rows = [{k.strip(): v for k, v in row.items() if k is not None} for row in reader]
+    return replace_members(group, rows, first_row=2, today=today)
+
+
+def replace_members(
+    group: GroupVisit,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    first_row: int = 1,
+    today: date | None = None,
+) -> list[GroupMember]:
+    """Replace the member list with ``rows`` (each with the keys of CSV_COLUMNS).
+
+    Every row is checked by the rules of entries (a valid ID document, the
+    tour's minimum age on the visit day, each person once in the session);
+    if any row fails, nothing is saved and every bad row is named, counting
+    rows from ``first_row``.
+    """
+    today = today or timezone.localdate()
+    slot = _check_uploadable(group)
     errors: list[str] = []
-    rows: list[tuple[str, documents.Document, str]] = []
+    valid: list[tuple[str, documents.Document, str]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
-        name = " ".join((row.get("full_name") or "").split())
+    for number, row in enumerate(rows, start=first_row):
+        name = " ".join(str(row.get("full_name") or "").split())
         label = _("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"}
         if not name:
             errors.append(f"{label}: {_('Enter the full name as on the ID document.')}")
             continue
-        raw_birth = (row.get("birth_date") or "").strip()
-        try:
-            birth = date.fromisoformat(raw_birth) if raw_birth else None
-        except ValueError:
-            errors.append(f"{label}: {_('Write the date of birth as YYYY-MM-DD.')}")
-            continue
+        birth = row.get("birth_date")
+        if not isinstance(birth, date):
+            raw_birth = str(birth or "").strip()
+            try:
+                birth = date.fromisoformat(raw_birth) if raw_birth else None
+            except ValueError:
+                errors.append(f"{label}: {_('Write the date of birth as YYYY-MM-DD.')}")
+                continue
         try:
             document = documents.validate(
-                (row.get("id_type") or "cn_resident").strip(),
-                row.get("id_number") or "",
+                str(row.get("id_type") or "cn_resident").strip(),
+                str(row.get("id_number") or ""),
                 birth,
                 today=today,
             )
@@ -202,14 +218,14 @@ def upload_members(
                 % {"age": age, "min": slot.tour.min_age}
             )
             continue
-        rows.append((name, document, digest))
-    if len(rows) + len(errors) > group.size:
+        valid.append((name, document, digest))
+    if len(valid) + len(errors) > group.size:
         errors.append(
             _("The list has %(count)d persons; the group was approved for %(size)d.")
-            % {"count": len(rows) + len(errors), "size": group.size}
+            % {"count": len(valid) + len(errors), "size": group.size}
         )
-    elsewhere = _already_in_session(slot, group, [digest for _, _, digest in rows])
-    for name, _document, digest in rows:
+    elsewhere = _already_in_session(slot, group, [digest for _, _, digest in valid])
+    for name, _document, digest in valid:
         if digest in elsewhere:
             errors.append(
                 _("Row %(row)d (%(name)s): already has a place in this session.")
@@ -230,10 +246,20 @@ def upload_members(
                 id_masked=documents.mask(document.doc_type, document.number),
                 birth_date=document.birth_date,
             )
-            for position, (name, document, digest) in enumerate(rows, start=1)
+            for position, (name, document, digest) in enumerate(valid, start=1)
         )
         log_action("tourdraw.group.members_uploaded", group, data={"members": len(members)})
     return members
+
+
+def _check_uploadable(group: GroupVisit) -> Slot:
+    if group.state != GroupVisit.State.APPROVED or group.slot is None:
+        raise GroupError(
+            _("The member list is uploaded once the visit is approved."),
+            code="group_not_approved",
+            field="members",
+        )
+    return group.slot
 
 
 def _already_in_session(slot: Slot, group: GroupVisit, hashes: list[str]) -> set[str]:
