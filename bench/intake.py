@@ -101,7 +101,14 @@ def setup(visitors: int) -> tuple[str, list[int], list[str]]:
         key = "td_bench_" + os.urandom(16).hex()
         keys.append(key)
         tokens.append(
-            ApiToken(user=user, name="bench", key_hash=ApiToken.digest(key), prefix=key[:8])
+            # As issued at sign-in (POST /auth/token), just before entering.
+            ApiToken(
+                user=user,
+                name="bench",
+                key_hash=ApiToken.digest(key),
+                prefix=key[:8],
+                last_used_at=now,
+            )
         )
     ApiToken.objects.bulk_create(tokens)
     return round.code, [slot.pk for slot in slots], keys

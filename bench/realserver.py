@@ -22,6 +22,9 @@ PRODUCTION_ENV = {
     "TOURDRAW_WEBHOOK_SECRET": "bench",
     "ALLOWED_HOSTS": "127.0.0.1",
     "LOG_LEVEL": "WARNING",
+    # A city platform shares rate limits and cache across its servers in Redis
+    # (DESIGN.md, "Scale"); the embedded default keeps them in the database.
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
 }
 
 

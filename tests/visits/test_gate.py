@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests.support import drawn_round, make_site, make_staff
-from tourdraw.lottery.entries import EntryRejected, enter_round
+from tourdraw.lottery.entries import CompanionInput, EntryRejected, enter_round
 from tourdraw.people.models import User
 from tourdraw.visits import gate, tickets
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Offer, Ticket
@@ -228,10 +228,25 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
     later = make_round(
         slot.tour, code="later", slots=make_slots(slot.tour, slot.visit_date + timedelta(days=20))
     )
+    party = list(ticket.offer.entry.members.select_related("person").order_by("position"))
+    companions = [
+        CompanionInput(full_name=m.person.full_name, person_id=m.person_id) for m in party[1:]
+    ]
     with pytest.raises(EntryRejected) as rejected:
-        enter_round(later, ticket.offer.entry.visitor, choices=[later.slots.first().pk])
+        enter_round(
+            later,
+            ticket.offer.entry.visitor,
+            choices=[later.slots.first().pk],
+            companions=companions,
+        )
     assert rejected.value.code == "visit_cooldown"
     assert "may enter again from" in str(rejected.value)
+    # Everyone who passed the gate is named, each at their own field.
+    assert len(party) > 1
+    assert [e.field for e in rejected.value.errors if e.code == "visit_cooldown"] == [
+        "entrant",
+        *(f"companions.{i}.id_number" for i in range(len(party) - 1)),
+    ]
 
 
 def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -32,10 +33,19 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: object, name: str) -> tuple["ApiToken", str]:
-        """A new token; the key is returned once and never stored."""
+    def issue(
+        cls, user: object, name: str, *, used_at: datetime | None = None
+    ) -> tuple["ApiToken", str]:
+        """A new token; the key is returned once and never stored. A token
+        issued at sign-in is ``used_at`` then; a partner's is unused until it is."""
         key = "td_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=cls.digest(key), prefix=key[:8])
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_hash=cls.digest(key),
+            prefix=key[:8],
+            last_used_at=used_at,
+        )
         return token, key
 
 

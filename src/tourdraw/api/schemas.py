@@ -96,8 +96,9 @@ class CompanionIn(Schema):
 
 
 class EntryIn(Schema):
-    choices: list[int]
-    companions: list[CompanionIn] = []
+    # Bounds far above any tour's limits, which the service names exactly.
+    choices: list[int] = Field(max_length=50)
+    companions: list[CompanionIn] = Field(default=[], max_length=20)
 
 
 class MemberOut(Schema):

@@ -186,7 +186,7 @@ def issue_token(request: HttpRequest, body: CodeIn) -> Any:
     user = sign_in.verify_code(
         sign_in.parse_phone(body.phone), body.code, language=translation.get_language() or "zh-hans"
     )
-    _, key = ApiToken.issue(user, "sign-in")
+    _, key = ApiToken.issue(user, "sign-in", used_at=timezone.now())
     return {"token": key}
 
 
@@ -218,12 +218,19 @@ def _members(entry: Entry) -> list[dict[str, Any]]:
             "full_name": m.person.full_name,
             "id_masked": m.person.id_masked,
         }
-        for m in entry.members.select_related("person").order_by("position")
+        for m in entry.members.select_related("person")
+        .defer("person__id_number")
+        .order_by("position")
     ]
 
 
 def _entry_out(entry: Entry) -> dict[str, Any]:
-    offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
+    # Only a drawn round has offers: an entry of an open round reads none.
+    offer = (
+        Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
+        if entry.round.state not in (Round.State.SCHEDULED, Round.State.OPEN, Round.State.CLOSED)
+        else None
+    )
     ticket = Ticket.objects.filter(offer=offer).first() if offer else None
     return {
         "code": entry.code,

@@ -1,7 +1,9 @@
 """Who may enter a site's rounds: the no-show ban and the cool-down after a visit."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -37,21 +39,22 @@ def no_show_ban(site: Site, entrant_hash: str, now: datetime) -> DomainError | N
     )
 
 
-def last_visit(site: Site, id_hash: str, now: datetime) -> datetime | None:
-    """When this person last passed a gate of the site within its cool-down."""
+def last_visits(site: Site, id_hashes: Sequence[str], now: datetime) -> dict[str, datetime]:
+    """When each of these persons last passed a gate of the site within its
+    cool-down; persons who did not are left out."""
     if not site.visit_cooldown_days:
-        return None
+        return {}
     since = now - timedelta(days=site.visit_cooldown_days)
-    checkin = (
+    return dict(
         CheckIn.objects.filter(
-            member__id_hash=id_hash,
+            member__id_hash__in=id_hashes,
             ticket__offer__slot__tour__site=site,
             checked_in_at__gt=since,
         )
-        .order_by("-checked_in_at")
-        .first()
+        .values("member__id_hash")
+        .annotate(last=Max("checked_in_at"))
+        .values_list("member__id_hash", "last")
     )
-    return checkin.checked_in_at if checkin is not None else None
 
 
 def cooldown_error(site: Site, name: str, visited: datetime, field: str) -> DomainError:

@@ -22,7 +22,7 @@ from tourdraw.people.services import (
     PersonError,
     check_document,
     clean_name,
-    get_or_create_person,
+    get_or_create_people,
 )
 
 
@@ -109,7 +109,12 @@ def _check(
             ]
         )
 
-    offered = {slot.pk: slot for slot in round.slots.select_related("tour__site")}
+    # Only the chosen slots are read (a round may offer hundreds); an id no
+    # database key can hold is simply not a slot of the round.
+    ids = {slot_id for slot_id in choice_ids if 0 < slot_id < 2**63}
+    offered = {
+        slot.pk: slot for slot in round.slots.select_related("tour__site").filter(pk__in=ids)
+    }
     slots: list[Slot] = []
     if not choice_ids:
         errors.append(_error(_("Choose at least one slot."), "choice_required", "choices"))
@@ -252,8 +257,9 @@ def _ineligible(round: Round, members: list[_Member], now: datetime) -> list[Dom
     ban = eligibility.no_show_ban(site, members[0].id_hash, now)
     if ban is not None:
         errors.append(ban)
+    visits = eligibility.last_visits(site, [member.id_hash for member in members], now)
     for member in members:
-        visited = eligibility.last_visit(site, member.id_hash, now)
+        visited = visits.get(member.id_hash)
         if visited is not None:
             errors.append(eligibility.cooldown_error(site, member.label, visited, member.field))
     return errors
@@ -295,13 +301,15 @@ def _store_party(entry: Entry, visitor: Visitor, slots: list[Slot], members: lis
     EntryChoice.objects.bulk_create(
         EntryChoice(entry=entry, slot=slot, rank=rank) for rank, slot in enumerate(slots, start=1)
     )
+    typed = [m for m in members if m.person is None]
+    recorded = iter(
+        get_or_create_people(visitor, [(m.full_name, m.document) for m in typed]) if typed else []
+    )
     rows = []
     for position, member in enumerate(members):
         person = member.person
         if person is None:
-            person = get_or_create_person(
-                visitor, full_name=member.full_name, document=member.document
-            )
+            person = next(recorded)
         elif person.full_name != member.full_name and not person.is_self:
             person.full_name = member.full_name
             person.save(update_fields=["full_name"])
@@ -342,7 +350,7 @@ def enter_round(
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                check_round_open(lock_round_for_entry(round.pk), now)
+                check_round_open(lock_round_for_entry(round), now)
                 entry = Entry.objects.create(
                     round=round,
                     visitor=visitor,
@@ -388,7 +396,7 @@ def change_entry(
     )
     try:
         with transaction.atomic():
-            check_round_open(lock_round_for_entry(round.pk), now)
+            check_round_open(lock_round_for_entry(round), now)
             if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
                 party_size=len(members), updated_at=now, **_fairness(round, slots, members)
             ):
@@ -416,7 +424,7 @@ def withdraw_entry(entry: Entry, *, now: datetime | None = None) -> Entry:
     now = now or timezone.now()
     check_round_open(entry.round, now)
     with transaction.atomic():
-        check_round_open(lock_round_for_entry(entry.round_id), now)
+        check_round_open(lock_round_for_entry(entry.round), now)
         if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
             state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now
         ):

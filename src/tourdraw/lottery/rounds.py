@@ -14,21 +14,32 @@ from tourdraw.lottery import draw, drawing
 from tourdraw.lottery.models import Round, RoundSlot
 
 
-def lock_round_for_entry(round_id: int) -> Round:
-    """Read the round so that closing it waits for this transaction.
+def lock_round_for_entry(round: Round) -> Round:
+    """Read the round's state again so that closing it waits for this transaction.
 
     On PostgreSQL a KEY SHARE lock lets any number of entries go in side by
     side, while ``close_round``'s FOR UPDATE waits for them all and makes every
     later entry see the round closed. SQLite's IMMEDIATE transactions already
-    run one writer at a time.
+    run one writer at a time. Only the fields that decide whether the round
+    takes entries are read, in the one query that locks, onto ``round``.
     """
+    fields = ("state", "opens_at", "closes_at")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT 1 FROM {Round._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
-                [round_id],
+                f"SELECT {', '.join(fields)} FROM {Round._meta.db_table} "  # noqa: S608
+                "WHERE id = %s FOR KEY SHARE",
+                [round.pk],
             )
-    return Round.objects.select_related("tour__site").get(pk=round_id)
+            row = cursor.fetchone()
+        if row is None:
+            raise Round.DoesNotExist
+        values = dict(zip(fields, row, strict=True))
+    else:
+        values = Round.objects.filter(pk=round.pk).values(*fields).get()
+    for field, value in values.items():
+        setattr(round, field, value)
+    return round
 
 
 def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:

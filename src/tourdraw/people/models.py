@@ -32,7 +32,8 @@ class Visitor(models.Model):
 
     @property
     def self_person(self) -> "Person | None":
-        return self.people.filter(is_self=True).first()
+        # The ID number is decrypted only where it is read, which no screen does.
+        return self.people.filter(is_self=True).defer("id_number").first()
 
 
 class Person(models.Model):

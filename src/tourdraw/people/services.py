@@ -1,5 +1,6 @@
 """A visitor's own details and the people they bring."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
@@ -52,10 +53,22 @@ def get_or_create_person(
     A person is matched by document, never by name; the name is refreshed so
     that a corrected typo shows on the next entry.
     """
-    digest = crypto.id_hash(document.doc_type, document.number)
-    person = Person.objects.filter(owner=owner, id_hash=digest).first()
-    if person is None:
-        return Person.objects.create(
+    return get_or_create_people(owner, [(full_name, document)], is_self=is_self)[0]
+
+
+def get_or_create_people(
+    owner: Visitor,
+    people: Sequence[tuple[str, documents.Document]],
+    *,
+    is_self: bool = False,
+) -> list[Person]:
+    """:func:`get_or_create_person` for several people at once, in their order:
+    one query finds those already recorded, one insert adds the rest."""
+    digests = [crypto.id_hash(document.doc_type, document.number) for _, document in people]
+    found = Person.objects.filter(owner=owner, id_hash__in=digests).defer("id_number")
+    known = {person.id_hash: person for person in found}
+    new = [
+        Person(
             owner=owner,
             is_self=is_self,
             full_name=full_name,
@@ -65,10 +78,16 @@ def get_or_create_person(
             id_masked=documents.mask(document.doc_type, document.number),
             birth_date=document.birth_date,
         )
-    if person.full_name != full_name:
-        person.full_name = full_name
-        person.save(update_fields=["full_name"])
-    return person
+        for (full_name, document), digest in zip(people, digests, strict=True)
+        if digest not in known
+    ]
+    known.update((person.id_hash, person) for person in Person.objects.bulk_create(new))
+    recorded = [known[digest] for digest in digests]
+    for (full_name, _document), person in zip(people, recorded, strict=True):
+        if person.full_name != full_name:
+            person.full_name = full_name
+            person.save(update_fields=["full_name"])
+    return recorded
 
 
 def save_profile(
