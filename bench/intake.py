@@ -155,6 +155,7 @@ def load(
     jobs = list(enumerate(keys))
     lanes = processes * threads
     chunks = [jobs[i::lanes] for i in range(lanes)]
+    cpu_before = {name: realserver.cpu_seconds(name) for name in ("gunicorn", "postgres")}
     began = time.perf_counter()
     with multiprocessing.Pool(lanes) as pool:
         results = [
@@ -163,6 +164,7 @@ def load(
             for r in chunk
         ]
     wall = time.perf_counter() - began
+    cpu = {name: realserver.cpu_seconds(name) - cpu_before[name] for name in cpu_before}
     latencies = sorted(r[0] for r in results)
     return {
         "requests": len(results),
@@ -170,6 +172,8 @@ def load(
         "per_second": len(results) / wall,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
+        "app_cpu_ms": cpu["gunicorn"] / len(results) * 1000,
+        "db_cpu_ms": cpu["postgres"] / len(results) * 1000,
     }
 
 
@@ -188,16 +192,18 @@ def main() -> None:
     print(f"$ {' '.join(sys.argv)}")
     print(
         f"\n| gunicorn {args.workers} workers, {args.clients} clients, PostgreSQL "
-        "| requests | per second | p50 | p99 | errors |"
+        "| requests | per second | p50 | p99 | errors "
+        "| app CPU / request | PostgreSQL CPU / request |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, row in (
         ("bare insert (one row)", bare),
         ("entry (2 companions, 3 choices)", entries),
     ):
         print(
             f"| {name} | {row['requests']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} ms "
-            f"| {row['p99_ms']:.1f} ms | {row['errors']} |"
+            f"| {row['p99_ms']:.1f} ms | {row['errors']} | {row['app_cpu_ms']:.2f} ms "
+            f"| {row['db_cpu_ms']:.2f} ms |"
         )
     ratio = entries["per_second"] / bare["per_second"]
     print(f"\nentries / bare: {ratio:.2f}; entries stored: {Entry.objects.count()}")

@@ -218,9 +218,7 @@ def _members(entry: Entry) -> list[dict[str, Any]]:
             "full_name": m.person.full_name,
             "id_masked": m.person.id_masked,
         }
-        for m in entry.members.select_related("person")
-        .defer("person__id_number")
-        .order_by("position")
+        for m in entries.party_of(entry)
     ]
 
 
@@ -239,9 +237,7 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
         "status": entry_status(entry).key,
         "party_size": entry.party_size,
         "tickets_in_draw": entry.weight,
-        "choices": [
-            c.slot.code for c in entry.choices.select_related("slot__tour__site").order_by("rank")
-        ],
+        "choices": [c.slot.code for c in entries.choices_of(entry)],
         "members": _members(entry),
         "offer": {
             "id": offer.pk,
@@ -258,7 +254,7 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
 
 def _own_entry(request: HttpRequest, code: str) -> Entry:
     return get_object_or_404(
-        Entry.objects.select_related("round__tour__site", "visitor__user"),
+        entries.with_party(Entry.objects.select_related("round__tour__site", "visitor__user")),
         code=code,
         visitor=_visitor(request),
     )
@@ -267,7 +263,9 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
 @visitor.get("/me/entries", response={200: list[EntryOut], **ERRORS})
 @paginate(Pagination)
 def list_entries(request: HttpRequest) -> Any:
-    mine = _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
+    mine = entries.with_party(
+        _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
+    )
     return [_entry_out(e) for e in mine]
 
 
@@ -334,7 +332,10 @@ def _ticket_out(ticket: Ticket) -> dict[str, Any]:
 
 def _own_ticket(request: HttpRequest, code: str) -> Ticket:
     return get_object_or_404(
-        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry"),
+        entries.with_party(
+            Ticket.objects.select_related("offer__slot__tour__site", "offer__entry"),
+            through="offer__entry__",
+        ),
         code=code,
         offer__entry__visitor=_visitor(request),
     )

@@ -139,6 +139,11 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    # Set when the entries service stores the party, or by entries.with_party()
+    # for a list; read them through entries.choices_of() and entries.party_of().
+    ranked_choices: list["EntryChoice"]
+    party: list["EntryMember"]
+
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
