@@ -117,6 +117,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Parameters bound by the server, and a statement run twice on a connection
+    # prepared: PostgreSQL then skips parsing and planning the same few queries
+    # that every entry and check-in repeats (bench/intake.py: about a third of
+    # its CPU). Turn off behind a pooler that cannot keep prepared statements.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
