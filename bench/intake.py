@@ -149,6 +149,17 @@ def client(args: tuple) -> list[tuple[float, int]]:  # type: ignore[type-arg]
     return results
 
 
+def warm_up(round_code: str, workers: int) -> None:
+    """A few untimed requests per worker on both paths, so that neither pays for
+    first-request work (URL and schema set-up, database connections)."""
+    for _ in range(10 * workers):
+        for method, path in (("POST", "/bench/bare/"), ("GET", f"/api/v1/rounds/{round_code}")):
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            connection.request(method, path)
+            connection.getresponse().read()
+            connection.close()
+
+
 def load(
     kind: str, keys: list[str], round_code: str, slot_ids: list[int], processes: int, threads: int
 ) -> dict:  # type: ignore[type-arg]
@@ -185,6 +196,7 @@ def main() -> None:
     args = parser.parse_args()
     round_code, slot_ids, keys = setup(args.entries)
     with realserver.gunicorn(PORT, args.workers, ready_path="/api/v1/sites"):
+        warm_up(round_code, args.workers)
         bare = load("bare", keys, round_code, slot_ids, 1, args.clients)
         entries = load("entry", keys, round_code, slot_ids, 1, args.clients)
     from tourdraw.lottery.models import Entry
