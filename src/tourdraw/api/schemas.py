@@ -24,8 +24,24 @@ class SiteOut(Schema):
     timezone: str
 
 
+class TourOut(Schema):
+    code: str
+    site: str
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+    duration_minutes: int
+    min_age: int
+    max_companions: int
+    max_choices: int
+    rules: str
+    rules_en: str
+
+
 class SlotOut(Schema):
     id: int
+    tour: str
     code: str
     label: str
     starts_at: datetime
@@ -102,6 +118,7 @@ class EntryIn(Schema):
 
 
 class MemberOut(Schema):
+    id: int  # what check-in names, one per person of this entry
     person_id: int
     role: str
     full_name: str
@@ -221,3 +238,17 @@ class DeclineIn(Schema):
 
 class GroupCheckInIn(Schema):
     members: list[int]
+
+
+class CallOut(Schema):
+    """An offer waiting for the call centre: whom to call, about what, by when."""
+
+    offer: int
+    entry: str
+    slot: SlotOut
+    persons: int
+    deadline: datetime
+    phone: str
+    party: list[MemberOut]
+    failed_calls: int
+    gave_up: bool

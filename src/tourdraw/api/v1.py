@@ -20,6 +20,7 @@ from tourdraw.api.pagination import Pagination
 from tourdraw.api.schemas import (
     ApproveIn,
     CallIn,
+    CallOut,
     CheckInIn,
     CheckInOut,
     CodeIn,
@@ -40,8 +41,10 @@ from tourdraw.api.schemas import (
     RoundDetail,
     RoundOut,
     SiteOut,
+    SlotOut,
     TicketOut,
     TokenOut,
+    TourOut,
 )
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import DomainError
@@ -110,6 +113,32 @@ def list_sites(request: HttpRequest) -> Any:
     return Site.objects.order_by("code")
 
 
+@public.get("/sites/{code}/tours", response={200: list[TourOut], **ERRORS})
+@paginate(Pagination)
+def list_tours(request: HttpRequest, code: str) -> Any:
+    site = get_object_or_404(Site, code=code)
+    return [
+        {
+            "site": site.code,
+            **{field: getattr(tour, field) for field in TourOut.model_fields if field != "site"},
+        }
+        for tour in site.tours.order_by("code")
+    ]
+
+
+@public.get("/sites/{code}/slots", response={200: list[SlotOut], **ERRORS})
+@paginate(Pagination)
+def list_slots(request: HttpRequest, code: str, tour: str = "") -> Any:
+    """The site's sessions from now on, soonest first; cancelled ones are left out."""
+    site = get_object_or_404(Site, code=code)
+    found = Slot.objects.filter(
+        tour__site=site, starts_at__gt=timezone.now(), cancelled_at__isnull=True
+    ).select_related("tour__site")
+    if tour:
+        found = found.filter(tour__code=tour)
+    return [_slot_out(slot) for slot in found.order_by("starts_at", "pk")]
+
+
 @public.get("/rounds", response={200: list[RoundOut], **ERRORS})
 @paginate(Pagination)
 def list_rounds(request: HttpRequest, site: str = "") -> Any:
@@ -133,6 +162,7 @@ def get_round(request: HttpRequest, code: str) -> Any:
 def _slot_out(slot: Slot) -> dict[str, Any]:
     return {
         "id": slot.pk,
+        "tour": slot.tour.code,
         "code": slot.code,
         "label": slot.label,
         "starts_at": slot.starts_at,
@@ -213,6 +243,7 @@ def _members(entry: Entry) -> list[dict[str, Any]]:
     """The party, masked as on every screen."""
     return [
         {
+            "id": m.pk,
             "person_id": m.person_id,
             "role": m.role,
             "full_name": m.person.full_name,
@@ -372,6 +403,28 @@ def draw_round(request: HttpRequest, code: str) -> Any:
     drawing.draw_round(round, now=timezone.now(), actor=request.user)
     round.refresh_from_db()
     return _round_out(round)
+
+
+@operator.get("/operator/calls", response={200: list[CallOut], **ERRORS})
+@paginate(Pagination)
+def call_queue(request: HttpRequest) -> Any:
+    """Offers still to confirm by phone, soonest deadline first; ``gave_up`` ones
+    have had their failed calls and only wait to lapse."""
+    queue = calls.queue(access.site_ids(request.user, "call_centre"))
+    return [
+        {
+            "offer": offer.pk,
+            "entry": offer.entry.code,
+            "slot": _slot_out(offer.slot),
+            "persons": offer.persons,
+            "deadline": offer.deadline,
+            "phone": str(offer.entry.visitor.phone),
+            "party": _members(offer.entry),
+            "failed_calls": offer.failed,
+            "gave_up": calls.gave_up(offer),
+        }
+        for offer in queue
+    ]
 
 
 @operator.post("/operator/offers/{offer_id}/calls", response={201: dict, **ERRORS})

@@ -1,0 +1,63 @@
+"""Sites' tours and sessions, and the call centre's queue, through the API."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests import support
+from tourdraw.api.models import ApiToken
+from tourdraw.visits import calls
+from tourdraw.visits.cancellation import cancel_slot
+
+API = "/api/v1"
+
+
+def _bearer(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    _, key = ApiToken.issue(user, "partner system")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: ignore[no-untyped-def]
+    tour = support.make_tour()
+    slots = support.make_slots(tour, timezone.localdate() + timedelta(days=3), days=2)
+    cancel_slot(slots[1], actor=None, reason="Line maintenance")
+    tours = client.get(f"{API}/sites/{tour.site.code}/tours").json()
+    assert tours["count"] == 1
+    assert tours["items"][0]["code"] == tour.code and tours["items"][0]["min_age"] == tour.min_age
+    coming = client.get(f"{API}/sites/{tour.site.code}/slots", {"tour": tour.code}).json()
+    assert [s["id"] for s in coming["items"]] == [s.pk for s in (slots[0], *slots[2:])]
+    assert coming["items"][0]["tour"] == tour.code and coming["items"][0]["code"] == slots[0].code
+    assert client.get(f"{API}/sites/{tour.site.code}/slots", {"tour": "nope"}).json() == {
+        "items": [],
+        "count": 0,
+    }
+    assert client.get(f"{API}/sites/nowhere/tours").status_code == 404
+
+
+def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # type: ignore[no-untyped-def]
+    _, slot, entries = support.drawn_round(10, [2, 3], [])
+    site = slot.tour.site
+    agent = _bearer(support.make_staff("agent", "call_centre", site))
+    queue = client.get(f"{API}/operator/calls", **agent).json()
+    assert queue["count"] == 2
+    first = queue["items"][0]
+    assert first["entry"] == entries[0].code and first["persons"] == 2
+    assert first["phone"] == str(entries[0].visitor.phone)
+    assert all("*" in m["id_masked"] for m in first["party"])
+    assert first["failed_calls"] == 0 and first["gave_up"] is False
+
+    for _ in range(3):
+        recorded = client.post(
+            f"{API}/operator/offers/{first['offer']}/calls",
+            {"outcome": calls.CallAttempt.Outcome.NO_ANSWER},
+            content_type="application/json",
+            **agent,
+        )
+        assert recorded.status_code == 201
+    again = client.get(f"{API}/operator/calls", **agent).json()["items"][0]
+    assert again["failed_calls"] == 3
+
+    stranger = _bearer(support.make_staff("nio-agent", "call_centre", support.make_site("nio")))
+    assert client.get(f"{API}/operator/calls", **stranger).json()["count"] == 0
+    gate = _bearer(support.make_staff("gatekeeper", "gate", site))
+    assert client.get(f"{API}/operator/calls", **gate).json()["count"] == 0
