@@ -1,6 +1,9 @@
 """Idempotency keys and rate limits on the API's POSTs."""
 
+import os
 from datetime import date
+
+import pytest
 
 from tests import support
 from tourdraw.api.models import ApiToken
@@ -60,7 +63,24 @@ def test_keys_belong_to_their_sender(client, round, visitor, other_visitor):  # 
     assert Entry.objects.count() == 2
 
 
-def test_too_many_writes_get_429_with_retry_after(client, db, settings):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["database", "redis"])
+def shared_cache(request, settings):  # type: ignore[no-untyped-def]
+    """The rate limits' store: the database (the embedded default) or Redis (a
+    platform of several servers, REDIS_URL), which CI starts."""
+    if request.param == "redis":
+        url = os.environ.get("TOURDRAW_TEST_REDIS_URL")
+        if not url:
+            pytest.skip("needs Redis (set TOURDRAW_TEST_REDIS_URL)")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        from django.core.cache import cache
+
+        cache.clear()
+    return request.param
+
+
+def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_cache):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_API_WRITE_RATE = "2/m"
     url = f"{API}/auth/token"
     statuses = [
