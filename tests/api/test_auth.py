@@ -40,3 +40,27 @@ def test_a_revoked_token_or_an_inactive_user_is_not_signed_in(client, db):  # ty
     user.save()
     response = client.get(f"{API}/operator/groups", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 401
+
+
+def test_a_signed_in_browser_session_works_and_keeps_the_csrf_check(db):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    round = support.make_round(support.make_tour())
+    visitor = support.make_visitor()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(visitor.user)
+    assert browser.get(f"{API}/me/entries").json() == {"items": [], "count": 0}
+    body = {"choices": [round.slots.first().pk]}
+    forged = browser.post(
+        f"{API}/rounds/{round.code}/entries", body, content_type="application/json"
+    )
+    assert forged.status_code == 403 and forged.json()["code"] == "forbidden"
+    browser.get("/")  # any page sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    entered = browser.post(
+        f"{API}/rounds/{round.code}/entries",
+        body,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert entered.status_code == 201, entered.json()
