@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.support import make_round, make_slots, make_tour, make_visitor, resident_id
 from tourdraw.lottery import draw, rounds
@@ -103,6 +103,42 @@ def test_it_refuses_when_entries_changed_after_close(db):  # type: ignore[no-unt
         draw_round(round, now=timezone.now())
     assert refused.value.code == "entries_changed"
     assert not Draw.objects.exists()
+
+
+def test_each_winner_gets_the_call_and_text_a_single_offer_would_get(db):  # type: ignore[no-untyped-def]
+    """The draw writes its winners' messages in bulk, from texts prepared once
+    per slot, language and party size; each must read exactly as offer_made()
+    writes it for that one offer, in the winner's language."""
+    from tourdraw.notify.models import OutboxMessage
+    from tourdraw.visits import notices
+
+    tour = make_tour(name_en="Assembly line tour")
+    # Room for every party: both languages and both party sizes are then among the winners.
+    round = make_round(
+        tour, slots=make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=20)
+    )
+    _fill(round, 6, companions=0)
+    _fill(round, 6, start=200, companions=1)
+    for entry in Entry.objects.filter(visitor__phone__endswith="1"):
+        entry.visitor.user.language = "en"
+        entry.visitor.user.save()
+    rounds.close_round(round, now=timezone.now())
+    draw_round(round, now=timezone.now())
+
+    offers = {o.pk: o for o in Offer.objects.select_related("entry__visitor__user", "slot")}
+    messages = list(OutboxMessage.objects.filter(topic="offer.made"))
+    assert len(messages) == 2 * len(offers) and len(offers) == 12
+    assert {m.language for m in messages} == {"en", "zh-hans"}
+    assert {o.persons for o in offers.values()} == {1, 2}
+    for message in messages:
+        offer = offers[int(message.object_id)]
+        with translation.override(offer.entry.visitor.user.language):
+            assert message.body == notices._offer_made_body(offer)
+        assert message.to == offer.entry.visitor.phone.as_e164
+        assert message.language == offer.entry.visitor.user.language
+    assert sorted((m.object_id, m.kind) for m in messages) == sorted(
+        (str(pk), kind) for pk in offers for kind in ("sms", "voice")
+    )
 
 
 def test_two_workers_at_once_draw_once(transactional_db):  # type: ignore[no-untyped-def]

@@ -1,6 +1,8 @@
 """What winners are told, in their own language, through the outbox."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import CharField
@@ -10,6 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from tourdraw.catalog.models import Slot
 from tourdraw.lottery.models import Round
 from tourdraw.notify import outbox
 from tourdraw.visits.models import Offer, Ticket
@@ -59,56 +62,68 @@ def offer_made(offer: Offer) -> None:
         _send(offer, "offer.made", _offer_made_body(offer), kinds=("voice", "sms"))
 
 
-def offers_made_by_draw(round: Round, *, now: datetime) -> None:
+class DrawWinner(NamedTuple):
+    """A placement of a draw, as the draw holds it when it writes the offer."""
+
+    entry_id: int
+    code: str
+    persons: int
+    slot: Slot
+    slot_id: int
+    deadline: datetime
+
+
+def offers_made_by_draw(round: Round, winners: Iterable[DrawWinner], *, now: datetime) -> None:
     """The same call and SMS to every winner of a draw, in one bulk insert.
 
-    A draw has tens of thousands of winners but only a few slots, languages
-    and deadlines: the text is prepared once per combination and only the
-    entry's link and party size are filled in per winner.
+    Call it in the draw's transaction, after the offers are written. The texts
+    come from ``winners``, which the draw already holds; only the offer ids and
+    each winner's phone and language are read. A draw has tens of thousands of
+    winners but only a few slots, languages and party sizes: each slot's parts
+    are rendered once per language, each text once per party size, and split
+    where the entry code goes, so a winner's text is two halves and their code.
     """
-    slots = {slot.pk: slot for slot in round.slots.select_related("tour__site")}
-    placeholder = "ENTRYCODE0"
-    link = _link(reverse("web:entry_detail", args=[placeholder]))
-    prepared: dict[tuple[str, int, datetime], dict[str, str]] = {}
-    offer_type = Offer._meta.label_lower
+    by_entry = {winner.entry_id: winner for winner in winners}
     # The phone as stored (E.164 text): parsing 25k numbers back costs seconds.
     rows = (
         Offer.objects.filter(entry__round=round, source=Offer.Source.DRAW)
         .annotate(phone=Cast("entry__visitor__phone", output_field=CharField()))
-        .values_list(
-            "pk",
-            "slot_id",
-            "persons",
-            "deadline",
-            "entry__code",
-            "phone",
-            "entry__visitor__user__language",
-        )
+        .values_list("pk", "entry_id", "phone", "entry__visitor__user__language")
     )
+    placeholder = "ENTRYCODE0"
+    # NUL where the entry code goes: no text or translation holds one.
+    link = _link(reverse("web:entry_detail", args=[placeholder])).replace(placeholder, "\0")
+    slot_parts: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
+    halves: dict[tuple[str, int, int], list[str]] = {}
+    offer_type = Offer._meta.label_lower
     messages = []
-    for pk, slot_id, persons, deadline, code, phone, language in rows:
-        key = (language, slot_id, deadline)
-        if key not in prepared:
-            slot = slots[slot_id]
-            with translation.override(language):
-                local = timezone.localtime(deadline, slot.tour.site.tzinfo)
-                prepared[key] = {
-                    "template": str(OFFER_MADE),
-                    "tour": slot.tour.tr("name"),
-                    "slot": slot.label,
-                    "deadline": formats.date_format(local, "DATETIME_FORMAT"),
-                }
-        parts = prepared[key]
-        body = parts["template"] % {
-            "tour": parts["tour"],
-            "slot": parts["slot"],
-            "persons": persons,
-            "deadline": parts["deadline"],
-            "link": link.replace(placeholder, code),
-        }
-        for kind in ("voice", "sms"):
-            messages.append((kind, phone, body, "offer.made", language, offer_type, str(pk)))
+    for pk, entry_id, phone, language in rows:
+        winner = by_entry[entry_id]
+        key = (language, winner.slot_id, winner.persons)
+        if key not in halves:
+            if (language, winner.slot_id) not in slot_parts:
+                slot_parts[language, winner.slot_id] = _offer_made_parts(winner, language)
+            template, parts = slot_parts[language, winner.slot_id]
+            text = template % {**parts, "persons": winner.persons, "link": link}
+            halves[key] = text.split("\0")
+        head, tail = halves[key]
+        body = head + winner.code + tail
+        messages.append(("voice", phone, body, "offer.made", language, offer_type, str(pk)))
+        messages.append(("sms", phone, body, "offer.made", language, offer_type, str(pk)))
     outbox.enqueue_many(messages, now=now)
+
+
+def _offer_made_parts(winner: DrawWinner, language: str) -> tuple[str, dict[str, str]]:
+    """OFFER_MADE in ``language``, and what it says of the winner's slot, as
+    ``_offer_made_body`` writes them."""
+    slot = winner.slot
+    with translation.override(language):
+        local = timezone.localtime(winner.deadline, slot.tour.site.tzinfo)
+        return str(OFFER_MADE), {
+            "tour": slot.tour.tr("name"),
+            "slot": slot.label,
+            "deadline": formats.date_format(local, "DATETIME_FORMAT"),
+        }
 
 
 def offer_reminder(offer: Offer) -> None:
