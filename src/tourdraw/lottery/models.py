@@ -231,16 +231,31 @@ class DrawOutcome(models.Model):
     Entries not placed form the waitlist, in this order (spec section 5).
     """
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="outcomes")
+    # A draw writes one row per entry at once; every index is one more write
+    # each. Lookups by round use the (round, position) unique index, and only
+    # placed rows have a slot to look up by.
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="outcomes", db_index=False
+    )
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="outcome")
     position = models.PositiveIntegerField()
     slot = models.ForeignKey(
-        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes_placed"
+        Slot,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outcomes_placed",
+        db_index=False,
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["round", "position"], name="outcome_position_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["slot"], condition=models.Q(slot__isnull=False), name="outcome_placed_slot"
+            )
         ]
 
     def __str__(self) -> str:
