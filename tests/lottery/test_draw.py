@@ -266,6 +266,31 @@ def test_draw_names_the_first_broken_input_rule(vector: dict[str, Any]) -> None:
     assert "R9S2T3U4V5" in str(raised.value)
 
 
+class LooksLikeASlotCode:
+    """Equal to a slot code and hashed like it, but no str: no JSON text has it."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.code
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+
+@pytest.mark.parametrize(
+    "choice", [930, LooksLikeASlotCode(MORNING)], ids=["number", "equal-to-a-slot-code"]
+)
+def test_draw_wants_choices_that_are_slot_codes(vector: dict[str, Any], choice: object) -> None:
+    entries = copy.deepcopy(vector["entries"])
+    entries[2]["choices"] = [choice]
+    with pytest.raises(DrawInputError) as raised:
+        draw.draw("r", bytes(32), "", vector["slots"], entries)
+    assert raised.value.rule == "entry_choices"
+    assert "entries[2] (F7G8H9J2K3)" in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("secret", "beacon", "rule"),
     [(bytes(31), "", "secret"), ("00" * 32, "", "secret"), (bytes(32), b"", "beacon")],

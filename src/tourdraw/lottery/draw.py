@@ -91,6 +91,8 @@ _TICKET_0: Final = _COUNTERS[0]
 _ENTRY_FIELDS: Final = tuple(Entry.__annotations__)
 _DIGEST_CHUNK: Final = 1 << 12
 _NEXT_ENTRY: Final = ',{"choices":["'
+# The ASCII characters json.dumps writes as they are: the printable ones, bar '"' and '\\'.
+_AS_IS: Final = bytes(range(0x20, 0x7F)).replace(b'"', b"").replace(b"\\", b"")
 
 
 def canonical(obj: object) -> bytes:
@@ -287,12 +289,11 @@ class _Columns:
     choices: list[list[str]]
     tier_count: int  # of distinct tiers
     max_weight: int
-    # The codes joined by '"', and each entry's choices joined by '","': the digest
-    # and the tickets are laid out from them. None when the entries were checked one
-    # by one, as some code or slot code may need escaping in JSON: json.dumps writes
-    # the digest's text then.
+    # The codes joined by '"': the tickets are laid out from it, and it says that the
+    # digest's text can be laid out from the columns. None when the entries were
+    # checked one by one, as some code or slot code may need escaping in JSON:
+    # json.dumps writes the digest's text then.
     codes_text: str | None
-    choices_text: list[str] | None
 
 
 def _derive(secret: bytes, beacon: str, slots: object, entries: object) -> _Derived:
@@ -312,7 +313,7 @@ def _steps(
     """Digest, seed, order, and the placements as entry codes and slot codes."""
     capacities = _check_slots(slots)
     columns = _check_entries(entries, capacities)
-    digest = _digest(columns)
+    digest = _digest(columns, capacities)
     seed = seed_for(secret, digest, beacon)
     positions = _order(columns, bytes.fromhex(seed))
     placed, taken = _walk(columns, positions, capacities)
@@ -386,7 +387,6 @@ def _check_entries(entries: object, capacities: Mapping[str, int]) -> _Columns:
         tier_count=len(set(tiers)),
         max_weight=max(weights, default=1),
         codes_text=None,
-        choices_text=None,
     )
 
 
@@ -424,9 +424,9 @@ def _fast_columns(entries: list[Any], capacities: Mapping[str, int]) -> _Columns
     if set(map(type, capacities)) - {str} or not _plain("".join(capacities)):
         return None
     try:
-        choices_text = list(map('","'.join, choices))
         # A choice list keeps its length in the known slots only if no choice is
         # unknown and none is repeated; as none can grow, the lengths add up only then.
+        # Only a str equals a slot code, bar some odd type: _digest stops that one.
         known = set(capacities).intersection
         if sum(map(len, map(known, choices))) != sum(map(len, choices)):
             return None
@@ -442,13 +442,13 @@ def _fast_columns(entries: list[Any], capacities: Mapping[str, int]) -> _Columns
         tier_count=len(tier_values),
         max_weight=max(weight_values),
         codes_text=codes_text,
-        choices_text=choices_text,
     )
 
 
 def _plain(text: str, quotes: int = 0) -> bool:
     """True when ``text`` has ``quotes`` quotes and nothing else json.dumps would escape."""
-    return text.isascii() and text.isprintable() and text.count('"') == quotes and "\\" not in text
+    # One C pass drops every character JSON writes as it is: only the quotes may remain.
+    return text.isascii() and text.encode("ascii").translate(None, _AS_IS) == b'"' * quotes
 
 
 def _find_broken_entry(entries: list[Any], capacities: Mapping[str, int]) -> None:
@@ -500,24 +500,32 @@ class _Tails(dict[tuple[int, int, int], str]):
         return tail
 
 
-def _digest(columns: _Columns) -> str:
+def _digest(columns: _Columns, capacities: Mapping[str, int]) -> str:
     """``entries_digest`` (§2): the same bytes as :func:`entries_digest`, built faster.
 
     json.dumps spends most of its time on a million small dicts. With nothing to
-    escape, an entry's JSON is its joined choices, its code and a tail that every
-    entry with the same party, tier and weight shares, so it is laid out from
-    columns. Chunks keep the text small enough to stay in cache.
+    escape, an entry's JSON is its choices joined by '","', its code and a tail that
+    every entry with the same party, tier and weight shares, so it is laid out from
+    columns. Chunks keep the text small enough to stay in cache; the choices are
+    joined chunk by chunk too, so that their text is still in cache when it is copied
+    and a million strings are never kept at once.
     """
-    choices_text = columns.choices_text
-    if choices_text is None:
+    if columns.codes_text is None:
         return entries_digest(columns.entries)
     codes, parties, tiers, weights = columns.codes, columns.parties, columns.tiers, columns.weights
+    choices = columns.choices
     tails = _Tails()
     digest = hashlib.sha256(b'[{"choices":["')
     for start in range(0, len(codes), _DIGEST_CHUNK):
         stop = min(start + _DIGEST_CHUNK, len(codes))
         parts = ['"],"code":"'] * (4 * (stop - start))
-        parts[0::4] = choices_text[start:stop]
+        try:
+            parts[0::4] = map('","'.join, choices[start:stop])
+        except TypeError:
+            # Every choice equals a slot code (_fast_columns), yet some choice is of
+            # a type that only compares equal to a str: the first broken rule names it.
+            _find_broken_entry(columns.entries, capacities)
+            raise
         parts[2::4] = codes[start:stop]
         parts[3::4] = map(
             tails.__getitem__,
@@ -541,16 +549,25 @@ def _tickets(columns: _Columns) -> list[bytes]:
 
 def _order(columns: _Columns, seed: bytes) -> list[int]:
     """§3's order, as positions in ``columns``: by tier, then key, then code."""
-    sha256 = hashlib.sha256
     tickets = _tickets(columns)
+    # Every ticket's hash starts with the seed: each goes on from a copy of the state
+    # after the seed, which costs less than a new hash of seed + ticket.
+    after_seed = hashlib.sha256(seed).copy
     # Hex digests sort like the raw bytes, and Python compares str keys faster.
-    keys = [sha256(seed + ticket).hexdigest() for ticket in tickets]
+    keys: list[str] = []
+    add_key = keys.append
+    for ticket in tickets:
+        hashed = after_seed()
+        hashed.update(ticket)
+        add_key(hashed.hexdigest())
     if columns.max_weight > 1:
         weights = columns.weights
         for i in compress(range(len(weights)), map(ne, weights, repeat(1))):
-            prefix = seed + tickets[i][:-4]
+            code = tickets[i][:-4]
             for counter in _COUNTERS[1 : weights[i]]:
-                key = sha256(prefix + counter).hexdigest()
+                hashed = after_seed()
+                hashed.update(code + counter)
+                key = hashed.hexdigest()
                 if key < keys[i]:
                     keys[i] = key
     # Entries are in code order and both sorts are stable, so equal keys stay in code order.
@@ -567,21 +584,32 @@ def _walk(
 
     The placements come back as two lists, entry codes and slot codes.
     """
+    placed, taken = _seat(columns, positions, capacities)
+    # The codes are looked up after the walk, in one C loop: inside it, each would be
+    # one more wait for memory far away.
+    return list(map(columns.codes.__getitem__, placed)), taken
+
+
+def _seat(
+    columns: _Columns, positions: list[int], capacities: Mapping[str, int]
+) -> tuple[list[int], list[str]]:
+    """The walk itself: the positions of the entries placed, and their slot codes."""
     remaining = dict(capacities)
     open_slots = sum(1 for places in remaining.values() if places)
-    placed: list[str] = []
+    placed: list[int] = []
     taken: list[str] = []
     if not open_slots:
         return placed, taken
-    parties, choices, codes = columns.parties, columns.choices, columns.codes
+    place, take = placed.append, taken.append
+    parties, choices = columns.parties, columns.choices
     for i in positions:
         party = parties[i]
         for slot in choices[i]:
             places = remaining[slot]
             if places >= party:
                 remaining[slot] = places - party
-                placed.append(codes[i])
-                taken.append(slot)
+                place(i)
+                take(slot)
                 if places == party:
                     open_slots -= 1
                     if not open_slots:
