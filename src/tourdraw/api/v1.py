@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
 from ninja.pagination import paginate
 
@@ -180,7 +181,7 @@ def lookup_result(request: HttpRequest, code: str, entry: str) -> Any:
             404,
             {
                 "code": "not_found",
-                "message": "No such entry in this draw.",
+                "message": _("No such entry in this draw."),
                 "field": "entry",
             },
         )
@@ -203,7 +204,7 @@ def request_code(request: HttpRequest, body: PhoneIn) -> Any:
     phone = sign_in.parse_phone(body.phone)
     if too_many_codes(request, phone.as_e164):
         response = errors.error(
-            api, request, 429, "rate_limited", "Too many codes were requested.", "phone"
+            api, request, 429, "rate_limited", _("Too many codes were requested."), "phone"
         )
         response["Retry-After"] = "3600"
         return response
@@ -223,7 +224,7 @@ def issue_token(request: HttpRequest, body: CodeIn) -> Any:
 def _visitor(request: HttpRequest) -> Any:
     found = getattr(request.user, "visitor", None)
     if found is None:
-        raise DomainError("Only visitors have entries.", code="not_a_visitor", field="")
+        raise DomainError(_("Only visitors have entries."), code="not_a_visitor", field="")
     return found
 
 
@@ -393,7 +394,9 @@ def _operated_round(request: HttpRequest, code: str) -> Round:
 def close_round(request: HttpRequest, code: str) -> Any:
     round = _operated_round(request, code)
     if not rounds.close_round(round, now=timezone.now(), actor=request.user):
-        raise DomainError("Only an open round can be closed.", code="round_not_open", field="state")
+        raise DomainError(
+            _("Only an open round can be closed."), code="round_not_open", field="state"
+        )
     return _round_out(round)
 
 
@@ -432,7 +435,7 @@ def record_call(request: HttpRequest, offer_id: int, body: CallIn) -> Any:
     offers = access.scope(Offer.objects.all(), request.user, "call_centre", "slot__tour__site_id")
     offer = get_object_or_404(offers, pk=offer_id)
     if body.outcome not in calls.CallAttempt.Outcome.values:
-        raise DomainError("Unknown outcome.", code="invalid", field="outcome")
+        raise DomainError(_("Unknown outcome."), code="invalid", field="outcome")
     call = calls.record_call(offer, agent=request.user, outcome=body.outcome, note=body.note)
     return Status(201, {"id": call.pk, "outcome": call.outcome})
 
