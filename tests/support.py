@@ -49,6 +49,14 @@ def make_staff(username: str, role: str, site: Site | None) -> User:
     return user
 
 
+def api_token_headers(user: User) -> dict[str, str]:
+    """Test-client headers that act as ``user`` through a new API token."""
+    from tourdraw.api.models import ApiToken
+
+    _, key = ApiToken.issue(user, "partner system")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
 def make_tour(site: Site | None = None, **fields: Any) -> Tour:
     site = site or make_site()
     defaults = {"code": "factory-tour", "name": "超级工厂参观", "name_en": "Factory tour"}

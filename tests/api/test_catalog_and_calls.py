@@ -5,16 +5,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests import support
-from tourdraw.api.models import ApiToken
 from tourdraw.visits import calls
 from tourdraw.visits.cancellation import cancel_slot
 
 API = "/api/v1"
-
-
-def _bearer(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    _, key = ApiToken.issue(user, "partner system")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: ignore[no-untyped-def]
@@ -37,7 +31,7 @@ def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: igno
 def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # type: ignore[no-untyped-def]
     _, slot, entries = support.drawn_round(10, [2, 3], [])
     site = slot.tour.site
-    agent = _bearer(support.make_staff("agent", "call_centre", site))
+    agent = support.api_token_headers(support.make_staff("agent", "call_centre", site))
     queue = client.get(f"{API}/operator/calls", **agent).json()
     assert queue["count"] == 2
     first = queue["items"][0]
@@ -57,7 +51,9 @@ def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # 
     again = client.get(f"{API}/operator/calls", **agent).json()["items"][0]
     assert again["failed_calls"] == 3
 
-    stranger = _bearer(support.make_staff("nio-agent", "call_centre", support.make_site("nio")))
+    stranger = support.api_token_headers(
+        support.make_staff("nio-agent", "call_centre", support.make_site("nio"))
+    )
     assert client.get(f"{API}/operator/calls", **stranger).json()["count"] == 0
-    gate = _bearer(support.make_staff("gatekeeper", "gate", site))
+    gate = support.api_token_headers(support.make_staff("gatekeeper", "gate", site))
     assert client.get(f"{API}/operator/calls", **gate).json()["count"] == 0

@@ -6,15 +6,9 @@ import pytest
 from django.utils import timezone
 
 from tests import support
-from tourdraw.api.models import ApiToken
 from tourdraw.groups.models import GroupMember, GroupVisit
 
 API = "/api/v1"
-
-
-def _bearer(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    _, key = ApiToken.issue(user, "partner system")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def _request_body(size: int = 3) -> dict:  # type: ignore[type-arg]
@@ -55,7 +49,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     group = asked.json()
     assert group["state"] == "requested" and group["slot"] is None and "contact_phone" not in group
 
-    operator = _bearer(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
     waiting = client.get(f"{API}/operator/groups?state=requested", **operator).json()
     assert waiting["count"] == 1 and waiting["items"][0]["contact_phone"] == "13912345678"
     group_id = waiting["items"][0]["id"]
@@ -106,7 +100,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     assert members[0]["id_masked"].startswith("110101****") and "id_number" not in members[0]
     assert client.get(f"{API}/groups/{group['code']}").json()["members"] == members
 
-    gate = _bearer(support.make_staff("gatekeeper", "gate", site))
+    gate = support.api_token_headers(support.make_staff("gatekeeper", "gate", site))
     checked = client.post(
         f"{API}/operator/slots/{slot.pk}/groups/{group_id}/check-in",
         {"members": [members[0]["id"]]},
@@ -141,7 +135,7 @@ def test_group_requests_are_refused_with_the_rule_they_break(client, slot):  # t
     group = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(), content_type="application/json"
     ).json()
-    operator = _bearer(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
     group_id = GroupVisit.objects.get(code=group["code"]).pk
     no_reason = client.post(
         f"{API}/operator/groups/{group_id}/decline",
@@ -177,7 +171,7 @@ def test_no_operator_reaches_another_sites_groups(client, slot):  # type: ignore
     group_id = GroupVisit.objects.get(code=group["code"]).pk
     nio = support.make_site("nio", name="蔚来")
     nio_slot = support.make_slots(support.make_tour(nio), slot.visit_date)[0]
-    stranger = _bearer(support.make_staff("nio-op", "site_operator", nio))
+    stranger = support.api_token_headers(support.make_staff("nio-op", "site_operator", nio))
     assert client.get(f"{API}/operator/groups", **stranger).json()["count"] == 0
     assert client.get(f"{API}/operator/groups/{group_id}", **stranger).status_code == 404
     for url, body in (
@@ -188,7 +182,7 @@ def test_no_operator_reaches_another_sites_groups(client, slot):  # type: ignore
         response = client.post(f"{API}{url}", body, content_type="application/json", **stranger)
         assert response.status_code == 404, url
     # The site's own operator cannot keep places in another site's session either.
-    operator = _bearer(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
     elsewhere = client.post(
         f"{API}/operator/groups/{group_id}/approve",
         {"slot": nio_slot.pk},
