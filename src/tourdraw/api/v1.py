@@ -7,6 +7,7 @@ DomainError becomes ``{"code", "message", "field"}`` with its own code.
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -485,7 +486,8 @@ def _group_out(group: GroupVisit, *, operator: bool = False) -> dict[str, Any]:
     return out
 
 
-_GROUPS = GroupVisit.objects.select_related("site", "slot__tour__site")
+def _groups() -> QuerySet[GroupVisit]:
+    return GroupVisit.objects.select_related("site", "slot__tour__site")
 
 
 @public.post("/sites/{code}/groups", response={201: GroupOut, **ERRORS})
@@ -499,26 +501,28 @@ def request_group_visit(request: HttpRequest, code: str, body: GroupRequestIn) -
 
 @public.get("/groups/{code}", response={200: GroupOut, **ERRORS})
 def get_group_visit(request: HttpRequest, code: str) -> Any:
-    return _group_out(get_object_or_404(_GROUPS, code=code))
+    return _group_out(get_object_or_404(_groups(), code=code))
 
 
 @public.put("/groups/{code}/members", response={200: GroupOut, **ERRORS})
 def put_group_members(request: HttpRequest, code: str, body: GroupMembersIn) -> Any:
     """Replace the member list of an approved visit: all rows are checked, and
     on any error nothing is saved and ``errors`` names every bad row."""
-    group = get_object_or_404(_GROUPS, code=code)
+    group = get_object_or_404(_groups(), code=code)
     groups.replace_members(group, [m.dict() for m in body.members], today=timezone.localdate())
     return _group_out(group)
 
 
 def _operated_group(request: HttpRequest, group_id: int) -> GroupVisit:
-    return get_object_or_404(access.scope(_GROUPS, request.user, "operate", "site_id"), pk=group_id)
+    return get_object_or_404(
+        access.scope(_groups(), request.user, "operate", "site_id"), pk=group_id
+    )
 
 
 @operator.get("/operator/groups", response={200: list[OperatorGroupOut], **ERRORS})
 @paginate(Pagination)
 def list_group_visits(request: HttpRequest, state: str = "") -> Any:
-    found = access.scope(_GROUPS, request.user, "operate", "site_id").prefetch_related("members")
+    found = access.scope(_groups(), request.user, "operate", "site_id").prefetch_related("members")
     if state:
         found = found.filter(state=state)
     return [_group_out(g, operator=True) for g in found.order_by("-created_at")]
