@@ -470,7 +470,8 @@ def _group_out(group: GroupVisit, *, operator: bool = False) -> dict[str, Any]:
                 "id_masked": m.id_masked,
                 "checked_in_at": m.checked_in_at,
             }
-            for m in group.members.order_by("position")
+            # all() uses the list's prefetch; GroupMember is ordered by position.
+            for m in group.members.all()
         ],
     }
     if operator:
