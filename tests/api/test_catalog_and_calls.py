@@ -57,3 +57,22 @@ def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # 
     assert client.get(f"{API}/operator/calls", **stranger).json()["count"] == 0
     gate = support.api_token_headers(support.make_staff("gatekeeper", "gate", site))
     assert client.get(f"{API}/operator/calls", **gate).json()["count"] == 0
+
+
+def test_a_long_call_queue_is_read_a_page_at_a_time(client, db):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, slot, _ = support.drawn_round(60, [2] * 24, [])
+    agent = support.api_token_headers(support.make_staff("agent", "call_centre", slot.tour.site))
+    client.get(f"{API}/operator/calls", **agent)  # the token's first use is written down once
+    counts = []
+    for limit in (3, 20):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"{API}/operator/calls", {"limit": limit, "offset": 2}, **agent)
+        assert page.json()["count"] == 24 and len(page.json()["items"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]  # the same queries, whatever the page size
+    everything = client.get(f"{API}/operator/calls", **agent).json()["items"]
+    assert [i["offer"] for i in page.json()["items"]] == [i["offer"] for i in everything[2:22]]
+    assert len({i["entry"] for i in everything}) == 24

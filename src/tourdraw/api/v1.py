@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from tourdraw.api import errors
 from tourdraw.api.auth import SIGNED_IN
 from tourdraw.api.models import ApiToken
-from tourdraw.api.pagination import Pagination
+from tourdraw.api.pagination import Pagination, Shaped
 from tourdraw.api.schemas import (
     ApproveIn,
     CallIn,
@@ -119,13 +119,14 @@ def list_sites(request: HttpRequest) -> Any:
 @paginate(Pagination)
 def list_tours(request: HttpRequest, code: str) -> Any:
     site = get_object_or_404(Site, code=code)
-    return [
-        {
-            "site": site.code,
-            **{field: getattr(tour, field) for field in TourOut.model_fields if field != "site"},
-        }
-        for tour in site.tours.order_by("code")
-    ]
+    fields = [field for field in TourOut.model_fields if field != "site"]
+    return Shaped(
+        site.tours.order_by("code"),
+        lambda tours: [
+            {"site": site.code, **{field: getattr(tour, field) for field in fields}}
+            for tour in tours
+        ],
+    )
 
 
 @public.get("/sites/{code}/slots", response={200: list[SlotOut], **ERRORS})
@@ -138,7 +139,7 @@ def list_slots(request: HttpRequest, code: str, tour: str = "") -> Any:
     ).select_related("tour__site")
     if tour:
         found = found.filter(tour__code=tour)
-    return [_slot_out(slot) for slot in found.order_by("starts_at", "pk")]
+    return Shaped(found.order_by("starts_at", "pk"), lambda slots: [_slot_out(s) for s in slots])
 
 
 @public.get("/rounds", response={200: list[RoundOut], **ERRORS})
@@ -151,7 +152,7 @@ def list_rounds(request: HttpRequest, site: str = "") -> Any:
     )
     if site:
         found = found.filter(tour__site__code=site)
-    return [_round_out(r) for r in found]
+    return Shaped(found, lambda page: [_round_out(r) for r in page])
 
 
 @public.get("/rounds/{code}", response={200: RoundDetail, **ERRORS})
@@ -299,7 +300,7 @@ def list_entries(request: HttpRequest) -> Any:
     mine = entries.with_party(
         _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
     )
-    return [_entry_out(e) for e in mine]
+    return Shaped(mine, lambda page: [_entry_out(e) for e in page])
 
 
 @visitor.post("/rounds/{code}/entries", response={201: EntryOut, **ERRORS})
@@ -414,21 +415,26 @@ def draw_round(request: HttpRequest, code: str) -> Any:
 def call_queue(request: HttpRequest) -> Any:
     """Offers still to confirm by phone, soonest deadline first; ``gave_up`` ones
     have had their failed calls and only wait to lapse."""
-    queue = calls.queue(access.site_ids(request.user, "call_centre"))
-    return [
-        {
-            "offer": offer.pk,
-            "entry": offer.entry.code,
-            "slot": _slot_out(offer.slot),
-            "persons": offer.persons,
-            "deadline": offer.deadline,
-            "phone": str(offer.entry.visitor.phone),
-            "party": _members(offer.entry),
-            "failed_calls": offer.failed,
-            "gave_up": calls.gave_up(offer),
-        }
-        for offer in queue
-    ]
+    queue = entries.with_party(
+        calls.queue(access.site_ids(request.user, "call_centre")), through="entry__"
+    )
+    return Shaped(
+        queue,
+        lambda offers: [
+            {
+                "offer": offer.pk,
+                "entry": offer.entry.code,
+                "slot": _slot_out(offer.slot),
+                "persons": offer.persons,
+                "deadline": offer.deadline,
+                "phone": str(offer.entry.visitor.phone),
+                "party": _members(offer.entry),
+                "failed_calls": offer.failed,
+                "gave_up": calls.gave_up(offer),
+            }
+            for offer in offers
+        ],
+    )
 
 
 @operator.post("/operator/offers/{offer_id}/calls", response={201: dict, **ERRORS})
@@ -526,7 +532,10 @@ def list_group_visits(request: HttpRequest, state: str = "") -> Any:
     found = access.scope(_groups(), request.user, "operate", "site_id").prefetch_related("members")
     if state:
         found = found.filter(state=state)
-    return [_group_out(g, operator=True) for g in found.order_by("-created_at")]
+    return Shaped(
+        found.order_by("-created_at"),
+        lambda groups: [_group_out(g, operator=True) for g in groups],
+    )
 
 
 @operator.get("/operator/groups/{group_id}", response={200: OperatorGroupOut, **ERRORS})
