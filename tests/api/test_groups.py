@@ -87,6 +87,10 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     messages = [e["message"] for e in body["errors"]]
     assert messages[0].startswith("Row 2 (王小宝)") and "at least 6" in messages[0]
     assert messages[1].startswith("Row 3 (李明)") and "row 1" in messages[1]
+    assert [(e["code"], e["field"]) for e in body["errors"]] == [
+        ("under_min_age", "members.1.birth_date"),
+        ("person_repeated", "members.2.id_number"),
+    ]
     assert not GroupMember.objects.exists()
 
     saved = client.put(

@@ -32,10 +32,8 @@ def install(api: NinjaAPI) -> None:
         extra = {}
         if isinstance(exc, EntryRejected):
             extra["errors"] = [e.as_dict() for e in exc.errors]
-        elif isinstance(exc, GroupError) and len(exc.errors) > 1:
-            extra["errors"] = [
-                {"code": exc.code, "message": str(m), "field": exc.field} for m in exc.errors
-            ]
+        elif isinstance(exc, GroupError):
+            extra["errors"] = [e.as_dict() for e in exc.problems]
         return error(api, request, 400, exc.code, exc.message, exc.field, **extra)
 
     @api.exception_handler(Http404)

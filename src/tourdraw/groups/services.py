@@ -4,6 +4,7 @@ import csv
 import io
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,13 +24,21 @@ CSV_COLUMNS = ["full_name", "id_type", "id_number", "birth_date"]
 
 
 class GroupError(DomainError):
-    """``errors`` lists every problem found (one per bad row of a member list)."""
+    """``problems`` lists every problem found (one per bad row of a member list),
+    each with its code and field (``members.2.id_number``); ``errors`` has their
+    texts, which name the row and the person."""
 
     def __init__(
-        self, message: Any, *, code: str, field: str = "", errors: list[str] | None = None
+        self,
+        message: Any,
+        *,
+        code: str,
+        field: str = "",
+        problems: list[DomainError] | None = None,
     ) -> None:
         super().__init__(message, code=code, field=field)
-        self.errors = errors or [str(message)]
+        self.problems = problems or [DomainError(message, code=code, field=field)]
+        self.errors = [str(problem.message) for problem in self.problems]
 
 
 def request_visit(
@@ -174,14 +183,22 @@ def replace_members(
     """
     today = today or timezone.localdate()
     slot = _check_uploadable(group)
-    errors: list[str] = []
+    problems: list[DomainError] = []
     valid: list[tuple[str, documents.Document, str]] = []
     seen: dict[str, int] = {}
+    rows = list(rows)
     for number, row in enumerate(rows, start=first_row):
         name = " ".join(str(row.get("full_name") or "").split())
-        label = _("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"}
+        row_at = _RowAt(
+            label=_("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"},
+            field=f"members.{number - first_row}.",
+        )
         if not name:
-            errors.append(f"{label}: {_('Enter the full name as on the ID document.')}")
+            problems.append(
+                row_at.problem(
+                    _("Enter the full name as on the ID document."), "name_required", "full_name"
+                )
+            )
             continue
         birth = row.get("birth_date")
         if not isinstance(birth, date):
@@ -189,7 +206,13 @@ def replace_members(
             try:
                 birth = date.fromisoformat(raw_birth) if raw_birth else None
             except ValueError:
-                errors.append(f"{label}: {_('Write the date of birth as YYYY-MM-DD.')}")
+                problems.append(
+                    row_at.problem(
+                        _("Write the date of birth as YYYY-MM-DD."),
+                        "birth_date_invalid",
+                        "birth_date",
+                    )
+                )
                 continue
         try:
             document = documents.validate(
@@ -199,40 +222,56 @@ def replace_members(
                 today=today,
             )
         except documents.DocumentError as error:
-            errors.append(f"{label}: {error.message}")
+            problems.append(row_at.problem(error.message, error.code, error.field))
             continue
         digest = crypto.id_hash(document.doc_type, document.number)
         if digest in seen:
-            errors.append(
-                f"{label}: "
-                + _("the same ID document as row %(row)d; each person comes once.")
-                % {"row": seen[digest]}
+            problems.append(
+                row_at.problem(
+                    _("the same ID document as row %(row)d; each person comes once.")
+                    % {"row": seen[digest]},
+                    "person_repeated",
+                    "id_number",
+                )
             )
             continue
         seen[digest] = number
         age = documents.age_on(document.birth_date, slot.visit_date)
         if age < slot.tour.min_age:
-            errors.append(
-                f"{label}: "
-                + _("will be %(age)d on the day of the visit; everyone must be at least %(min)d.")
-                % {"age": age, "min": slot.tour.min_age}
+            problems.append(
+                row_at.problem(
+                    _("will be %(age)d on the day of the visit; everyone must be at least %(min)d.")
+                    % {"age": age, "min": slot.tour.min_age},
+                    "under_min_age",
+                    "birth_date",
+                )
             )
             continue
         valid.append((name, document, digest))
-    if len(valid) + len(errors) > group.size:
-        errors.append(
-            _("The list has %(count)d persons; the group was approved for %(size)d.")
-            % {"count": len(valid) + len(errors), "size": group.size}
+    if len(rows) > group.size:
+        problems.append(
+            DomainError(
+                _("The list has %(count)d persons; the group was approved for %(size)d.")
+                % {"count": len(rows), "size": group.size},
+                code="too_many_members",
+                field="members",
+            )
         )
     elsewhere = _already_in_session(slot, group, [digest for _, _, digest in valid])
     for name, _document, digest in valid:
         if digest in elsewhere:
-            errors.append(
-                _("Row %(row)d (%(name)s): already has a place in this session.")
-                % {"row": seen[digest], "name": name}
+            problems.append(
+                DomainError(
+                    _("Row %(row)d (%(name)s): already has a place in this session.")
+                    % {"row": seen[digest], "name": name},
+                    code="person_already_booked",
+                    field=f"members.{seen[digest] - first_row}.id_number",
+                )
             )
-    if errors:
-        raise GroupError(errors[0], code="members_invalid", field="members", errors=errors)
+    if problems:
+        raise GroupError(
+            problems[0].message, code="members_invalid", field="members", problems=problems
+        )
     with transaction.atomic():
         group.members.all().delete()
         members = GroupMember.objects.bulk_create(
@@ -250,6 +289,18 @@ def replace_members(
         )
         log_action("tourdraw.group.members_uploaded", group, data={"members": len(members)})
     return members
+
+
+@dataclass(frozen=True)
+class _RowAt:
+    """Where a member-list problem is: the row and person for the text, and the
+    field (``members.2.``) that a form or an API client puts it against."""
+
+    label: str
+    field: str
+
+    def problem(self, message: Any, code: str, column: str) -> DomainError:
+        return DomainError(f"{self.label}: {message}", code=code, field=self.field + column)
 
 
 def _check_uploadable(group: GroupVisit) -> Slot:
