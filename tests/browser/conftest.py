@@ -53,6 +53,7 @@ class Browser:
 
 @pytest.fixture
 def browser(live_server):  # type: ignore[no-untyped-def]
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # CI installs Chromium (.ci/run), so there a missing browser is a failure.
@@ -75,5 +76,10 @@ def browser(live_server):  # type: ignore[no-untyped-def]
         context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="en-US")
         context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
         yield Browser(context.new_page(), live_server.url)
+        # Inside Playwright's sync API the test's ORM calls run in a context of
+        # their own, with a database connection that the test database's
+        # teardown cannot reach: PostgreSQL then refused to drop it, "being
+        # accessed by other users". Closed here, in that context.
+        connections.close_all()
         context.close()
         chromium.close()
