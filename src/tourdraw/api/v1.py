@@ -415,9 +415,7 @@ def draw_round(request: HttpRequest, code: str) -> Any:
 def call_queue(request: HttpRequest) -> Any:
     """Offers still to confirm by phone, soonest deadline first; ``gave_up`` ones
     have had their failed calls and only wait to lapse."""
-    queue = entries.with_party(
-        calls.queue(access.site_ids(request.user, "call_centre")), through="entry__"
-    )
+    queue = calls.queue(access.site_ids(request.user, "call_centre"))
     return Shaped(
         queue,
         lambda offers: [

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tourdraw.audit.services import log_action
+from tourdraw.lottery.entries import with_party
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import confirm_offer, decline_offer
 
@@ -38,11 +39,12 @@ def failed_calls(offer: Offer) -> int:
 
 
 def queue(site_ids: set[int] | None = None) -> Any:
-    """Pending offers still to call, soonest deadline first, with their calls."""
+    """Pending offers still to call, soonest deadline first, with their calls and
+    each entry's ``party`` (entries.party_of)."""
     offers = (
-        Offer.objects.filter(state=Offer.State.PENDING)
+        with_party(Offer.objects.filter(state=Offer.State.PENDING), through="entry__")
         .select_related("entry__visitor", "slot__tour__site")
-        .prefetch_related("entry__members__person", "calls")
+        .prefetch_related("calls")
         .annotate(failed=Count("calls", filter=Q(calls__outcome__in=CallAttempt.FAILED)))
         .order_by("deadline", "pk")
     )
