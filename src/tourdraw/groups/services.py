@@ -186,7 +186,6 @@ def replace_members(
     problems: list[DomainError] = []
     valid: list[tuple[str, documents.Document, str]] = []
     seen: dict[str, int] = {}
-    rows = list(rows)
     for number, row in enumerate(rows, start=first_row):
         name = " ".join(str(row.get("full_name") or "").split())
         row_at = _RowAt(
