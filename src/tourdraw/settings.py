@@ -138,7 +138,7 @@ CACHES = {
 }
 if env_str("REDIS_URL", ""):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tourdraw.cache.RedisCache",
         "LOCATION": env_str("REDIS_URL", ""),
     }
 

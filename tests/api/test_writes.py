@@ -71,9 +71,7 @@ def shared_cache(request, settings):  # type: ignore[no-untyped-def]
         url = os.environ.get("TOURDRAW_TEST_REDIS_URL")
         if not url:
             pytest.skip("needs Redis (set TOURDRAW_TEST_REDIS_URL)")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
+        settings.CACHES = {"default": {"BACKEND": "tourdraw.cache.RedisCache", "LOCATION": url}}
         from django.core.cache import cache
 
         cache.clear()

@@ -1,0 +1,33 @@
+"""Django's Redis cache, with one Redis client per connection pool.
+
+Django's backend builds a new ``redis.Redis`` for every cache operation, and
+redis-py fills in some 170 response callbacks each time: that was half of what a
+rate-limit check cost an API write. A client is safe to share (it takes a
+connection from its pool for each command), and Django keeps a cache object per
+thread anyway.
+"""
+
+from typing import Any
+
+from django.core.cache.backends import redis as django_redis
+
+
+class _ClientPerPool(django_redis.RedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[Any, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(django_redis.RedisCache):
+    """``django.core.cache.backends.redis.RedisCache``, same settings."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ClientPerPool

@@ -1,0 +1,43 @@
+"""The Redis cache backend: Django's, with one client per connection pool."""
+
+import os
+
+import pytest
+
+from tourdraw.cache import RedisCache
+
+
+@pytest.fixture
+def redis_cache() -> RedisCache:
+    url = os.environ.get("TOURDRAW_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (set TOURDRAW_TEST_REDIS_URL)")
+    cache = RedisCache(url, {"KEY_PREFIX": "tourdraw-test-cache"})
+    cache.clear()
+    return cache
+
+
+def test_one_client_serves_every_operation(redis_cache: RedisCache) -> None:
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache._cache.get_client() is client
+    assert redis_cache.add("hits", 1, 60) is True
+    assert redis_cache.add("hits", 5, 60) is False
+    assert redis_cache.incr("hits") == 2
+    redis_cache.set("party", {"size": 3}, 60)
+    assert redis_cache.get("party") == {"size": 3}
+    assert redis_cache.get_many(["hits", "party", "none"]) == {"hits": 2, "party": {"size": 3}}
+    assert redis_cache.delete("party") is True
+    assert redis_cache.get("party", "gone") == "gone"
+    assert redis_cache._cache.get_client(write=True) is client
+
+
+def test_each_server_has_its_own_client() -> None:
+    # Writes go to the first server, reads to the others (Django's rule); no
+    # server is contacted to build a client.
+    cache = RedisCache("redis://127.0.0.1:1/0,redis://127.0.0.1:2/0", {})
+    writer = cache._cache.get_client(write=True)
+    reader = cache._cache.get_client()
+    assert writer is not reader
+    assert cache._cache.get_client(write=True) is writer and cache._cache.get_client() is reader
+    assert writer.connection_pool.connection_kwargs["port"] == 1
+    assert reader.connection_pool.connection_kwargs["port"] == 2
