@@ -7,12 +7,17 @@ connection from its pool for each command), and Django keeps a cache object per
 thread anyway.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
 
 
 class _ClientPerPool(django_redis.RedisCacheClient):
+    # Django's own attributes, which django-stubs leaves out.
+    _client: Callable[..., Any]
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[Any, Any] = {}
