@@ -9,6 +9,11 @@ same run, a bare endpoint of the same stack inserts one row per request. The
 report gives requests per second and p50/p99 for both, and their ratio
 (issue 7: entries at least half the bare insert's rate, p99 under 100 ms, no
 error). Client processes share the machine's two cores with the server.
+
+A third row is the floor under any entry: the same signed-in POST with a body
+the API refuses (422) before any service runs. It pays for what every API
+write pays (rate limit, token, body parsing, error answer) and nothing else,
+so no entry can be faster than it.
 """
 
 import argparse
@@ -31,6 +36,8 @@ import realserver  # noqa: E402 - after the paths it needs
 DATABASE = "tourdraw_bench_intake"
 PORT = 8766
 # The bare endpoint's URLs, and a write limit that does not stop the load.
+# What each kind of request answers when all is well.
+EXPECTED = {"bare": 201, "entry": 201, "refused": 422}
 EXTRA_ENV = {"TOURDRAW_URLCONF": "intake_urls", "TOURDRAW_API_WRITE_RATE": "100000/m"}
 
 
@@ -135,6 +142,10 @@ def client(args: tuple) -> list[tuple[float, int]]:  # type: ignore[type-arg]
             body = json.dumps({"choices": rng.sample(slot_ids, 3), "companions": companions})
             path = f"/api/v1/rounds/{round_code}/entries"
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        elif kind == "refused":
+            body = json.dumps({"choices": "none", "companions": []})
+            path = f"/api/v1/rounds/{round_code}/entries"
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         else:
             body, path, headers = "", "/bench/bare/", {}
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -143,7 +154,7 @@ def client(args: tuple) -> list[tuple[float, int]]:  # type: ignore[type-arg]
         response = connection.getresponse()
         payload = response.read()
         results.append((time.perf_counter() - began, response.status))
-        if response.status != 201 and len([r for r in results if r[1] != 201]) <= 1:
+        if response.status != EXPECTED[kind] and sum(r[1] != EXPECTED[kind] for r in results) <= 1:
             print(kind, response.status, payload[:300], file=sys.stderr)
         connection.close()
     return results
@@ -179,7 +190,7 @@ def load(
     latencies = sorted(r[0] for r in results)
     return {
         "requests": len(results),
-        "errors": sum(1 for r in results if r[1] != 201),
+        "errors": sum(1 for r in results if r[1] != EXPECTED[kind]),
         "per_second": len(results) / wall,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
@@ -198,6 +209,7 @@ def main() -> None:
     with realserver.gunicorn(PORT, args.workers, ready_path="/api/v1/sites"):
         warm_up(round_code, args.workers)
         bare = load("bare", keys, round_code, slot_ids, 1, args.clients)
+        refused = load("refused", keys, round_code, slot_ids, 1, args.clients)
         entries = load("entry", keys, round_code, slot_ids, 1, args.clients)
     from tourdraw.lottery.models import Entry
 
@@ -210,6 +222,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name, row in (
         ("bare insert (one row)", bare),
+        ("signed-in API write refused (422)", refused),
         ("entry (2 companions, 3 choices)", entries),
     ):
         print(
@@ -218,7 +231,11 @@ def main() -> None:
             f"| {row['db_cpu_ms']:.2f} ms |"
         )
     ratio = entries["per_second"] / bare["per_second"]
-    print(f"\nentries / bare: {ratio:.2f}; entries stored: {Entry.objects.count()}")
+    floor = refused["per_second"] / bare["per_second"]
+    print(
+        f"\nentries / bare: {ratio:.2f}; refused / bare: {floor:.2f}; "
+        f"entries stored: {Entry.objects.count()}"
+    )
 
 
 if __name__ == "__main__":
