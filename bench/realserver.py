@@ -48,7 +48,6 @@ def fresh_database(name: str, **env: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
 
 
 def cpu_seconds(command: str) -> float:

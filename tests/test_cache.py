@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 from tourdraw.cache import RedisCache
 
@@ -41,3 +43,11 @@ def test_each_server_has_its_own_client() -> None:
     assert cache._cache.get_client(write=True) is writer and cache._cache.get_client() is reader
     assert writer.connection_pool.connection_kwargs["port"] == 1
     assert reader.connection_pool.connection_kwargs["port"] == 2
+
+
+def test_migrate_creates_the_cache_table(db):  # type: ignore[no-untyped-def]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE tourdraw_cache")
+    assert "tourdraw_cache" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)
+    assert "tourdraw_cache" in connection.introspection.table_names()

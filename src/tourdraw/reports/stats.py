@@ -3,15 +3,30 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.groups.models import GroupMember
-from tourdraw.lottery.models import Entry, Round
+from tourdraw.lottery.models import Entry, EntryChoice, Round
 from tourdraw.visits import capacity
 from tourdraw.visits.models import CheckIn, NoShow, Offer
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Active entries and their persons: a round's, or a slot's."""
+
+    entries: int = 0
+    persons: int = 0
+
+
+@dataclass(frozen=True)
+class RoundDemand:
+    total: Demand
+    by_slot: dict[int, Demand]  # by slot id; a slot nobody chose is not there
 
 
 @dataclass(frozen=True)
@@ -32,20 +47,51 @@ class SlotDemand:
 
 
 def slot_demand(round: Round) -> list[SlotDemand]:
-    active = Q(entry_choices__entry__state=Entry.State.ACTIVE)
-    slots = round.slots.select_related("tour__site").annotate(
-        entries_count=Count("entry_choices", filter=active),
-        persons_count=Sum("entry_choices__entry__party_size", filter=active),
+    """Each slot's demand, counted now (the public page's may be a minute old)."""
+    demand = _count_demand(round).by_slot
+    rows = []
+    for slot in round.slots.select_related("tour__site").order_by("starts_at"):
+        found = demand.get(slot.pk, Demand())
+        places = max(slot.capacity - capacity.reserved_for_groups(slot), 0)
+        rows.append(SlotDemand(slot, places, found.entries, found.persons))
+    return rows
+
+
+# How long the public round page's counts may be old: while a round is open,
+# and once its entries can no longer change.
+PUBLIC_DEMAND_TTL = 60
+SETTLED_DEMAND_TTL = 3600
+
+
+def public_demand(round: Round) -> RoundDemand:
+    """The demand the public round page shows, counted at most once a minute per round.
+
+    Counting goes through every active entry's choices: at 100,000 entries that
+    took 0.5 s on PostgreSQL and 1 s on SQLite, on the page everyone reloads while
+    a round is open. Once the round has closed its entries cannot change, and the
+    counts are kept for an hour.
+    """
+    key = f"tourdraw:public-demand:{round.pk}"
+    found = cache.get(key)
+    if not isinstance(found, RoundDemand):
+        found = _count_demand(round)
+        settled = round.state not in (Round.State.SCHEDULED, Round.State.OPEN)
+        cache.set(key, found, SETTLED_DEMAND_TTL if settled else PUBLIC_DEMAND_TTL)
+    return found
+
+
+def _count_demand(round: Round) -> RoundDemand:
+    active = round.entries.filter(state=Entry.State.ACTIVE)
+    total = active.aggregate(entries=Count("id"), persons=Sum("party_size"))
+    rows = (
+        EntryChoice.objects.filter(entry__in=active)
+        .values_list("slot_id")
+        .annotate(entries=Count("id"), persons=Sum("entry__party_size"))
     )
-    return [
-        SlotDemand(
-            slot,
-            max(slot.capacity - capacity.reserved_for_groups(slot), 0),
-            slot.entries_count,
-            slot.persons_count or 0,
-        )
-        for slot in slots.order_by("starts_at")
-    ]
+    return RoundDemand(
+        total=Demand(total["entries"], total["persons"] or 0),
+        by_slot={slot_id: Demand(entries, persons) for slot_id, entries, persons in rows},
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
 from tourdraw.people.ratelimits import too_many_codes
+from tourdraw.reports import stats
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
@@ -69,15 +70,11 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
-    active = Q(entry_choices__entry__state=Entry.State.ACTIVE)
-    slots = round.slots.select_related("tour__site").annotate(
-        entries_count=Count("entry_choices", filter=active),
-        persons_count=Sum("entry_choices__entry__party_size", filter=active),
-    )
-    rows = [(slot, slot.label) for slot in slots.order_by("starts_at")]
-    totals = round.entries.filter(state=Entry.State.ACTIVE).aggregate(
-        entries=Count("id"), persons=Sum("party_size")
-    )
+    demand = stats.public_demand(round)
+    rows = [
+        (slot, slot.label, demand.by_slot.get(slot.pk, stats.Demand()))
+        for slot in round.slots.select_related("tour__site").order_by("starts_at")
+    ]
     my_entry = None
     if request.user.is_authenticated and hasattr(request.user, "visitor"):
         my_entry = round.entries.filter(
@@ -88,7 +85,7 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "tour": round.tour,
         "site": round.tour.site,
         "rows": rows,
-        "totals": totals,
+        "totals": demand.total,
         "my_entry": my_entry,
         "accepting": round.state == Round.State.OPEN
         and round.opens_at <= timezone.now() < round.closes_at,

@@ -20,7 +20,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, addr: str, no_serve: bool, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
         if not Site.objects.exists():
             self.stdout.write("Loading demo data (sites, tours, slots, rounds, entries)...")
             counts = demo_data.load()
