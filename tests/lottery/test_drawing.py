@@ -263,6 +263,7 @@ def test_the_results_lookup_tells_placed_or_waitlist_position(client, db):  # ty
     ]
     page = client.get(url, {"entry": waiting[1].lower()}).content.decode()
     assert "waitlist position 2" in page
+    assert f"{len(waiting)} entries are on the waitlist" in page
     assert "No entry ZZZZZZZZZZ" in client.get(url, {"entry": "ZZZZZZZZZZ"}).content.decode()
 
 

@@ -224,6 +224,11 @@ class Draw(models.Model):
     def __str__(self) -> str:
         return self.round.code
 
+    @property
+    def waitlisted_entries(self) -> int:
+        """The entries the draw did not place: the waitlist (spec section 5)."""
+        return self.entries - self.placed_entries
+
 
 class DrawOutcome(models.Model):
     """Where an entry came in the draw: its place in ``order`` and its slot if placed.

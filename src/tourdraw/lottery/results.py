@@ -40,10 +40,6 @@ def slot_results(round: Round) -> list[SlotResult]:
     ]
 
 
-def waitlist_length(round: Round) -> int:
-    return DrawOutcome.objects.filter(round=round, slot__isnull=True).count()
-
-
 def lookup(round: Round, code: str) -> Lookup | None:
     outcome = (
         DrawOutcome.objects.select_related("slot__tour__site", "entry")

@@ -103,7 +103,8 @@ def draw_record(request: HttpRequest, code: str) -> HttpResponse:
 
 def round_results(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
-    drawn = Draw.objects.filter(round=round).first()
+    # The record itself (megabytes for a large round) is not shown here.
+    drawn = Draw.objects.filter(round=round).defer("record").first()
     if drawn is None:
         return redirect("web:round", code=round.code)
     looked_up = None
@@ -116,7 +117,7 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
         "site": round.tour.site,
         "drawn": drawn,
         "slot_results": results.slot_results(round),
-        "waitlist_length": results.waitlist_length(round),
+        "waitlist_length": drawn.waitlisted_entries,
         "asked": asked,
         "looked_up": looked_up,
         "promotions": promotions,
