@@ -72,12 +72,20 @@ def public_demand(round: Round) -> RoundDemand:
     counts are kept for an hour.
     """
     key = f"tourdraw:public-demand:{round.pk}"
-    found = cache.get(key)
-    if not isinstance(found, RoundDemand):
-        found = _count_demand(round)
+    # Plain tuples in the cache, not pickled classes, which a deploy may change.
+    cached = cache.get(key)
+    if cached is None:
+        demand = _count_demand(round)
+        cached = (
+            (demand.total.entries, demand.total.persons),
+            {slot: (d.entries, d.persons) for slot, d in demand.by_slot.items()},
+        )
         settled = round.state not in (Round.State.SCHEDULED, Round.State.OPEN)
-        cache.set(key, found, SETTLED_DEMAND_TTL if settled else PUBLIC_DEMAND_TTL)
-    return found
+        cache.set(key, cached, SETTLED_DEMAND_TTL if settled else PUBLIC_DEMAND_TTL)
+    total, by_slot = cached
+    return RoundDemand(
+        total=Demand(*total), by_slot={slot: Demand(*d) for slot, d in by_slot.items()}
+    )
 
 
 def _count_demand(round: Round) -> RoundDemand:
