@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
+from tourdraw.groups import services as group_services
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.notify.channels import Channel, Message
@@ -186,3 +188,18 @@ def drawn_round(capacity: int, placed: list[int], waiting: list[int], *, days_ah
     Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)
     round.refresh_from_db()
     return round, slot, entries
+
+
+def request_group(
+    site: Site, size: int = 30, *, organisation: str = "港澳青年代表团"
+) -> GroupVisit:
+    """An organised group's request for a visit to ``site``, not yet decided."""
+    return group_services.request_visit(
+        site,
+        organisation=organisation,
+        contact_name="陈老师",
+        contact_phone="+85291234567",
+        size=size,
+        preferred_dates="July",
+        purpose="Youth exchange",
+    )

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.support import drawn_round, make_site, make_staff
+from tests.support import drawn_round, make_site, make_staff, request_group
 from tourdraw.audit.models import LogEntry
-from tourdraw.groups import services as groups
 from tourdraw.lottery.models import Round
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
@@ -20,15 +19,7 @@ def site_a(db):  # type: ignore[no-untyped-def]
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
-    group = groups.request_visit(
-        slot.tour.site,
-        organisation="学校",
-        contact_name="王",
-        contact_phone="+8613900000099",
-        size=2,
-        preferred_dates="any",
-        purpose="study",
-    )
+    group = request_group(slot.tour.site, 2, organisation="学校")
     return {
         "round": round,
         "slot": slot,

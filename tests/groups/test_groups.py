@@ -11,6 +11,7 @@ from tests.support import (
     make_slots,
     make_staff,
     make_tour,
+    request_group,
     resident_id,
 )
 from tourdraw.groups import services
@@ -23,18 +24,6 @@ from tourdraw.visits.gate import GateRefusal
 HEADER = "full_name,id_type,id_number,birth_date\n"
 
 
-def _request(site, size: int = 30) -> GroupVisit:  # type: ignore[no-untyped-def]
-    return services.request_visit(
-        site,
-        organisation="港澳青年代表团",
-        contact_name="陈老师",
-        contact_phone="+85291234567",
-        size=size,
-        preferred_dates="July",
-        purpose="Youth exchange",
-    )
-
-
 @pytest.fixture
 def slot(db):  # type: ignore[no-untyped-def]
     tour = make_tour()
@@ -43,13 +32,13 @@ def slot(db):  # type: ignore[no-untyped-def]
 
 def test_a_request_larger_than_the_site_allows_is_refused(db):  # type: ignore[no-untyped-def]
     with pytest.raises(services.GroupError) as error:
-        _request(make_site(), size=61)
+        request_group(make_site(), size=61)
     assert error.value.code == "group_size" and error.value.field == "size"
     assert "1 to 60 persons" in str(error.value)
 
 
 def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):  # type: ignore[no-untyped-def]
-    group = services.approve_visit(_request(slot.tour.site, 30), slot=slot, actor=None)
+    group = services.approve_visit(request_group(slot.tour.site, 30), slot=slot, actor=None)
     assert group.state == "approved"
     assert capacity.free_places(slot) == 30
     round = make_round(slot.tour, slots=[slot])
@@ -60,9 +49,9 @@ def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):
 
 
 def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def]
-    services.approve_visit(_request(slot.tour.site, 40), slot=slot, actor=None)
+    services.approve_visit(request_group(slot.tour.site, 40), slot=slot, actor=None)
     with pytest.raises(services.GroupError) as error:
-        services.approve_visit(_request(slot.tour.site, 30), slot=slot, actor=None)
+        services.approve_visit(request_group(slot.tour.site, 30), slot=slot, actor=None)
     assert error.value.code == "not_enough_places"
     assert "has 20 places free; this group needs 30" in str(error.value)
 
@@ -70,15 +59,15 @@ def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def
 def test_approval_counts_the_lotterys_offers_after_the_draw(db):  # type: ignore[no-untyped-def]
     _, slot, _ = drawn_round(10, [3, 3], [])
     with pytest.raises(services.GroupError):
-        services.approve_visit(_request(slot.tour.site, 5), slot=slot, actor=None)
+        services.approve_visit(request_group(slot.tour.site, 5), slot=slot, actor=None)
     assert (
-        services.approve_visit(_request(slot.tour.site, 4), slot=slot, actor=None).state
+        services.approve_visit(request_group(slot.tour.site, 4), slot=slot, actor=None).state
         == "approved"
     )
 
 
 def test_a_decline_needs_a_reason(slot):  # type: ignore[no-untyped-def]
-    group = _request(slot.tour.site)
+    group = request_group(slot.tour.site)
     with pytest.raises(services.GroupError) as error:
         services.decline_visit(group, reason=" ", actor=None)
     assert error.value.code == "reason_required"
@@ -92,7 +81,7 @@ def _row(name: str, birth: date, sequence: int, region: str = "110101") -> str:
 
 
 def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slot):  # type: ignore[no-untyped-def]
-    group = services.approve_visit(_request(slot.tour.site, 5), slot=slot, actor=None)
+    group = services.approve_visit(request_group(slot.tour.site, 5), slot=slot, actor=None)
     young = slot.visit_date.replace(year=slot.visit_date.year - 5)
     csv_text = (
         HEADER
@@ -112,7 +101,7 @@ def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slo
 
 
 def test_a_valid_member_list_is_saved_masked(slot):  # type: ignore[no-untyped-def]
-    group = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    group = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
     )
@@ -121,7 +110,7 @@ def test_a_valid_member_list_is_saved_masked(slot):  # type: ignore[no-untyped-d
 
 
 def test_a_member_list_cannot_exceed_the_approved_size(slot):  # type: ignore[no-untyped-def]
-    group = services.approve_visit(_request(slot.tour.site, 1), slot=slot, actor=None)
+    group = services.approve_visit(request_group(slot.tour.site, 1), slot=slot, actor=None)
     with pytest.raises(services.GroupError) as error:
         services.upload_members(
             group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
@@ -130,8 +119,8 @@ def test_a_member_list_cannot_exceed_the_approved_size(slot):  # type: ignore[no
 
 
 def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[no-untyped-def]
-    first = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
-    second = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    first = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
+    second = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     services.upload_members(first, HEADER + _row("李明", date(2005, 1, 1), 1))
     with pytest.raises(services.GroupError) as error:
         services.upload_members(second, HEADER + _row("李明", date(2005, 1, 1), 1))
@@ -143,7 +132,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs twelve days ahead
     site.save()
     slot.refresh_from_db()
-    group = services.approve_visit(_request(site, 3), slot=slot, actor=None)
+    group = services.approve_visit(request_group(site, 3), slot=slot, actor=None)
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
     )
@@ -160,7 +149,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
 
 def test_a_group_is_refused_at_another_session(slot):  # type: ignore[no-untyped-def]
     other = make_slots(slot.tour, slot.visit_date + timedelta(days=1))[0]
-    group = services.approve_visit(_request(slot.tour.site, 3), slot=slot, actor=None)
+    group = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     with pytest.raises(GateRefusal) as refusal:
         services.check_in_members(group, [], slot=other, gate="East", staff=None)
     assert refusal.value.code == "wrong_slot"
@@ -191,7 +180,7 @@ def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-
 
 
 def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type: ignore[no-untyped-def]
-    group = _request(slot.tour.site, 10)
+    group = request_group(slot.tour.site, 10)
     client.force_login(make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
     assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
     assert (

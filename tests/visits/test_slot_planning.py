@@ -3,7 +3,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.support import drawn_round, make_round, make_slots, make_tour
+from tests.support import drawn_round, make_round, make_slots, make_tour, request_group
 from tourdraw.catalog.models import Slot
 from tourdraw.catalog.services import SlotError, generate_slots
 from tourdraw.groups import services as groups
@@ -161,15 +161,7 @@ def test_cancelling_a_slot_after_the_draw_cancels_offers_tickets_and_group_place
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
-    group = groups.request_visit(
-        slot.tour.site,
-        organisation="学校",
-        contact_name="王",
-        contact_phone="+8613900000099",
-        size=4,
-        preferred_dates="any",
-        purpose="study",
-    )
+    group = request_group(slot.tour.site, 4, organisation="学校")
     groups.approve_visit(group, slot=slot, actor=None)
     counts = cancel_slot(slot, reason="Power cut", actor=None)
     assert counts == {
