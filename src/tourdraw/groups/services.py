@@ -278,11 +278,7 @@ def replace_members(
                 group=group,
                 position=position,
                 full_name=name,
-                id_type=document.doc_type,
-                id_number=document.number,
-                id_hash=digest,
-                id_masked=documents.mask(document.doc_type, document.number),
-                birth_date=document.birth_date,
+                **documents.stored_fields(document, digest),
             )
             for position, (name, document, digest) in enumerate(valid, start=1)
         )

@@ -276,6 +276,19 @@ def mask(doc_type: str, number: str) -> str:
     return number[:2] + "*" * max(_MIN_MASK_STARS, len(number) - 4) + number[-2:]
 
 
+def stored_fields(document: Document, id_hash: str) -> dict[str, object]:
+    """A checked document as each model that keeps one stores it (a person, a group
+    member): the number (encrypted by its field), its keyed hash for matching and
+    its mask for screens."""
+    return {
+        "id_type": document.doc_type,
+        "id_number": document.number,
+        "id_hash": id_hash,
+        "id_masked": mask(document.doc_type, document.number),
+        "birth_date": document.birth_date,
+    }
+
+
 def age_on(birth_date: date, day: date) -> int:
     """Completed years of age on ``day``.
 

@@ -72,11 +72,7 @@ def get_or_create_people(
             owner=owner,
             is_self=is_self,
             full_name=full_name,
-            id_type=document.doc_type,
-            id_number=document.number,
-            id_hash=digest,
-            id_masked=documents.mask(document.doc_type, document.number),
-            birth_date=document.birth_date,
+            **documents.stored_fields(document, digest),
         )
         for (full_name, document), digest in zip(people, digests, strict=True)
         if digest not in known
