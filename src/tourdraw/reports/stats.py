@@ -48,7 +48,7 @@ class SlotDemand:
 
 def slot_demand(round: Round) -> list[SlotDemand]:
     """Each slot's demand, counted now (the public page's may be a minute old)."""
-    demand = _count_demand(round).by_slot
+    demand = _demand(_count_demand(round)).by_slot
     rows = []
     for slot in round.slots.select_related("tour__site").order_by("starts_at"):
         found = demand.get(slot.pk, Demand())
@@ -72,23 +72,20 @@ def public_demand(round: Round) -> RoundDemand:
     counts are kept for an hour.
     """
     key = f"tourdraw:public-demand:{round.pk}"
-    # Plain tuples in the cache, not pickled classes, which a deploy may change.
-    cached = cache.get(key)
-    if cached is None:
-        demand = _count_demand(round)
-        cached = (
-            (demand.total.entries, demand.total.persons),
-            {slot: (d.entries, d.persons) for slot, d in demand.by_slot.items()},
-        )
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count_demand(round)
         settled = round.state not in (Round.State.SCHEDULED, Round.State.OPEN)
-        cache.set(key, cached, SETTLED_DEMAND_TTL if settled else PUBLIC_DEMAND_TTL)
-    total, by_slot = cached
-    return RoundDemand(
-        total=Demand(*total), by_slot={slot: Demand(*d) for slot, d in by_slot.items()}
-    )
+        cache.set(key, counted, SETTLED_DEMAND_TTL if settled else PUBLIC_DEMAND_TTL)
+    return _demand(counted)
 
 
-def _count_demand(round: Round) -> RoundDemand:
+# (entries, persons) for the round, and by slot id: plain tuples, which the
+# cache keeps as they are, where a pickled class may change with a deploy.
+_Counted = tuple[tuple[int, int], dict[int, tuple[int, int]]]
+
+
+def _count_demand(round: Round) -> _Counted:
     active = round.entries.filter(state=Entry.State.ACTIVE)
     total = active.aggregate(entries=Count("id"), persons=Sum("party_size"))
     rows = (
@@ -96,10 +93,13 @@ def _count_demand(round: Round) -> RoundDemand:
         .values_list("slot_id")
         .annotate(entries=Count("id"), persons=Sum("entry__party_size"))
     )
-    return RoundDemand(
-        total=Demand(total["entries"], total["persons"] or 0),
-        by_slot={slot_id: Demand(entries, persons) for slot_id, entries, persons in rows},
-    )
+    by_slot = {slot_id: (entries, persons) for slot_id, entries, persons in rows}
+    return (total["entries"], total["persons"] or 0), by_slot
+
+
+def _demand(counted: _Counted) -> RoundDemand:
+    total, by_slot = counted
+    return RoundDemand(Demand(*total), {slot: Demand(*d) for slot, d in by_slot.items()})
 
 
 @dataclass(frozen=True)
