@@ -16,18 +16,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.db import insert_rows
 from tourdraw.errors import DomainError
-from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import draw
 from tourdraw.lottery.beacon import fetch_drand
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
-from tourdraw.visits import notices
+from tourdraw.visits import capacity, notices
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import offer_deadline
 
@@ -65,12 +63,7 @@ def draw_inputs(round: Round) -> DrawInputs:
         ids[code] = pk
     entries.sort(key=itemgetter("code"))
     # The lottery seats what groups have not been given (spec section 2).
-    reserved = dict(
-        GroupVisit.objects.filter(slot__in=slots.values(), state=GroupVisit.State.APPROVED)
-        .values("slot")
-        .annotate(n=Sum("size"))
-        .values_list("slot", "n")
-    )
+    reserved = capacity.reserved_by_slot(slots.values())
     capacities: list[draw.Slot] = [
         {"code": code, "capacity": max(slot.capacity - reserved.get(slot.pk, 0), 0)}
         for code, slot in slots.items()

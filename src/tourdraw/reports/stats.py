@@ -49,10 +49,12 @@ class SlotDemand:
 def slot_demand(round: Round) -> list[SlotDemand]:
     """Each slot's demand, counted now (the public page's may be a minute old)."""
     demand = _demand(_count_demand(round)).by_slot
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
+    reserved = capacity.reserved_by_slot(slots)
     rows = []
-    for slot in round.slots.select_related("tour__site").order_by("starts_at"):
+    for slot in slots:
         found = demand.get(slot.pk, Demand())
-        places = max(slot.capacity - capacity.reserved_for_groups(slot), 0)
+        places = max(slot.capacity - reserved.get(slot.pk, 0), 0)
         rows.append(SlotDemand(slot, places, found.entries, found.persons))
     return rows
 
