@@ -387,7 +387,7 @@ def cancel_ticket(request: HttpRequest, code: str) -> Any:
 
 def _operated_round(request: HttpRequest, code: str) -> Round:
     rounds_of_mine = access.scope(
-        Round.objects.select_related("tour__site"), request.user, "operate", "tour__site_id"
+        Round.objects.select_related("tour__site"), request.user, "operate"
     )
     return get_object_or_404(rounds_of_mine, code=code)
 
@@ -437,7 +437,7 @@ def call_queue(request: HttpRequest) -> Any:
 
 @operator.post("/operator/offers/{offer_id}/calls", response={201: dict, **ERRORS})
 def record_call(request: HttpRequest, offer_id: int, body: CallIn) -> Any:
-    offers = access.scope(Offer.objects.all(), request.user, "call_centre", "slot__tour__site_id")
+    offers = access.scope(Offer.objects.all(), request.user, "call_centre")
     offer = get_object_or_404(offers, pk=offer_id)
     if body.outcome not in calls.CallAttempt.Outcome.values:
         raise DomainError(_("Unknown outcome."), code="invalid", field="outcome")
@@ -447,9 +447,7 @@ def record_call(request: HttpRequest, offer_id: int, body: CallIn) -> Any:
 
 @operator.post("/operator/slots/{slot_id}/check-in", response={200: CheckInOut, **ERRORS})
 def check_in(request: HttpRequest, slot_id: int, body: CheckInIn) -> Any:
-    slots = access.scope(
-        Slot.objects.select_related("tour__site"), request.user, "gate", "tour__site_id"
-    )
+    slots = access.scope(Slot.objects.select_related("tour__site"), request.user, "gate")
     slot = get_object_or_404(slots, pk=slot_id)
     ticket = gate.find_ticket(body.code)
     done = gate.check_in(ticket, body.members, slot=slot, gate="api", staff=request.user)
@@ -519,15 +517,13 @@ def put_group_members(request: HttpRequest, code: str, body: GroupMembersIn) -> 
 
 
 def _operated_group(request: HttpRequest, group_id: int) -> GroupVisit:
-    return get_object_or_404(
-        access.scope(_groups(), request.user, "operate", "site_id"), pk=group_id
-    )
+    return get_object_or_404(access.scope(_groups(), request.user, "operate"), pk=group_id)
 
 
 @operator.get("/operator/groups", response={200: list[OperatorGroupOut], **ERRORS})
 @paginate(Pagination)
 def list_group_visits(request: HttpRequest, state: str = "") -> Any:
-    found = access.scope(_groups(), request.user, "operate", "site_id").prefetch_related("members")
+    found = access.scope(_groups(), request.user, "operate").prefetch_related("members")
     if state:
         found = found.filter(state=state)
     return Shaped(
@@ -562,7 +558,7 @@ def decline_group_visit(request: HttpRequest, group_id: int, body: DeclineIn) ->
     "/operator/slots/{slot_id}/groups/{group_id}/check-in", response={200: CheckInOut, **ERRORS}
 )
 def check_in_group(request: HttpRequest, slot_id: int, group_id: int, body: GroupCheckInIn) -> Any:
-    slots = access.scope(Slot.objects.all(), request.user, "gate", "tour__site_id")
+    slots = access.scope(Slot.objects.all(), request.user, "gate")
     slot = get_object_or_404(slots, pk=slot_id)
     group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)
     done = groups.check_in_members(group, body.members, slot=slot, gate="api", staff=request.user)

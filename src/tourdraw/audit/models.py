@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,10 @@ class LogEntry(models.Model):
     Written by services inside the transaction of the change itself, so the
     log never claims a change that was rolled back.
     """
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "site_id"
 
     action = models.CharField(_("action"), max_length=100, db_index=True)
     actor = models.ForeignKey(

@@ -29,13 +29,11 @@ OPERATE = "operate"
 
 
 def _rounds(request: HttpRequest) -> Any:
-    return access.scope(
-        Round.objects.select_related("tour__site"), request.user, OPERATE, "tour__site_id"
-    )
+    return access.scope(Round.objects.select_related("tour__site"), request.user, OPERATE)
 
 
 def _tours(request: HttpRequest) -> Any:
-    return access.scope(Tour.objects.select_related("site"), request.user, OPERATE, "site_id")
+    return access.scope(Tour.objects.select_related("site"), request.user, OPERATE)
 
 
 def _wants_csv(request: HttpRequest) -> bool:
@@ -208,9 +206,7 @@ def planning(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability(OPERATE)
 def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
-    slots = access.scope(
-        Slot.objects.select_related("tour__site"), request.user, OPERATE, "tour__site_id"
-    )
+    slots = access.scope(Slot.objects.select_related("tour__site"), request.user, OPERATE)
     slot = get_object_or_404(slots, pk=slot_id)
     try:
         counts = cancel_slot(slot, reason=request.POST.get("reason", ""), actor=request.user)
@@ -307,9 +303,7 @@ def round_share(part: int, whole: int) -> float:
 
 @capability(OPERATE)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = access.scope(
-        LogEntry.objects.select_related("actor", "site"), request.user, OPERATE, "site_id"
-    )
+    entries = access.scope(LogEntry.objects.select_related("actor", "site"), request.user, OPERATE)
     for name in ("action", "object_type", "object_id"):
         if request.GET.get(name):
             entries = entries.filter(**{f"{name}__startswith": request.GET[name]})

@@ -45,9 +45,7 @@ def capability(name: str) -> Callable[[View], View]:
 
 
 def _slot(request: HttpRequest, slot_id: int) -> Slot:
-    slots = access.scope(
-        Slot.objects.select_related("tour__site"), request.user, "gate", "tour__site_id"
-    )
+    slots = access.scope(Slot.objects.select_related("tour__site"), request.user, "gate")
     return get_object_or_404(slots, pk=slot_id)
 
 
@@ -66,7 +64,7 @@ def call_centre(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability("call_centre")
 def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offers = access.scope(Offer.objects.all(), request.user, "call_centre", "slot__tour__site_id")
+    offers = access.scope(Offer.objects.all(), request.user, "call_centre")
     offer = get_object_or_404(offers, pk=offer_id)
     outcome = request.POST.get("outcome", "")
     if outcome not in CallAttempt.Outcome.values:
@@ -179,10 +177,7 @@ def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
 
 def _groups(request: HttpRequest) -> Any:
     return access.scope(
-        GroupVisit.objects.select_related("site", "slot__tour__site"),
-        request.user,
-        "operate",
-        "site_id",
+        GroupVisit.objects.select_related("site", "slot__tour__site"), request.user, "operate"
     )
 
 

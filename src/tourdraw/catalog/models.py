@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import date, datetime
+from typing import ClassVar
 
 from django.db import models
 from django.utils import dateformat
@@ -65,6 +66,10 @@ class Site(Translated, models.Model):
 class Tour(Translated, models.Model):
     """A visit programme at a site, with the rules every party must meet."""
 
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "site_id"
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tours")
     code = models.SlugField(_("code"))
     name = models.CharField(_("name"), max_length=200)
@@ -95,6 +100,10 @@ class Tour(Translated, models.Model):
 
 class Slot(models.Model):
     """One dated, timed run of a tour, with its capacity in persons."""
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "tour__site_id"
 
     tour = models.ForeignKey(Tour, on_delete=models.PROTECT, related_name="slots")
     starts_at = models.DateTimeField(_("starts"))

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,10 @@ from tourdraw.people.fields import EncryptedTextField
 
 class GroupVisit(models.Model):
     """An organisation's request for a block of places, outside the lottery."""
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "site_id"
 
     class State(models.TextChoices):
         REQUESTED = "requested", pgettext_lazy("group visit", "requested")

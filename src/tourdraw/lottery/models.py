@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,10 @@ from tourdraw.translated import Translated
 
 class Round(Translated, models.Model):
     """A lottery round: slots offered, the entry window, the draw time."""
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "tour__site_id"
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")

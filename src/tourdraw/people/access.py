@@ -42,10 +42,10 @@ def may(user: Any, capability: str, site_id: int | None = None) -> bool:
     return bool(allowed) if site_id is None else site_id in allowed
 
 
-def scope(queryset: Any, user: Any, capability: str, site_path: str) -> Any:
-    """``queryset`` limited to the user's sites; ``site_path`` leads to the site id,
-    e.g. ``"slot__tour__site_id"``."""
+def scope(queryset: Any, user: Any, capability: str) -> Any:
+    """``queryset`` limited to the user's sites, found through its model's
+    ``SITE_PATH`` (``"slot__tour__site_id"`` for an offer)."""
     allowed = site_ids(user, capability)
     if allowed is None:
         return queryset
-    return queryset.filter(**{f"{site_path}__in": allowed})
+    return queryset.filter(**{f"{queryset.model.SITE_PATH}__in": allowed})

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,10 @@ from tourdraw.lottery.models import Entry, Round
 
 class Offer(models.Model):
     """A place won, by the draw or from the waitlist, awaiting confirmation."""
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "slot__tour__site_id"
 
     class State(models.TextChoices):
         PENDING = "pending", _("awaiting confirmation")
