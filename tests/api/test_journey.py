@@ -214,3 +214,22 @@ def test_list_bounds_are_checked_before_the_database(client, db):  # type: ignor
         assert response.status_code == 422, query
         assert response.json()["code"] == "invalid"
     assert client.get(f"{API}/sites?limit=100&offset=1000000").status_code == 200
+
+
+def test_an_entry_shows_its_offer_and_ticket_and_a_decline_at_once(client, db):  # type: ignore[no-untyped-def]
+    from tourdraw.api.models import ApiToken
+
+    _, _, entries = support.drawn_round(10, [2, 2], [])
+    confirming, declining = (_bearer(ApiToken.issue(e.visitor.user, "app")[1]) for e in entries)
+    ticket = client.post(
+        f"{API}/me/entries/{entries[0].code}/confirm",
+        {"accept_rules": True},
+        content_type="application/json",
+        **confirming,
+    ).json()
+    listed = client.get(f"{API}/me/entries", **confirming).json()["items"]
+    assert [(e["offer"]["state"], e["ticket"]) for e in listed] == [("confirmed", ticket["code"])]
+
+    declined = client.post(f"{API}/me/entries/{entries[1].code}/decline", **declining)
+    assert declined.status_code == 200
+    assert declined.json()["offer"]["state"] == "declined" and declined.json()["ticket"] is None

@@ -256,14 +256,23 @@ def _members(entry: Entry) -> list[dict[str, Any]]:
     ]
 
 
+# An entry's offer and ticket, read with it (see _entries) where it is read.
+_OFFER_AND_TICKET = ("offer__slot__tour__site", "offer__ticket")
+
+
+def _entries() -> QuerySet[Entry]:
+    return entries.with_party(Entry.objects.select_related("round__tour__site", *_OFFER_AND_TICKET))
+
+
 def _entry_out(entry: Entry) -> dict[str, Any]:
-    # Only a drawn round has offers: an entry of an open round reads none.
-    offer = (
-        Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
-        if entry.round.state not in (Round.State.SCHEDULED, Round.State.OPEN, Round.State.CLOSED)
-        else None
+    # Only a drawn round has offers: an entry of an open round looks for none.
+    drawn = entry.round.state not in (
+        Round.State.SCHEDULED,
+        Round.State.OPEN,
+        Round.State.CLOSED,
     )
-    ticket = Ticket.objects.filter(offer=offer).first() if offer else None
+    offer = getattr(entry, "offer", None) if drawn else None
+    ticket = getattr(offer, "ticket", None)
     return {
         "code": entry.code,
         "round": entry.round.code,
@@ -288,18 +297,14 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
 
 def _own_entry(request: HttpRequest, code: str) -> Entry:
     return get_object_or_404(
-        entries.with_party(Entry.objects.select_related("round__tour__site", "visitor__user")),
-        code=code,
-        visitor=_visitor(request),
+        _entries().select_related("visitor__user"), code=code, visitor=_visitor(request)
     )
 
 
 @visitor.get("/me/entries", response={200: list[EntryOut], **ERRORS})
 @paginate(Pagination)
 def list_entries(request: HttpRequest) -> Any:
-    mine = entries.with_party(
-        _visitor(request).entries.select_related("round__tour__site").order_by("-created_at")
-    )
+    mine = _entries().filter(visitor=_visitor(request)).order_by("-created_at")
     return Shaped(mine, lambda page: [_entry_out(e) for e in page])
 
 
@@ -346,9 +351,8 @@ def confirm(request: HttpRequest, code: str, body: ConfirmIn) -> Any:
 
 @visitor.post("/me/entries/{code}/decline", response={200: EntryOut, **ERRORS})
 def decline(request: HttpRequest, code: str) -> Any:
-    entry = _own_entry(request, code)
-    decline_offer(get_object_or_404(Offer, entry=entry), actor=request.user)
-    return _entry_out(entry)
+    decline_offer(get_object_or_404(Offer, entry=_own_entry(request, code)), actor=request.user)
+    return _entry_out(_own_entry(request, code))  # read again: the offer has changed
 
 
 def _ticket_out(ticket: Ticket) -> dict[str, Any]:
