@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tourdraw.people",
     "tourdraw.catalog",
     "tourdraw.lottery",
+    "tourdraw.transparency",
     "tourdraw.visits",
     "tourdraw.groups",
     "tourdraw.reports",
@@ -223,6 +224,14 @@ TOURDRAW_TICKET_KEYS = env_secret(
     development_default="dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q",
     development=DEVELOPMENT,
 ).split(",")
+# The Ed25519 key that signs the public log and entry receipts, as
+# "key-id:base64url(32 raw bytes)"; its public half is at
+# /.well-known/tourdraw-log-key.json.
+TOURDRAW_LOG_KEY = env_secret(
+    "TOURDRAW_LOG_KEY",
+    development_default="devlog1:ZGV2LW9ubHktbG9nLWtleS1ub3QtZm9yLXByb2QtMDA",
+    development=DEVELOPMENT,
+)
 # A visitor may cancel a ticket until this long before the slot; the waitlist
 # stops promoting this long before the slot (there must be time to confirm).
 TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))

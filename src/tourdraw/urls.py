@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tourdraw.api.v1 import api
+from tourdraw.transparency import views as transparency
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
@@ -11,5 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("tourdraw.backoffice.urls")),
     path("api/v1/", api.urls),
+    path("transparency/", include("tourdraw.transparency.urls")),
+    path(".well-known/tourdraw-log-key.json", transparency.log_key_json, name="log_key"),
     path("", include("tourdraw.web.urls")),
 ]
