@@ -385,15 +385,18 @@ def offer_decline(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("web:entry_detail", code=entry.code)
 
 
+@visitor_required
 def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
-    """Reached from the SMS link: the code in the address is the secret."""
+    """Reached from the SMS link, for its owner only: the ticket code is also
+    inside the QR, which anyone at the gate or behind a shoulder can read, so
+    the code alone must not open the party's names."""
     ticket = get_object_or_404(
-        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"), code=code
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"),
+        code=code,
+        offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
     )
     offer = ticket.offer
     members = offer.entry.members.select_related("person").order_by("position")
-    visitor = getattr(request.user, "visitor", None)
-    owner = visitor is not None and offer.entry.visitor_id == visitor.pk
     context = {
         "ticket": ticket,
         "offer": offer,
@@ -401,8 +404,7 @@ def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
         "site": offer.slot.tour.site,
         "members": members,
         "qr": tickets.qr_svg(ticket) if ticket.is_valid else "",
-        "can_cancel": owner
-        and ticket.is_valid
+        "can_cancel": ticket.is_valid
         and timezone.now() < offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF,
     }
     return render(request, "web/ticket.html", context)
