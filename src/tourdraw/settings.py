@@ -239,3 +239,9 @@ TOURDRAW_CAPACITY_LOCKS = True
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
 # POSTs to the API per sender (token, session or IP).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")
+# Offline check-ins are refused when their scan time lies outside the
+# session's arrival window, or after the upload, by more than this (device
+# clocks drift; a check-in dated years away or tomorrow is not drift).
+TOURDRAW_GATE_CLOCK_TOLERANCE = timedelta(
+    minutes=env_int("TOURDRAW_GATE_CLOCK_TOLERANCE_MINUTES", 15)
+)
