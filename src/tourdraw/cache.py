@@ -12,6 +12,13 @@ from typing import Any
 
 from django.core.cache.backends import redis as django_redis
 
+_INCR_IF_EXISTS = """
+if redis.call('exists', KEYS[1]) == 1 then
+  return redis.call('incrby', KEYS[1], ARGV[1])
+end
+return false
+"""
+
 
 class _ClientPerPool(django_redis.RedisCacheClient):
     # Django's own attributes, which django-stubs leaves out.
@@ -21,6 +28,16 @@ class _ClientPerPool(django_redis.RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[Any, Any] = {}
+
+    def incr(self, key: Any, delta: int) -> Any:
+        """Django checks that the key exists, then increments: two commands, and
+        a key that expires between them comes back as a counter with no expiry.
+        One script does both at once, so a rate-limit count is never lost or
+        left behind."""
+        found = self.get_client(key, write=True).eval(_INCR_IF_EXISTS, 1, key, delta)
+        if found is None:
+            raise ValueError(f"Key {key!r} not found.")
+        return found
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
