@@ -274,3 +274,9 @@ TOURDRAW_GATE_CLOCK_TOLERANCE = timedelta(
 # A visitor's API token (from POST /api/v1/auth/token) lapses after this long;
 # they sign in again with a new code.
 TOURDRAW_VISITOR_TOKEN_TTL = timedelta(days=env_int("TOURDRAW_VISITOR_TOKEN_DAYS", 30))
+# The real-name check asked before a visitor's own ID document counts as
+# verified (name + document + phone against a register): a class with
+# check(full_name=, document=, phone=). Development checks the checksum only.
+TOURDRAW_REAL_NAME_CHECK = env_str(
+    "TOURDRAW_REAL_NAME_CHECK", "tourdraw.people.identity.ChecksumOnly"
+)

@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tourdraw.backoffice.forms import IdentityDisputeForm
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.people import access
+from tourdraw.people import access, sign_in
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
-from tourdraw.visits import calls, capacity, gate
+from tourdraw.people.models import Visitor
+from tourdraw.visits import calls, capacity, disputes, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
 
@@ -85,6 +87,49 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
             % {"code": offer.entry.code, "outcome": CallAttempt.Outcome(outcome).label},
         )
     return redirect("backoffice:call_centre")
+
+
+@capability("call_centre")
+def identity_dispute(request: HttpRequest) -> HttpResponse:
+    """A caller proves an ID document someone else registered is theirs: the
+    agent moves it to the caller's account (see visits/disputes.py)."""
+    form = IdentityDisputeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            phone = sign_in.parse_phone(data["phone"])
+            claimant = Visitor.objects.filter(phone=phone).first()
+            if claimant is None:
+                raise DomainError(
+                    _("No visitor has signed in with this number."),
+                    code="visitor_not_found",
+                    field="phone",
+                )
+            settled = disputes.move_identity(
+                id_type=data["id_type"],
+                id_number=data["id_number"],
+                claimant=claimant,
+                agent=request.user,
+                evidence=data["evidence"],
+            )
+        except DomainError as error:
+            form.add_domain_errors([error])
+        else:
+            messages.success(
+                request,
+                _(
+                    "The document now belongs to %(phone)s: %(entries)d entries voided, "
+                    "%(places)d places released, %(bans)d no-show bans lifted."
+                )
+                % {
+                    "phone": claimant.phone,
+                    "entries": settled.entries_voided,
+                    "places": settled.places_released,
+                    "bans": settled.bans_lifted,
+                },
+            )
+            return redirect("backoffice:identity_dispute")
+    return render(request, "backoffice/identity_dispute.html", {"form": form})
 
 
 def _gate_name(request: HttpRequest) -> str:

@@ -24,8 +24,8 @@ from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
+from tourdraw.people import identity, sign_in
 from tourdraw.people import services as people_services
-from tourdraw.people import sign_in
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import stats
 from tourdraw.visits import tickets
@@ -198,7 +198,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             people_services.save_profile(visitor, **form.cleaned_data, today=timezone.localdate())
-        except people_services.PersonError as error:
+        except (people_services.PersonError, identity.IdentityError) as error:
             form.add_domain_errors([error])
         else:
             messages.success(request, _("Your profile is saved."))
