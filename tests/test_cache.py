@@ -98,3 +98,22 @@ def test_an_increment_of_a_missing_key_is_refused(db):  # type: ignore[no-untype
     with pytest.raises(ValueError):
         caches["default"].incr("never-added")
     assert caches["default"].get("never-added") is None
+
+
+def test_a_cache_that_cannot_count_atomically_fails_the_checks(settings):  # type: ignore[no-untyped-def]
+    """A deployment pointing the limits at Django's own database cache (or a
+    per-process memory cache) would let parallel requests past every limit."""
+    from django.core.management.base import SystemCheckError
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tourdraw_cache",
+        }
+    }
+    with pytest.raises(SystemCheckError, match="django_ratelimit.E003"):
+        call_command("check")
+    settings.CACHES = {
+        "default": {"BACKEND": "tourdraw.cache.DatabaseCache", "LOCATION": "tourdraw_cache"}
+    }
+    call_command("check")
