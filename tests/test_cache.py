@@ -111,7 +111,7 @@ def test_a_cache_that_cannot_count_atomically_fails_the_checks(settings):  # typ
             "LOCATION": "tourdraw_cache",
         }
     }
-    with pytest.raises(SystemCheckError, match="django_ratelimit.E003"):
+    with pytest.raises(SystemCheckError, match=r"django_ratelimit\.E003"):
         call_command("check")
     settings.CACHES = {
         "default": {"BACKEND": "tourdraw.cache.DatabaseCache", "LOCATION": "tourdraw_cache"}
