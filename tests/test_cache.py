@@ -51,3 +51,69 @@ def test_migrate_creates_the_cache_table(db):  # type: ignore[no-untyped-def]
     assert "tourdraw_cache" not in connection.introspection.table_names()
     call_command("migrate", verbosity=0)
     assert "tourdraw_cache" in connection.introspection.table_names()
+
+
+def _hammer(cache, threads: int, each: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """``threads`` workers, released together, each incrementing ``each`` times."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(threads)
+    failures: list[str] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            for _ in range(each):
+                cache.incr("hits")
+        except Exception as error:  # reported by the caller's assertion
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return failures
+
+
+@pytest.mark.postgres
+def test_the_database_cache_loses_no_parallel_increment(transactional_db):  # type: ignore[no-untyped-def]
+    """Rate limits count with incr; two requests at once must add two."""
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    assert type(cache).__module__ == "tourdraw.cache"
+    cache.add("hits", 0, 300)
+    assert _hammer(cache, threads=6, each=30) == []
+    assert cache.get("hits") == 180
+
+
+def test_an_increment_of_a_missing_key_is_refused(db):  # type: ignore[no-untyped-def]
+    from django.core.cache import caches
+
+    with pytest.raises(ValueError):
+        caches["default"].incr("never-added")
+    assert caches["default"].get("never-added") is None
+
+
+def test_a_cache_that_cannot_count_atomically_fails_the_checks(settings):  # type: ignore[no-untyped-def]
+    """A deployment pointing the limits at Django's own database cache (or a
+    per-process memory cache) would let parallel requests past every limit."""
+    from django.core.management.base import SystemCheckError
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tourdraw_cache",
+        }
+    }
+    with pytest.raises(SystemCheckError, match=r"django_ratelimit\.E003"):
+        call_command("check")
+    settings.CACHES = {
+        "default": {"BACKEND": "tourdraw.cache.DatabaseCache", "LOCATION": "tourdraw_cache"}
+    }
+    call_command("check")

@@ -10,7 +10,16 @@ thread anyway.
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache.backends import db as django_db
 from django.core.cache.backends import redis as django_redis
+from django.db import connections, router, transaction
+
+_INCR_IF_EXISTS = """
+if redis.call('exists', KEYS[1]) == 1 then
+  return redis.call('incrby', KEYS[1], ARGV[1])
+end
+return false
+"""
 
 
 class _ClientPerPool(django_redis.RedisCacheClient):
@@ -21,6 +30,16 @@ class _ClientPerPool(django_redis.RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[Any, Any] = {}
+
+    def incr(self, key: Any, delta: int) -> Any:
+        """Django checks that the key exists, then increments: two commands, and
+        a key that expires between them comes back as a counter with no expiry.
+        One script does both at once, so a rate-limit count is never lost or
+        left behind."""
+        found = self.get_client(key, write=True).eval(_INCR_IF_EXISTS, 1, key, delta)
+        if found is None:
+            raise ValueError(f"Key {key!r} not found.")
+        return found
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
@@ -36,3 +55,31 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ClientPerPool
+
+
+class DatabaseCache(django_db.DatabaseCache):
+    """``django.core.cache.backends.db.DatabaseCache`` with an atomic ``incr``.
+
+    Django's reads the value, then writes value + delta: two parallel requests
+    both read 4 and both write 5, and a rate limit lets both through. Here the
+    read and the write share one transaction holding the row's lock (FOR
+    UPDATE on PostgreSQL; on SQLite, whose transactions take the write lock at
+    BEGIN, the transaction alone), so the embedded deployment keeps its limits
+    without Redis.
+    """
+
+    _table: str  # Django's attribute, which django-stubs leaves out
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> Any:
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        with transaction.atomic(using=db):
+            if connection.features.has_select_for_update:
+                table = connection.ops.quote_name(self._table)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        # The table name is the cache's setting, quoted; the key is bound.
+                        f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",  # noqa: S608
+                        [self.make_and_validate_key(key, version=version)],
+                    )
+            return super().incr(key, delta, version)

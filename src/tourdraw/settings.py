@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "phonenumber_field",
+    # Listed so that its system checks run: they refuse a cache whose
+    # increments are not atomic, which would let parallel requests past a limit.
+    "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
     "tourdraw.audit",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tourdraw.limits.WebWritesMiddleware",
     "tourdraw.api.middleware.ApiWritesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -132,8 +136,9 @@ LOGIN_URL = "web:sign_in"
 CACHES = {
     "default": {
         # Shared by every process on the machine, so rate limits hold across
-        # the web server's workers without another service.
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        # the web server's workers without another service; its increments
+        # are atomic (tourdraw/cache.py).
+        "BACKEND": "tourdraw.cache.DatabaseCache",
         "LOCATION": "tourdraw_cache",
     }
 }
@@ -142,6 +147,10 @@ if env_str("REDIS_URL", ""):
         "BACKEND": "tourdraw.cache.RedisCache",
         "LOCATION": env_str("REDIS_URL", ""),
     }
+# django-ratelimit warns about any backend it does not list; ours are Django's
+# Redis and database backends with atomic increments (tourdraw/cache.py). Its
+# errors still stand: a cache that cannot count atomically fails the checks.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -166,11 +175,26 @@ PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 RATELIMIT_VIEW = "tourdraw.web.views.rate_limited"
+# Limits count per client address, read through these proxies only (addresses
+# or networks, comma-separated): X-Forwarded-For from anyone else is ignored.
+TOURDRAW_TRUSTED_PROXIES = env_list("TOURDRAW_TRUSTED_PROXIES", [])
+RATELIMIT_IP_META_KEY = "tourdraw.limits.client_ip"
+# Writes (any POST, PUT, PATCH, DELETE) per verified user on the pages, and per
+# client address for anyone not signed in (pages and API alike).
+TOURDRAW_WEB_WRITE_RATE = env_str("TOURDRAW_WEB_WRITE_RATE", "60/m")
+TOURDRAW_ANONYMOUS_WRITE_RATE = env_str("TOURDRAW_ANONYMOUS_WRITE_RATE", "30/m")
+# Group visit requests per client address (each lands in an operator's queue).
+TOURDRAW_GROUP_REQUEST_RATE = env_str("TOURDRAW_GROUP_REQUEST_RATE", "5/h")
 # Sign-in by one-time code.
 TOURDRAW_SIGN_IN_CODE_TTL = timedelta(minutes=10)
 TOURDRAW_SIGN_IN_MAX_TRIES = 5
-TOURDRAW_SIGN_IN_RATE_PER_PHONE = env_str("TOURDRAW_SIGN_IN_RATE_PER_PHONE", "5/h")
+# Per phone, the window is the code's life: anyone may ask for codes for any
+# number, so a limit hit by a stranger must not shut the owner out for long,
+# and the codes already texted to them keep working meanwhile.
+TOURDRAW_SIGN_IN_RATE_PER_PHONE = env_str("TOURDRAW_SIGN_IN_RATE_PER_PHONE", "5/10m")
 TOURDRAW_SIGN_IN_RATE_PER_IP = env_str("TOURDRAW_SIGN_IN_RATE_PER_IP", "30/h")
+# Codes are texted only to mobile numbers of these regions (ISO 3166 codes).
+TOURDRAW_SIGN_IN_REGIONS = frozenset(env_list("TOURDRAW_SIGN_IN_REGIONS", ["CN", "HK", "MO", "TW"]))
 # Where each kind of message goes: console in development; a webhook to the
 # SMS or voice gateway, or Django's mail backend, in production.
 TOURDRAW_CHANNELS = {
@@ -246,5 +270,20 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
-# POSTs to the API per sender (token, session or IP).
+# Writes to the API per verified user (token or session).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")
+# Offline check-ins are refused when their scan time lies outside the
+# session's arrival window, or after the upload, by more than this (device
+# clocks drift; a check-in dated years away or tomorrow is not drift).
+TOURDRAW_GATE_CLOCK_TOLERANCE = timedelta(
+    minutes=env_int("TOURDRAW_GATE_CLOCK_TOLERANCE_MINUTES", 15)
+)
+# A visitor's API token (from POST /api/v1/auth/token) lapses after this long;
+# they sign in again with a new code.
+TOURDRAW_VISITOR_TOKEN_TTL = timedelta(days=env_int("TOURDRAW_VISITOR_TOKEN_DAYS", 30))
+# The real-name check asked before a visitor's own ID document counts as
+# verified (name + document + phone against a register): a class with
+# check(full_name=, document=, phone=). Development checks the checksum only.
+TOURDRAW_REAL_NAME_CHECK = env_str(
+    "TOURDRAW_REAL_NAME_CHECK", "tourdraw.people.identity.ChecksumOnly"
+)

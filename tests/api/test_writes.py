@@ -79,7 +79,7 @@ def shared_cache(request, settings):  # type: ignore[no-untyped-def]
 
 
 def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_cache):  # type: ignore[no-untyped-def]
-    settings.TOURDRAW_API_WRITE_RATE = "2/m"
+    settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "2/d"
     url = f"{API}/auth/token"
     statuses = [
         client.post(

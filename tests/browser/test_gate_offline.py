@@ -52,3 +52,28 @@ def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, tr
     page.wait_for_function("document.getElementById('sync-button').hidden")
     assert CheckIn.objects.filter(ticket=ticket, source="offline").count() == 3
     assert browser.errors == []
+
+
+def test_offline_a_signature_that_is_not_base64_is_refused(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
+    """An attacker knows a ticket code (photographed QR) and hand-writes a payload
+    whose signature part is not base64url: the browser must not wave it through."""
+    _, slot, entries = support.drawn_round(10, [2], [])
+    start = timezone.now() + timedelta(minutes=30)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=2))
+    ticket = confirm_offer(
+        Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
+    )
+    support.make_staff("gatekeeper", "gate", slot.tour.site)
+    page = browser.page
+    browser.go(f"/backoffice/gate/{slot.pk}/")
+    page.fill("#id_username", "gatekeeper")
+    page.fill("#id_password", "gatekeeper-pass-123")
+    page.click("main button:has-text('Sign in')")
+    page.wait_for_function("localStorage.length > 1")
+    page.context.set_offline(True)
+    prefix, body, _signature = tickets.payload(ticket).split(".")
+    for signature in ("!!!!not*base64!!!!", "A" * 86 + " ", "AAAA"):
+        page.fill("#code", f"{prefix}.{body}.{signature}")
+        page.press("#code", "Enter")
+        assert "Forged" in page.inner_text("#offline-party"), signature
+        assert page.locator("#offline-party label.person").count() == 0

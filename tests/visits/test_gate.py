@@ -146,9 +146,13 @@ def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
 
 def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, staff):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
-    first = gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
+    first = gate.sync(
+        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
+    )
     assert (first.accepted, first.duplicates, first.conflicts) == (3, 0, 0)
-    replay = gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
+    replay = gate.sync(
+        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
+    )
     assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
     assert CheckIn.objects.filter(source="offline").count() == 3
     assert CheckIn.objects.first().checked_in_at == _at_gate(ticket)
@@ -156,8 +160,11 @@ def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, staff):
 
 def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, staff):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
-    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff)
-    second = gate.sync(slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=staff)
+    now = _at_gate(ticket)
+    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=now)
+    second = gate.sync(
+        slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=staff, now=now
+    )
     assert (second.accepted, second.conflicts) == (0, 3)
     conflict = CheckInConflict.objects.first()
     assert (conflict.device, conflict.first.device) == ("b", "a")
@@ -167,7 +174,9 @@ def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, st
 def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, staff):  # type: ignore[no-untyped-def]
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["ticket"] = "not-a-ticket"
-    report = gate.sync(ticket.offer.slot, uploads, gate="East", device="a", staff=staff)
+    report = gate.sync(
+        ticket.offer.slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket)
+    )
     assert (report.accepted, report.refused) == (2, 1)
 
 
@@ -297,13 +306,130 @@ def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  #
     assert check_in.status_code == 404
 
 
-def test_staff_may_type_the_entry_code_instead_of_scanning(ticket):  # type: ignore[no-untyped-def]
+def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # type: ignore[no-untyped-def]
+    """Gate staff (or whoever holds their tablet) read winners' entry codes off the
+    public draw record and type one in."""
     code = ticket.offer.entry.code
-    scan = gate.scan(code.lower(), slot=ticket.offer.slot, now=_at_gate(ticket))
-    assert scan.ticket == ticket
     with pytest.raises(gate.GateRefusal) as refusal:
-        gate.scan("ZZZZZZZZZZ", slot=ticket.offer.slot, now=_at_gate(ticket))
+        gate.scan(code, slot=ticket.offer.slot, now=_at_gate(ticket))
+    assert refusal.value.code == "malformed"
+    site = ticket.offer.slot.tour.site
+    site.arrival_opens_minutes = 60 * 24 * 15
+    site.save()
+    client.force_login(staff)
+    members = [str(m.pk) for m in ticket.offer.entry.members.all()]
+    for typed in (code, code.lower(), ticket.code):
+        client.post(
+            reverse("backoffice:gate_check_in", args=[ticket.offer.slot.pk]),
+            {"code": typed, "member": members, "nonce": "n1"},
+        )
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, staff):  # type: ignore[no-untyped-def]
+    site = ticket.offer.slot.tour.site
+    site.arrival_opens_minutes = 60 * 24 * 15
+    site.save()
+    slot = ticket.offer.slot
+    companion = ticket.offer.entry.members.order_by("position").last().person
+    number = companion.id_number
+    client.force_login(staff)
+    page = client.post(
+        reverse("backoffice:gate", args=[slot.pk]),
+        {"id_type": companion.id_type, "id_number": f" {number.lower()} "},
+    )
+    assert companion.full_name in page.content.decode()
+    members = [str(m.pk) for m in ticket.offer.entry.members.all()]
+    client.post(
+        reverse("backoffice:gate_check_in", args=[slot.pk]),
+        {"id_type": companion.id_type, "id_number": number, "member": members, "nonce": "n2"},
+    )
+    assert CheckIn.objects.filter(ticket=ticket).count() == 3
+    with pytest.raises(gate.GateRefusal) as refusal:
+        gate.find_by_document(slot, "cn_resident", "110101199001011234")
     assert refusal.value.code == "unknown_ticket"
+
+
+def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staff):  # type: ignore[no-untyped-def]
+    """A device uploads check-ins dated 2001 and dated tomorrow's session, today."""
+    slot = ticket.offer.slot
+    uploads = _uploads(ticket, "dev-a")
+    uploads[0]["scanned_at"] = "2001-01-01T09:00:00+08:00"
+    uploads[1]["scanned_at"] = (slot.starts_at + timedelta(days=1)).isoformat()
+    now = _at_gate(ticket) + timedelta(minutes=5)
+    report = gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=now)
+    assert (report.accepted, report.refused) == (1, 2)
+    assert [r["code"] for r in report.refusals] == ["too_early", "in_the_future"]
+    dated_ahead = _uploads(ticket, "dev-b")[:1]
+    early = slot.starts_at - timedelta(hours=3)
+    refused = gate.sync(slot, dated_ahead, gate="East", device="b", staff=staff, now=early)
+    assert refused.refusals == [{"nonce": dated_ahead[0]["nonce"], "code": "in_the_future"}]
+    assert CheckIn.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"not json", ""),
+        (b"[1, 2]", "checkins"),
+        (b'{"checkins": "all of them"}', "checkins"),
+        (b'{"checkins": [1]}', "checkins[0]"),
+        (b'{"device": 7, "checkins": []}', "device"),
+        (
+            b'{"checkins": [{"nonce": "n", "ticket": "t", "member": "x", "scanned_at": "s"}]}',
+            "checkins[0].member",
+        ),
+        (
+            b'{"checkins": [{"nonce": "n", "ticket": ["t"], "member": 1, "scanned_at": "s"}]}',
+            "checkins[0].ticket",
+        ),
+        (
+            b'{"checkins": [{"nonce": "n", "ticket": "t", "member": 1,'
+            b' "scanned_at": "yesterday"}]}',
+            "checkins[0].scanned_at",
+        ),
+        (
+            b'{"checkins": [{"nonce": "n", "ticket": "t", "member": 1,'
+            b' "scanned_at": "2026-01-01T09:00:00"}]}',
+            "checkins[0].scanned_at",
+        ),
+        (
+            b'{"checkins": [{"nonce": "", "ticket": "t", "member": 1, "scanned_at": "s"}]}',
+            "checkins[0].nonce",
+        ),
+        (
+            b'{"checkins": [{"nonce": "n", "ticket": "t", "member": 99999999999999999999,'
+            b' "scanned_at": "2026-01-01T09:00:00+08:00"}]}',
+            "checkins[0].member",
+        ),
+    ],
+)
+def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, staff, body, field):  # type: ignore[no-untyped-def]
+    client.force_login(staff)
+    response = client.post(
+        reverse("backoffice:gate_sync", args=[ticket.offer.slot.pk]),
+        body,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == field and response.json()["message"]
+    assert CheckIn.objects.count() == 0
+
+
+def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from tourdraw.catalog.models import Slot
+
+    slot = ticket.offer.slot
+    today = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=today, ends_at=today + timedelta(hours=1))
+    client.force_login(make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
+    html = client.get(reverse("backoffice:gate_slots")).content.decode()
+    assert reverse("backoffice:gate", args=[slot.pk]) not in html
+    client.force_login(make_staff("own-gate", "gate", slot.tour.site))
+    html = client.get(reverse("backoffice:gate_slots")).content.decode()
+    assert reverse("backoffice:gate", args=[slot.pk]) in html
 
 
 def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # type: ignore[no-untyped-def]
@@ -324,7 +450,9 @@ def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # 
     def upload() -> None:
         try:
             barrier.wait()
-            reports.append(gate.sync(slot, uploads, gate="East", device="a", staff=staff))
+            reports.append(
+                gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket))
+            )
         except Exception as error:  # reported by the assertion below
             failures.append(repr(error))
         finally:

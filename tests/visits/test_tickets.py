@@ -108,6 +108,7 @@ def test_a_ticket_cannot_be_cancelled_after_the_cutoff(ticket, settings):  # typ
 
 
 def test_the_ticket_page_shows_the_qr_and_the_party_masked(client, ticket):  # type: ignore[no-untyped-def]
+    client.force_login(ticket.offer.entry.visitor.user)
     html = client.get(reverse("web:ticket", args=[ticket.code])).content.decode()
     assert "<svg" in html
     for member in ticket.offer.entry.members.select_related("person"):
@@ -126,9 +127,25 @@ def test_the_owner_cancels_from_the_ticket_page(client, ticket):  # type: ignore
 
 def test_someone_else_cannot_cancel_a_ticket(client, ticket, visitor):  # type: ignore[no-untyped-def]
     client.force_login(visitor.user)
-    assert (
-        "Cancel this ticket"
-        not in client.get(reverse("web:ticket", args=[ticket.code])).content.decode()
-    )
+    assert client.get(reverse("web:ticket", args=[ticket.code])).status_code == 404
     assert client.post(reverse("web:ticket_cancel", args=[ticket.code])).status_code == 404
     assert Ticket.objects.get().is_valid
+
+
+def test_the_code_read_from_a_qr_opens_no_names_without_signing_in(client, ticket):  # type: ignore[no-untyped-def]
+    """An attacker photographs a QR in the queue, decodes it and opens the ticket page."""
+    scanned = signing.verify(tickets.payload(ticket)).ticket
+    response = client.get(reverse("web:ticket", args=[scanned]))
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    html = client.get(reverse("web:ticket", args=[scanned]), follow=True).content.decode()
+    for member in ticket.offer.entry.members.select_related("person"):
+        assert member.person.full_name not in html
+
+
+def test_another_signed_in_visitor_cannot_read_a_ticket_from_its_qr(client, ticket, visitor):  # type: ignore[no-untyped-def]
+    client.force_login(visitor.user)
+    scanned = signing.verify(tickets.payload(ticket)).ticket
+    response = client.get(reverse("web:ticket", args=[scanned]))
+    assert response.status_code == 404
+    for member in ticket.offer.entry.members.select_related("person"):
+        assert member.person.full_name not in response.content.decode()

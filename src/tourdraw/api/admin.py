@@ -10,7 +10,15 @@ from tourdraw.api.models import ApiToken
 class ApiTokenAdmin(admin.ModelAdmin):
     """Platform admins issue partner systems' tokens here; the key is shown once."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     fields = ["user", "name", "revoked_at"]
     raw_id_fields = ["user"]
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
+from tourdraw import limits
 from tourdraw.api.models import IdempotencyKey
 
 PREFIX = "/api/"
@@ -16,13 +16,12 @@ SIGN_IN = "/api/v1/auth/"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _owner(request: HttpRequest) -> str:
-    who = (
-        request.headers.get("Authorization")
-        or (request.session.session_key if hasattr(request, "session") else None)
-        or request.META.get("REMOTE_ADDR", "")
-    )
-    return hashlib.sha256((who or "").encode()).hexdigest()
+def _owner(request: HttpRequest) -> str | None:
+    """Whose Idempotency-Keys these are: the verified user's, or nobody's. An
+    anonymous sender has no identity to scope a key to (an address is shared by
+    everyone behind it), so their keys are not kept and never replayed."""
+    key, verified = limits.sender(request)
+    return hashlib.sha256(key.encode()).hexdigest() if verified else None
 
 
 def _error(status: int, code: str, message: str, field: str = "") -> JsonResponse:
@@ -41,20 +40,14 @@ class ApiWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in WRITES or not request.path.startswith(PREFIX):
             return self.get_response(request)
-        owner = _owner(request)
-        if is_ratelimited(
-            request,
-            group="api-writes",
-            key=lambda group, request: owner,
-            rate=settings.TOURDRAW_API_WRITE_RATE,
-            increment=True,
-        ):
+        if limits.over_write_limit(request, "api-writes", settings.TOURDRAW_API_WRITE_RATE):
             limited = _error(429, "rate_limited", _("Too many requests; try again in a minute."))
             limited["Retry-After"] = "60"
             return limited
         key = request.headers.get("Idempotency-Key", "").strip()
         # Sign-in answers carry a bearer token, which must never be stored in clear.
-        if request.method != "POST" or not key or request.path.startswith(SIGN_IN):
+        owner = _owner(request)
+        if request.method != "POST" or not key or owner is None or request.path.startswith(SIGN_IN):
             return self.get_response(request)
         if len(key) > 200:
             return _error(

@@ -20,6 +20,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A visitor's token lapses (settings.TOURDRAW_VISITOR_TOKEN_TTL); a partner
+    # system's, issued by an admin, has none.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -34,7 +37,12 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(
-        cls, user: object, name: str, *, used_at: datetime | None = None
+        cls,
+        user: object,
+        name: str,
+        *,
+        used_at: datetime | None = None,
+        expires_at: datetime | None = None,
     ) -> tuple["ApiToken", str]:
         """A new token; the key is returned once and never stored. A token
         issued at sign-in is ``used_at`` then; a partner's is unused until it is."""
@@ -45,6 +53,7 @@ class ApiToken(models.Model):
             key_hash=cls.digest(key),
             prefix=key[:8],
             last_used_at=used_at,
+            expires_at=expires_at,
         )
         return token, key
 

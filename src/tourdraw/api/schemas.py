@@ -252,3 +252,15 @@ class CallOut(Schema):
     party: list[MemberOut]
     failed_calls: int
     gave_up: bool
+
+
+class TokenInfoOut(Schema):
+    """One of the visitor's tokens, as listed (never the key itself)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    current: bool

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
 from ninja.pagination import paginate
 
-from tourdraw.api import errors
-from tourdraw.api.auth import SIGNED_IN
+from tourdraw import limits
+from tourdraw.api import errors, tokens
+from tourdraw.api.auth import SIGNED_IN, bearer_token
 from tourdraw.api.models import ApiToken
 from tourdraw.api.pagination import Pagination, Shaped
 from tourdraw.api.schemas import (
@@ -45,6 +46,7 @@ from tourdraw.api.schemas import (
     SiteOut,
     SlotOut,
     TicketOut,
+    TokenInfoOut,
     TokenOut,
     TourOut,
 )
@@ -56,7 +58,7 @@ from tourdraw.lottery import drawing, entries, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import access, sign_in
 from tourdraw.people import services as people_services
-from tourdraw.people.ratelimits import too_many_codes
+from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.visits import calls, gate, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer, decline_offer
@@ -203,12 +205,12 @@ def draw_record(request: HttpRequest, code: str) -> HttpResponse:
 
 @public.post("/auth/code", response={202: None, 429: Error, **ERRORS})
 def request_code(request: HttpRequest, body: PhoneIn) -> Any:
-    phone = sign_in.parse_phone(body.phone)
+    phone = sign_in.sign_in_phone(body.phone)
     if too_many_codes(request, phone.as_e164):
         response = errors.error(
-            api, request, 429, "rate_limited", _("Too many codes were requested."), "phone"
+            api, request, 429, "rate_limited", too_many_codes_message(), "phone"
         )
-        response["Retry-After"] = "3600"
+        response["Retry-After"] = "600"
         return response
     sign_in.request_code(phone, language=translation.get_language() or settings.LANGUAGE_CODE)
     return Status(202, None)
@@ -219,8 +221,42 @@ def issue_token(request: HttpRequest, body: CodeIn) -> Any:
     user = sign_in.verify_code(
         sign_in.parse_phone(body.phone), body.code, language=translation.get_language() or "zh-hans"
     )
-    _, key = ApiToken.issue(user, "sign-in", used_at=timezone.now())
+    _, key = tokens.issue_visitor_token(user)
     return {"token": key}
+
+
+@visitor.post("/auth/sign-out", response={204: None, **ERRORS})
+def sign_out(request: HttpRequest) -> Any:
+    """Revoke the token this request is made with (a session has none)."""
+    current = bearer_token(request)
+    if current is not None:
+        tokens.revoke(request.user, current.pk)
+    return Status(204, None)
+
+
+def _token_out(token: ApiToken, current: ApiToken | None) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "expires_at": token.expires_at,
+        "current": current is not None and current.pk == token.pk,
+    }
+
+
+@visitor.get("/me/tokens", response={200: list[TokenInfoOut], **ERRORS})
+def list_tokens(request: HttpRequest) -> Any:
+    """The visitor's tokens that still work, newest first."""
+    current = bearer_token(request)
+    return [_token_out(token, current) for token in tokens.tokens_of(_visitor(request).user)]
+
+
+@visitor.post("/me/tokens/{token_id}/revoke", response={200: TokenInfoOut, **ERRORS})
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    token = tokens.revoke(_visitor(request).user, token_id)
+    return _token_out(token, bearer_token(request))
 
 
 def _visitor(request: HttpRequest) -> Any:
@@ -502,6 +538,12 @@ def request_group_visit(request: HttpRequest, code: str, body: GroupRequestIn) -
     """An organisation asks for places outside the lottery. Keep the answer's
     ``code``: it is the only key to the request, its decision and its member list."""
     site = get_object_or_404(Site, code=code)
+    if limits.too_many_group_requests(request):
+        response = errors.error(
+            api, request, 429, "rate_limited", _("Too many group requests; try again later.")
+        )
+        response["Retry-After"] = "3600"
+        return response
     group = groups.request_visit(site, **body.dict())
     return Status(201, _group_out(group))
 

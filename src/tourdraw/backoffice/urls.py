@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("calls/", views.call_centre, name="call_centre"),
     path("calls/<int:offer_id>/", views.record_call, name="record_call"),
+    path("calls/identity/", views.identity_dispute, name="identity_dispute"),
     path("gate/", views.gate_slots, name="gate_slots"),
     path("gate/<int:slot_id>/", views.gate_page, name="gate"),
     path("gate/<int:slot_id>/check-in/", views.gate_check_in, name="gate_check_in"),

@@ -15,11 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tourdraw.backoffice.forms import IdentityDisputeForm
 from tourdraw.catalog.models import Slot
+from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.people import access
-from tourdraw.visits import calls, capacity, gate
+from tourdraw.people import access, sign_in
+from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
+from tourdraw.people.models import Visitor
+from tourdraw.visits import calls, capacity, disputes, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
 
@@ -85,26 +89,84 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect("backoffice:call_centre")
 
 
+@capability("call_centre")
+def identity_dispute(request: HttpRequest) -> HttpResponse:
+    """A caller proves an ID document someone else registered is theirs: the
+    agent moves it to the caller's account (see visits/disputes.py)."""
+    form = IdentityDisputeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            phone = sign_in.parse_phone(data["phone"])
+            claimant = Visitor.objects.filter(phone=phone).first()
+            if claimant is None:
+                raise DomainError(
+                    _("No visitor has signed in with this number."),
+                    code="visitor_not_found",
+                    field="phone",
+                )
+            settled = disputes.move_identity(
+                id_type=data["id_type"],
+                id_number=data["id_number"],
+                claimant=claimant,
+                agent=request.user,
+                evidence=data["evidence"],
+            )
+        except DomainError as error:
+            form.add_domain_errors([error])
+        else:
+            messages.success(
+                request,
+                _(
+                    "The document now belongs to %(phone)s: %(entries)d entries voided, "
+                    "%(places)d places released, %(bans)d no-show bans lifted."
+                )
+                % {
+                    "phone": claimant.phone,
+                    "entries": settled.entries_voided,
+                    "places": settled.places_released,
+                    "bans": settled.bans_lifted,
+                },
+            )
+            return redirect("backoffice:identity_dispute")
+    return render(request, "backoffice/identity_dispute.html", {"form": form})
+
+
 def _gate_name(request: HttpRequest) -> str:
     return request.session.get("gate_name") or _("Gate 1")
 
 
 @capability("gate")
 def gate_slots(request: HttpRequest) -> HttpResponse:
-    """Today's sessions (and tomorrow's, for early shifts), to pick one."""
+    """Today's sessions (and tomorrow's, for early shifts) at the staff
+    member's own sites, to pick one."""
     if request.method == "POST":
         request.session["gate_name"] = request.POST.get("gate_name", "").strip()[:100]
     today = timezone.localdate()
-    slots = (
+    slots = access.scope(
         Slot.objects.filter(
             starts_at__date__gte=today, starts_at__date__lte=today + timedelta(days=1)
-        )
-        .select_related("tour__site")
-        .order_by("starts_at")
+        ),
+        request.user,
+        "gate",
     )
     return render(
-        request, "backoffice/gate_slots.html", {"slots": slots, "gate_name": _gate_name(request)}
+        request,
+        "backoffice/gate_slots.html",
+        {
+            "slots": slots.select_related("tour__site").order_by("starts_at"),
+            "gate_name": _gate_name(request),
+        },
     )
+
+
+def _gate_form(request: HttpRequest) -> dict[str, str]:
+    """What a gate form names the ticket by: the scanned QR or an ID document."""
+    return {
+        "code": request.POST.get("code", ""),
+        "id_type": request.POST.get("id_type", ""),
+        "id_number": request.POST.get("id_number", ""),
+    }
 
 
 @capability("gate")
@@ -113,12 +175,17 @@ def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     groups = GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).prefetch_related(
         "members"
     )
-    context: dict[str, Any] = {"slot": slot, "gate_name": _gate_name(request), "groups": groups}
+    context: dict[str, Any] = {
+        "slot": slot,
+        "gate_name": _gate_name(request),
+        "groups": groups,
+        "document_types": DOCUMENT_TYPE_CHOICES,
+    }
     if request.method == "POST":
-        scanned = request.POST.get("code", "")
+        named = _gate_form(request)
         try:
-            context["scan"] = gate.scan(scanned, slot=slot)
-            context["scanned"] = scanned
+            context["scan"] = gate.inspect(gate.identify(slot, **named), slot=slot)
+            context["named"] = named
         except gate.GateRefusal as refusal:
             context["refusal"] = refusal
     return render(request, "backoffice/gate.html", context)
@@ -129,7 +196,7 @@ def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
 def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _slot(request, slot_id)
     try:
-        ticket = gate.find_ticket(request.POST.get("code", ""))
+        ticket = gate.identify(slot, **_gate_form(request))
         done = gate.check_in(
             ticket,
             [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
@@ -154,24 +221,37 @@ def gate_manifest(request: HttpRequest, slot_id: int) -> JsonResponse:
     return JsonResponse(gate.manifest(slot))
 
 
+def _invalid(error: DomainError) -> JsonResponse:
+    return JsonResponse(error.as_dict(), status=400)
+
+
 @require_POST
 @capability("gate")
 def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
     slot = _slot(request, slot_id)
     try:
         body = json.loads(request.body)
-        uploads = list(body["checkins"])
-        device = str(body.get("device", ""))[:100]
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse(
-            {
-                "code": "invalid",
-                "message": _("Send {device, checkins: [...]} as JSON."),
-                "field": "checkins",
-            },
-            status=400,
+    except ValueError:
+        return _invalid(DomainError(_("The body is not JSON."), code="invalid", field=""))
+    if not isinstance(body, dict) or "checkins" not in body:
+        return _invalid(
+            DomainError(
+                _("Send {device, checkins: [...]} as JSON."), code="invalid", field="checkins"
+            )
         )
-    report = gate.sync(slot, uploads, gate=_gate_name(request), device=device, staff=request.user)
+    device = body.get("device", "")
+    if not isinstance(device, str) or len(device) > 100 or "\x00" in device:
+        return _invalid(
+            DomainError(
+                _("A device is text of at most 100 characters."), code="invalid", field="device"
+            )
+        )
+    try:
+        report = gate.sync(
+            slot, body["checkins"], gate=_gate_name(request), device=device, staff=request.user
+        )
+    except DomainError as error:
+        return _invalid(error)
     return JsonResponse(report.__dict__)
 
 

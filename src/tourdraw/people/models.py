@@ -120,3 +120,28 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.site or '*'}"
+
+
+class IdentityClaim(models.Model):
+    """Which account holds an ID document as its own: one account per document.
+
+    Without it anyone could register someone else's number as themselves,
+    enter first and leave the real person refused (one appearance per round)
+    or barred (a no-show). A second claim is refused; the call centre moves a
+    claim to the account that proves the document is theirs.
+    """
+
+    visitor = models.OneToOneField(Visitor, on_delete=models.CASCADE, related_name="identity")
+    id_hash = models.CharField(max_length=64, unique=True)
+    # Set once the real-name check (settings.TOURDRAW_REAL_NAME_CHECK) passed,
+    # or the call centre saw the document; ``verified_by`` says which.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity claim")
+        verbose_name_plural = _("identity claims")
+
+    def __str__(self) -> str:
+        return f"{self.visitor} ({self.verified_by or 'unverified'})"

@@ -2,23 +2,29 @@
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
+from django.utils.translation import gettext as _
+
+from tourdraw import limits
 
 
 def too_many_codes(request: HttpRequest, phone: str) -> bool:
-    """Counts this request; True once the phone or the IP has asked too often."""
-    by_phone = is_ratelimited(
-        request,
-        group="sign-in-code-phone",
-        key=lambda group, request: phone,
-        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE,
-        increment=True,
+    """Counts this request; True once the phone or the client address has asked
+    too often. The address is read behind trusted proxies only, so a forged
+    X-Forwarded-For is no fresh budget; the phone's own budget is shared by
+    every address, so a second address is none either."""
+    by_phone = limits.over_limit(
+        request, "sign-in-code-phone", phone, settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE
     )
-    by_ip = is_ratelimited(
+    by_ip = limits.over_limit(
         request,
-        group="sign-in-code-ip",
-        key="ip",
-        rate=settings.TOURDRAW_SIGN_IN_RATE_PER_IP,
-        increment=True,
+        "sign-in-code-ip",
+        limits.client_ip(request),
+        settings.TOURDRAW_SIGN_IN_RATE_PER_IP,
     )
-    return bool(by_phone or by_ip)
+    return by_phone or by_ip
+
+
+def too_many_codes_message() -> str:
+    return _(
+        "Too many codes were requested. Codes already sent still work; try again in a few minutes."
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
-from tourdraw.people import crypto, documents
+from tourdraw.people import crypto, documents, identity
 from tourdraw.people.models import Person, Visitor
 
 
@@ -113,6 +113,7 @@ def save_profile(
                 )
             current.is_self = False
             current.save(update_fields=["is_self"])
+        identity.claim(visitor, full_name=name, document=document, id_hash=digest)
         person = get_or_create_person(visitor, full_name=name, document=document)
         if not person.is_self:
             person.is_self = True

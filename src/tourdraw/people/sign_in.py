@@ -5,6 +5,7 @@ import hmac
 import secrets
 from datetime import datetime
 
+import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -12,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
-from phonenumbers import NumberParseException
+from phonenumbers import NumberParseException, PhoneNumberType
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
@@ -38,26 +39,50 @@ def parse_phone(raw: str) -> PhoneNumber:
     return phone
 
 
+def sign_in_phone(raw: str) -> PhoneNumber:
+    """A number codes may be texted to: a mobile of one of the configured regions.
+
+    Texts to landlines fail, and texts abroad (satellite and premium ranges
+    above all) cost the platform whatever an SMS-pumping fraud asks.
+    """
+    phone = parse_phone(raw)
+    regions = settings.TOURDRAW_SIGN_IN_REGIONS
+    if (
+        phonenumbers.region_code_for_number(phone) not in regions
+        or phonenumbers.number_type(phone) != PhoneNumberType.MOBILE
+    ):
+        raise SignInError(
+            _(
+                "Sign-in codes are sent only to mobile numbers of mainland China, "
+                "Hong Kong, Macao and Taiwan."
+            ),
+            code="phone_not_mobile",
+            field="phone",
+        )
+    return phone
+
+
 def _code_hash(phone: PhoneNumber, code: str) -> str:
     message = f"{phone.as_e164}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 def request_code(phone: PhoneNumber, *, language: str, now: datetime | None = None) -> SignInCode:
-    """Create a code for ``phone`` and text it. Any earlier code stops working.
+    """Create a code for ``phone`` and text it. Earlier codes keep working until
+    they expire or one is used: a request anyone can make for any number must
+    not void the code its owner is about to type.
 
     Rate limits (per phone and per IP) are the caller's, who knows the IP.
     """
     now = now or timezone.now()
+    phone = sign_in_phone(str(phone))
     code = f"{secrets.randbelow(1_000_000):06d}"
-    with transaction.atomic():
-        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
-        sign_in_code = SignInCode.objects.create(
-            phone=phone,
-            code_hash=_code_hash(phone, code),
-            created_at=now,
-            expires_at=now + settings.TOURDRAW_SIGN_IN_CODE_TTL,
-        )
+    sign_in_code = SignInCode.objects.create(
+        phone=phone,
+        code_hash=_code_hash(phone, code),
+        created_at=now,
+        expires_at=now + settings.TOURDRAW_SIGN_IN_CODE_TTL,
+    )
     minutes = int(settings.TOURDRAW_SIGN_IN_CODE_TTL.total_seconds() // 60)
     with translation.override(language):
         body = _("Your tourdraw sign-in code is %(code)s. It expires in %(minutes)s minutes.") % {
@@ -70,71 +95,99 @@ def request_code(phone: PhoneNumber, *, language: str, now: datetime | None = No
     return sign_in_code
 
 
-def verify_code(
-    phone: PhoneNumber, code: str, *, language: str, now: datetime | None = None
-) -> User:
-    """Check the code and return the visitor's user, creating them on first sign-in."""
-    now = now or timezone.now()
-    max_tries = settings.TOURDRAW_SIGN_IN_MAX_TRIES
+def _no_live_code(phone: PhoneNumber, now: datetime) -> SignInError:
+    """Why no code of ``phone`` can be typed now, judged by the latest one."""
     latest = SignInCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
     if latest is None:
-        raise SignInError(
+        return SignInError(
             _("No code was sent to this number. Ask for a code first."),
             code="code_not_requested",
             field="code",
         )
     if latest.used_at is not None:
-        raise SignInError(
+        return SignInError(
             _("This code has already been used. Ask for a new code."),
             code="code_used",
             field="code",
         )
     if latest.expires_at <= now:
-        raise SignInError(
+        return SignInError(
             _("This code has expired. Ask for a new code."), code="code_expired", field="code"
         )
-    # Each try is claimed before the code is compared, in its own committed
-    # statement, so that parallel guesses cannot share one remaining try.
-    claimed_try = SignInCode.objects.filter(
-        pk=latest.pk, used_at__isnull=True, attempts__lt=max_tries
-    ).update(attempts=F("attempts") + 1)
-    if not claimed_try:
-        raise SignInError(
+    return SignInError(
+        _("Too many wrong codes. Ask for a new code."), code="too_many_tries", field="code"
+    )
+
+
+def _claim_try(live: list[SignInCode], max_tries: int) -> SignInCode | None:
+    """Take one try from the newest live code that has one left. Each try is
+    claimed in its own committed statement before any code is compared, so
+    parallel guesses cannot share one remaining try."""
+    for candidate in live:
+        if SignInCode.objects.filter(
+            pk=candidate.pk, used_at__isnull=True, attempts__lt=max_tries
+        ).update(attempts=F("attempts") + 1):
+            return candidate
+    return None
+
+
+def _wrong_code(claimed: SignInCode, max_tries: int) -> SignInError:
+    claimed.refresh_from_db(fields=["attempts"])
+    left = max_tries - claimed.attempts
+    if left <= 0:
+        return SignInError(
             _("Too many wrong codes. Ask for a new code."), code="too_many_tries", field="code"
         )
-    if not hmac.compare_digest(latest.code_hash, _code_hash(phone, code.strip())):
-        latest.refresh_from_db(fields=["attempts"])
-        left = max_tries - latest.attempts
-        if left <= 0:
-            raise SignInError(
-                _("Too many wrong codes. Ask for a new code."),
-                code="too_many_tries",
-                field="code",
-            )
-        raise SignInError(
-            ngettext(
-                "The code is wrong. %(left)d try left.",
-                "The code is wrong. %(left)d tries left.",
-                left,
-            )
-            % {"left": left},
-            code="code_wrong",
-            field="code",
+    return SignInError(
+        ngettext(
+            "The code is wrong. %(left)d try left.",
+            "The code is wrong. %(left)d tries left.",
+            left,
         )
+        % {"left": left},
+        code="code_wrong",
+        field="code",
+    )
+
+
+def verify_code(
+    phone: PhoneNumber, code: str, *, language: str, now: datetime | None = None
+) -> User:
+    """Check the code against the phone's live codes and return the visitor's
+    user, creating them on first sign-in. Signing in uses up every live code."""
+    now = now or timezone.now()
+    max_tries = settings.TOURDRAW_SIGN_IN_MAX_TRIES
+    live = list(
+        SignInCode.objects.filter(
+            phone=phone, used_at__isnull=True, expires_at__gt=now, attempts__lt=max_tries
+        ).order_by("-created_at", "-id")
+    )
+    claimed = _claim_try(live, max_tries)
+    if claimed is None:
+        raise _no_live_code(phone, now)
+    typed = _code_hash(phone, code.strip())
+    matched = next((c for c in live if hmac.compare_digest(c.code_hash, typed)), None)
+    if matched is None:
+        raise _wrong_code(claimed, max_tries)
     with transaction.atomic():
         # Compare-and-set: of two requests with the same code, one wins.
-        if not SignInCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=now):
+        if not SignInCode.objects.filter(pk=matched.pk, used_at__isnull=True).update(used_at=now):
             raise SignInError(
                 _("This code has already been used. Ask for a new code."),
                 code="code_used",
                 field="code",
             )
-        visitor = Visitor.objects.select_related("user").filter(phone=phone).first()
-        if visitor is None:
-            user = User.objects.create_user(username=f"visitor-{phone.as_e164}", language=language)
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            visitor = Visitor.objects.create(user=user, phone=phone)
-            log_action("tourdraw.visitor.registered", visitor, actor=user)
-        log_action("tourdraw.visitor.signed_in", visitor, actor=visitor.user)
-        return visitor.user
+        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        return _signed_in(phone, language)
+
+
+def _signed_in(phone: PhoneNumber, language: str) -> User:
+    visitor = Visitor.objects.select_related("user").filter(phone=phone).first()
+    if visitor is None:
+        user = User.objects.create_user(username=f"visitor-{phone.as_e164}", language=language)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        visitor = Visitor.objects.create(user=user, phone=phone)
+        log_action("tourdraw.visitor.registered", visitor, actor=user)
+    log_action("tourdraw.visitor.signed_in", visitor, actor=visitor.user)
+    return visitor.user

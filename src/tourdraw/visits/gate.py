@@ -1,10 +1,11 @@
 """At the gate: scanning a ticket, checking its party in, offline sync, no-shows."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -12,8 +13,8 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
-from tourdraw.lottery.codes import ALPHABET, LENGTH
 from tourdraw.lottery.models import EntryMember
+from tourdraw.people import crypto, documents
 from tourdraw.people.documents import age_on
 from tourdraw.visits import signing
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Ticket
@@ -59,20 +60,11 @@ def _refuse(message: str, code: str) -> GateRefusal:
 def find_ticket(scanned: str) -> Ticket:
     """The ticket a scanned QR (signed payload) stands for; forged codes are refused.
 
-    Staff may also type the entry code printed under the QR (a cracked screen,
-    a printout): there is no signature to check then, but every other check is
-    the same.
+    Nothing short of the signature is accepted: the entry code printed under
+    the QR is public (the draw record lists every winner's), so a typed code
+    would let anyone who read the results walk in. A visitor with no phone is
+    found by the ID document they show (:func:`find_by_document`).
     """
-    typed = scanned.strip().upper()
-    if len(typed) == LENGTH and set(typed) <= set(ALPHABET):
-        found = (
-            Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
-            .filter(offer__entry__code=typed)
-            .first()
-        )
-        if found is None:
-            raise _refuse(_("No ticket for entry %(code)s.") % {"code": typed}, "unknown_ticket")
-        return found
     try:
         claim = signing.verify(scanned)
     except signing.TicketSignatureError as error:
@@ -89,6 +81,44 @@ def find_ticket(scanned: str) -> Ticket:
     if ticket is None:
         raise _refuse(_("No such ticket."), "unknown_ticket")
     return ticket
+
+
+def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:
+    """The ticket of this session whose party includes the document shown at
+    the gate: for a visitor whose phone is flat or lost. Staff hold the card in
+    their hand, so the number typed is the number of someone standing there."""
+    try:
+        number = documents.normalize(id_type, id_number)
+    except documents.DocumentError as error:
+        raise GateRefusal(error.message, code=error.code, field=error.field) from None
+    if not number:
+        raise GateRefusal(
+            _("Type the number on the ID document."), code="id_number_required", field="id_number"
+        )
+    found = (
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
+        .filter(
+            offer__slot=slot,
+            offer__entry__members__id_hash=crypto.id_hash(id_type, number),
+            offer__entry__members__active=True,
+        )
+        .order_by("-state", "-pk")  # "valid" before "cancelled"
+        .first()
+    )
+    if found is None:
+        raise GateRefusal(
+            _("No ticket for this session names this ID document."),
+            code="unknown_ticket",
+            field="id_number",
+        )
+    return found
+
+
+def identify(slot: Slot, *, code: str = "", id_type: str = "", id_number: str = "") -> Ticket:
+    """The ticket a gate form names: by its signed QR, or by an ID document."""
+    if id_number.strip():
+        return find_by_document(slot, id_type, id_number)
+    return find_ticket(code)
 
 
 def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
@@ -130,8 +160,12 @@ def party(ticket: Ticket, visit_date: date) -> list[PartyMember]:
 
 def scan(scanned: str, *, slot: Slot, now: datetime | None = None) -> Scan:
     """Check a scanned code for this session and show its party."""
+    return inspect(find_ticket(scanned), slot=slot, now=now)
+
+
+def inspect(ticket: Ticket, *, slot: Slot, now: datetime | None = None) -> Scan:
+    """Check a found ticket for this session and show its party."""
     now = now or timezone.now()
-    ticket = find_ticket(scanned)
     _check_admissible(ticket, slot, now)
     members = party(ticket, slot.visit_date)
     done = [m.checkin for m in members if m.checkin is not None]
@@ -272,11 +306,73 @@ class SyncReport:
     duplicates: int = 0
     conflicts: int = 0
     refused: int = 0
+    # Why each refused upload was refused: {"nonce", "code"}.
+    refusals: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One offline check-in as a gate device sends it."""
+
+    nonce: str
+    ticket: str
+    member: int
+    scanned_at: datetime
+
+
+def _bad_upload(index: int, name: str, message: str) -> DomainError:
+    return DomainError(message, code="invalid", field=f"checkins[{index}].{name}")
+
+
+def read_upload(index: int, raw: Any) -> Upload:
+    """An upload checked for shape before anything is looked up, so that a
+    malformed one is a 400 naming its field, never a server error."""
+    if not isinstance(raw, dict):
+        raise DomainError(
+            _("Each check-in is an object."), code="invalid", field=f"checkins[{index}]"
+        )
+    nonce, ticket, member, moment = (
+        raw.get(k) for k in ("nonce", "ticket", "member", "scanned_at")
+    )
+    if not isinstance(nonce, str) or not 0 < len(nonce) <= 64:
+        raise _bad_upload(index, "nonce", _("A nonce is text of 1 to 64 characters."))
+    if not isinstance(ticket, str) or not 0 < len(ticket) <= 32:
+        raise _bad_upload(index, "ticket", _("A ticket code is text of 1 to 32 characters."))
+    if isinstance(member, bool) or not isinstance(member, int) or not 0 < member < 2**63:
+        raise _bad_upload(index, "member", _("A member is a positive whole number."))
+    try:
+        scanned_at = datetime.fromisoformat(moment) if isinstance(moment, str) else None
+    except ValueError:
+        scanned_at = None
+    if scanned_at is None or scanned_at.tzinfo is None:
+        raise _bad_upload(
+            index, "scanned_at", _("The scan time is an ISO 8601 date and time with its offset.")
+        )
+    if "\x00" in nonce + ticket:
+        raise _bad_upload(index, "nonce", _("Text may not contain NUL characters."))
+    return Upload(nonce=nonce, ticket=ticket, member=member, scanned_at=scanned_at)
+
+
+def _outside_window(slot: Slot, scanned_at: datetime, now: datetime) -> str:
+    """Why a scan time cannot be a real check-in at this session, or ''.
+
+    Device clocks drift, so the arrival window and "now" are widened by the
+    stated tolerance; anything beyond that is a forged or misdated upload.
+    """
+    tolerance = settings.TOURDRAW_GATE_CLOCK_TOLERANCE
+    opens, closes = arrival_window(slot)
+    if scanned_at > now + tolerance:
+        return "in_the_future"
+    if scanned_at < opens - tolerance:
+        return "too_early"
+    if scanned_at > closes + tolerance:
+        return "too_late"
+    return ""
 
 
 def sync(
     slot: Slot,
-    uploads: list[dict[str, Any]],
+    uploads: list[Any],
     *,
     gate: str,
     device: str,
@@ -285,10 +381,16 @@ def sync(
 ) -> SyncReport:
     """Take a device's offline check-ins. Each upload is ``{"nonce", "ticket",
     "member", "scanned_at"}``; a nonce already seen counts once (a replayed
-    upload), a person already in through another device is flagged."""
+    upload), a person already in through another device is flagged, and a scan
+    time outside the session's arrival window (with the clock tolerance) is
+    refused. A malformed upload rejects the whole batch (DomainError naming it)
+    before anything is stored."""
     now = now or timezone.now()
+    if not isinstance(uploads, list):
+        raise DomainError(_("checkins is a list."), code="invalid", field="checkins")
+    checked = [read_upload(index, raw) for index, raw in enumerate(uploads)]
     report = SyncReport()
-    for upload in uploads:
+    for upload in checked:
         # Two uploads of the same queue can race (a device retrying while the
         # first is still in flight): the loser of a unique-constraint race
         # looks again and finds a duplicate or a conflict, never an error.
@@ -300,8 +402,11 @@ def sync(
             except IntegrityError:
                 if attempt:
                     raise
+        if outcome not in ("accepted", "duplicates", "conflicts"):
+            report.refusals.append({"nonce": upload.nonce, "code": outcome})
+            outcome = "refused"
         setattr(report, outcome, getattr(report, outcome) + 1)
-    if report.accepted or report.conflicts:
+    if report.accepted or report.conflicts or report.refused:
         log_action(
             "tourdraw.gate.synced",
             slot,
@@ -311,26 +416,25 @@ def sync(
     return report
 
 
-def _take(
-    slot: Slot, upload: dict[str, Any], *, gate: str, device: str, staff: Any, now: datetime
-) -> str:
-    """One offline check-in: which ``SyncReport`` count it adds to."""
-    nonce = str(upload["nonce"])[:64]
+def _take(slot: Slot, upload: Upload, *, gate: str, device: str, staff: Any, now: datetime) -> str:
+    """One offline check-in: which ``SyncReport`` count it adds to, or the
+    refusal's code."""
+    nonce = upload.nonce
     if (
         CheckIn.objects.filter(nonce=nonce).exists()
         or CheckInConflict.objects.filter(nonce=nonce).exists()
     ):
         return "duplicates"
-    ticket = Ticket.objects.filter(code=upload["ticket"], offer__slot=slot).first()
-    member = EntryMember.objects.filter(pk=upload["member"]).first()
-    if (
-        ticket is None
-        or member is None
-        or member.entry_id != ticket.offer.entry_id
-        or not ticket.is_valid
-    ):
-        return "refused"
-    scanned_at = datetime.fromisoformat(upload["scanned_at"])
+    ticket = Ticket.objects.filter(code=upload.ticket, offer__slot=slot).first()
+    member = EntryMember.objects.filter(pk=upload.member).first()
+    if ticket is None or member is None or member.entry_id != ticket.offer.entry_id:
+        return "unknown_ticket"
+    if not ticket.is_valid:
+        return "cancelled"
+    outside = _outside_window(slot, upload.scanned_at, now)
+    if outside:
+        return outside
+    scanned_at = upload.scanned_at
     first = CheckIn.objects.select_for_update().filter(member=member).first()
     if first is not None and first.nonce == nonce:
         return "duplicates"  # the same upload, committed by a concurrent sync just now

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("me/profile/", views.profile, name="profile"),
+    path("me/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("me/entries/", views.my_entries, name="my_entries"),
     path("me/entries/<str:code>/", views.entry_detail, name="entry_detail"),
     path("me/entries/<str:code>/change/", views.entry_change, name="entry_change"),

@@ -16,14 +16,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tourdraw import limits
+from tourdraw.api import tokens as api_tokens
 from tourdraw.catalog.models import Site
+from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
+from tourdraw.people import identity, sign_in
 from tourdraw.people import services as people_services
-from tourdraw.people import sign_in
-from tourdraw.people.ratelimits import too_many_codes
+from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import stats
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
@@ -136,12 +139,12 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            phone = sign_in.parse_phone(form.cleaned_data["phone"])
+            phone = sign_in.sign_in_phone(form.cleaned_data["phone"])
         except sign_in.SignInError as error:
             form.add_error("phone", str(error.message))
         else:
             if too_many_codes(request, phone.as_e164):
-                form.add_error("phone", _("Too many codes were requested. Try again in an hour."))
+                form.add_error("phone", too_many_codes_message())
             else:
                 sign_in.request_code(phone, language=translation.get_language() or "zh-hans")
                 request.session["sign_in_phone"] = phone.as_e164
@@ -195,14 +198,30 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             people_services.save_profile(visitor, **form.cleaned_data, today=timezone.localdate())
-        except people_services.PersonError as error:
+        except (people_services.PersonError, identity.IdentityError) as error:
             form.add_domain_errors([error])
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect(_next_url(request))
-    return render(
-        request, "web/profile.html", {"form": form, "person": person, "next": _next_url(request)}
-    )
+    context = {
+        "form": form,
+        "person": person,
+        "next": _next_url(request),
+        "tokens": api_tokens.tokens_of(request.user),
+    }
+    return render(request, "web/profile.html", context)
+
+
+@require_POST
+@visitor_required
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        api_tokens.revoke(request.user, token_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The app signed in with that token is signed out."))
+    return redirect("web:profile")
 
 
 def _slot_labels(round: Round) -> list[tuple[int, str]]:
@@ -385,15 +404,18 @@ def offer_decline(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("web:entry_detail", code=entry.code)
 
 
+@visitor_required
 def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
-    """Reached from the SMS link: the code in the address is the secret."""
+    """Reached from the SMS link, for its owner only: the ticket code is also
+    inside the QR, which anyone at the gate or behind a shoulder can read, so
+    the code alone must not open the party's names."""
     ticket = get_object_or_404(
-        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"), code=code
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"),
+        code=code,
+        offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
     )
     offer = ticket.offer
     members = offer.entry.members.select_related("person").order_by("position")
-    visitor = getattr(request.user, "visitor", None)
-    owner = visitor is not None and offer.entry.visitor_id == visitor.pk
     context = {
         "ticket": ticket,
         "offer": offer,
@@ -401,8 +423,7 @@ def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
         "site": offer.slot.tour.site,
         "members": members,
         "qr": tickets.qr_svg(ticket) if ticket.is_valid else "",
-        "can_cancel": owner
-        and ticket.is_valid
+        "can_cancel": ticket.is_valid
         and timezone.now() < offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF,
     }
     return render(request, "web/ticket.html", context)
@@ -428,6 +449,8 @@ def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
 def group_request(request: HttpRequest, code: str) -> HttpResponse:
     site = get_object_or_404(Site, code=code)
     form = GroupRequestForm(request.POST or None, site=site)
+    if request.method == "POST" and limits.too_many_group_requests(request):
+        return rate_limited(request, Exception())
     if request.method == "POST" and form.is_valid():
         try:
             group = group_services.request_visit(site, **form.cleaned_data)

@@ -77,24 +77,33 @@
     showStatus();
   }
 
+  // Strict base64url (no padding, no other characters): atob() alone skips
+  // spaces and accepts "+/", so a mangled signature could still decode.
   function decode(part) {
+    if (typeof part !== "string" || !/^[A-Za-z0-9_-]*$/.test(part) || part.length % 4 === 1) {
+      throw new Error("not base64url");
+    }
     const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
     const raw = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
     return Uint8Array.from(raw, (c) => c.charCodeAt(0));
   }
 
+  // Only a well-formed signature that verifies passes. Anything else, a
+  // browser without Ed25519 included, is refused: the ticket codes in the
+  // manifest are no secret once a QR has been photographed.
   async function signatureHolds(payload, body) {
     const parts = payload.split(".");
-    const key = manifest.keys[body.k];
-    if (!key) return false;
+    const key = Object.prototype.hasOwnProperty.call(manifest.keys, body.k) && manifest.keys[body.k];
+    if (typeof key !== "string") return false;
     try {
-      const publicKey = await crypto.subtle.importKey("raw", decode(key), { name: "Ed25519" }, false, ["verify"]);
-      return await crypto.subtle.verify({ name: "Ed25519" }, publicKey, decode(parts[2]),
-        new TextEncoder().encode(parts[0] + "." + parts[1]));
+      const signature = decode(parts[2]);
+      const raw = decode(key);
+      if (signature.length !== 64 || raw.length !== 32) return false;
+      const publicKey = await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
+      return (await crypto.subtle.verify({ name: "Ed25519" }, publicKey, signature,
+        new TextEncoder().encode(parts[0] + "." + parts[1]))) === true;
     } catch (error) {
-      // A browser without Ed25519 falls back on the manifest: an unknown
-      // ticket code is refused below either way.
-      return true;
+      return false;
     }
   }
 
@@ -115,7 +124,10 @@
     let body;
     try {
       if (parts.length !== 3 || parts[0] !== "TD1") throw new Error();
-      body = JSON.parse(new TextDecoder().decode(decode(parts[1])));
+      body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(decode(parts[1])));
+      if (!body || body.v !== 1 || typeof body.t !== "string" || !Number.isInteger(body.s)) {
+        throw new Error("not a ticket body");
+      }
     } catch (error) {
       return refuse(text("malformed"));
     }
