@@ -476,6 +476,17 @@ def check_chain(chain: object, error: type[DrawError] = RecordError) -> None:
         raise error("chain", "the chain's scheme must be bls-unchained-g1-rfc9380")
 
 
+def is_timestamp(value: object) -> bool:
+    """Is ``value`` a statement's timestamp, ``YYYY-MM-DDTHH:MM:SSZ``, a real UTC time?"""
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        unix_time(value)
+    except ValueError:
+        return False
+    return True
+
+
 def unix_time(text: str) -> int:
     """A statement's timestamp as Unix seconds."""
     moment = datetime.strptime(text, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
@@ -508,13 +519,11 @@ def _check_fields(
             ok, wanted = type(value) is int and value >= low, f"a whole number >= {low}"
         else:
             assert isinstance(form, re.Pattern)
-            ok = isinstance(value, str) and form.fullmatch(value) is not None
-            wanted = "a time YYYY-MM-DDTHH:MM:SSZ" if form is _TIMESTAMP else "lowercase hex"
-            if ok and form is _TIMESTAMP:
-                try:
-                    unix_time(value)
-                except ValueError:
-                    ok = False
+            if form is _TIMESTAMP:
+                ok, wanted = is_timestamp(value), "a time YYYY-MM-DDTHH:MM:SSZ"
+            else:
+                ok = isinstance(value, str) and form.fullmatch(value) is not None
+                wanted = "lowercase hex"
         if not ok:
             raise error(rule or where, f"{where} {field} must be {wanted}, found {value!r}")
 
@@ -528,7 +537,7 @@ def _exact_keys(
         raise error(rule, f"{where}: missing keys {missing}, unexpected keys {extra}")
 
 
-def _same(a: object, b: object) -> bool:
+def same(a: object, b: object) -> bool:
     """Equal as published: the same canonical JSON (so 1, 1.0 and true all differ)."""
     try:
         return canonical(a) == canonical(b)
@@ -551,7 +560,7 @@ def _check_statements(
     closing_slots = [
         {"code": slot["code"], "capacity": slot["capacity"]} for slot in record["closing"]["slots"]
     ]
-    if not _same(record["slots"], closing_slots):
+    if not same(record["slots"], closing_slots):
         raise error("slots", "the slots differ from the closing statement's codes and capacities")
 
 
@@ -599,7 +608,7 @@ def _check_links(
             f"closing_digest is {closing_digest}, the closing statement's digest is "
             f"{digest(closing)}",
         )
-    if not _same(closing["options"], opening["options"]):
+    if not same(closing["options"], opening["options"]):
         raise error("closing_options", "the closing statement's options differ from the opening's")
 
 
@@ -609,7 +618,7 @@ def _check_beacon_round(record: dict[str, Any], error: type[DrawError], check: b
 
     opening, closing, beacon = record["opening"], record["closing"], record["beacon"]
     fixed = opening["beacon"]
-    if not _same(beacon["chain"], fixed["chain"]) or (
+    if not same(beacon["chain"], fixed["chain"]) or (
         closing["beacon"]["chain_hash"] != fixed["chain"]["hash"]
     ):
         raise error("beacon_chain", "the beacon's chain is not the one the opening fixed")
