@@ -403,7 +403,7 @@ def test_real_quicknet_rounds_verify_and_a_changed_byte_does_not(number: int) ->
 
 
 def quicknet_record() -> draw.RecordV2:
-    """A round whose beacon is real quicknet round 1000 (2023-08-23T16:39:24Z)."""
+    """A round whose beacon is real quicknet round 1000 (2023-08-23T15:59:24Z)."""
     published = drand.round_time(drand.QUICKNET, 1000)
     closes_at = datetime.fromtimestamp(published - 600, UTC)
     slots = [{"code": "S", "capacity": 2, "reserved": 0}]

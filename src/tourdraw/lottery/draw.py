@@ -1,12 +1,15 @@
-"""The draw of ``spec/draw.md`` (format ``tourdraw-draw/1``), in code.
+"""The draw of ``docs/spec/draw.md`` (``tourdraw-draw/2``) and ``draw-v1.md`` (``/1``), in code.
 
 This is the one place the draw rule lives: the project's draw, its published
 records, the ``tourdraw verify`` command and the waitlist all come through
 here. It uses the standard library only, so anyone can read it, copy it and
 re-run a published record without the project.
 
-Section numbers (§) refer to ``spec/draw.md``. A change to any rule here that
-changes a byte of a record is a new format, not an edit.
+Section numbers (§) refer to ``draw-v1.md`` in the v1 code and ``draw.md`` in the
+v2 code, which shares the v1 steps (§2, §3) and adds the statements and beacon
+checks; the BLS check goes through ``drand.py``, imported only when needed. A
+change to any rule here that changes a byte of a record is a new format, not an
+edit.
 """
 
 from __future__ import annotations
@@ -551,7 +554,7 @@ def _check_statements(
     error: type[DrawError],
     check_signature: bool,
 ) -> None:
-    """§4's rules 4 to 24: the statements, how they link, the beacon, the slots."""
+    """draw.md §4 rules 6 to 22: the statements, how they link, the beacon, the slots."""
     check_opening(record["opening"], error)
     check_closing(record["closing"], error)
     _check_beacon_form(record["beacon"], error)
@@ -670,7 +673,7 @@ def _signature_holds(chain_text: str, number: int, signature: str) -> None:
 
 
 def _sealed_by(closing: dict[str, Any], options: dict[str, Any]) -> Callable[[_Columns, str], None]:
-    """§4's rules 27 to 31: the entries are the ones the closing statement sealed."""
+    """draw.md §4 rules 25 to 29: the entries are the ones the closing statement sealed."""
 
     def check(columns: _Columns, entries_digest: str) -> None:
         count, persons = len(columns.codes), sum(columns.parties)
