@@ -576,3 +576,19 @@ def test_an_empty_round_draws_and_verifies_in_v2() -> None:
     record = v2chain.draw_round("empty", bytes(32), [], [], options)
     assert record["order"] == [] and record["placements"] == []
     draw.verify(dict(record))
+
+
+def test_a_close_with_a_fraction_of_a_second_fixes_the_round_a_verifier_computes() -> None:
+    # 14:10:00 is a round of the test chain; the statement publishes closes_at to the
+    # second, so the round fixed must be computed from that too, not from 14:00:00.5.
+    closes_at = v2chain.CLOSES_AT.replace(microsecond=500_000)
+    assert statements.beacon_round(v2chain.TEST_CHAIN, closes_at) == 333801
+    record = v2chain.draw_round(
+        "fraction",
+        bytes(32),
+        [{"code": "S", "capacity": 1, "reserved": 0}],
+        [{"code": "A", "party": 1, "tier": 0, "weight": 1, "choices": ["S"]}],
+        {"priority": "none", "repeat_weight_days": 0, "repeat_weight_cap": 3},
+        closes_at=closes_at,
+    )
+    draw.verify(dict(record))

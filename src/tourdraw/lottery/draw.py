@@ -278,6 +278,7 @@ _CLOSING_KEYS: Final = (
     "entries_digest", "slots", "options", "beacon",
 )  # fmt: skip
 _CLOSING_SLOT_KEYS: Final = ("code", "capacity", "reserved")
+_CLOSING_SLOT_KEY_SET: Final = frozenset(_CLOSING_SLOT_KEYS)
 _CLOSING_BEACON_KEYS: Final = ("chain_hash", "round")
 _OPTION_KEYS: Final = ("priority", "repeat_weight_days", "repeat_weight_cap")
 _CHAIN_KEYS: Final = ("name", "hash", "public_key", "period", "genesis_time", "scheme")
@@ -433,18 +434,36 @@ def check_closing(closing: object, error: type[DrawError] = RecordError) -> None
     )
     if not isinstance(closing["slots"], list):
         raise error("closing", "the closing statement's slots must be a list")
-    for i, slot in enumerate(closing["slots"]):
-        if not isinstance(slot, dict):
-            raise error("closing_keys", f"closing slots[{i}] must be an object")
-        _exact_keys(slot, _CLOSING_SLOT_KEYS, "closing_keys", f"closing slots[{i}]", error)
-        fields = {"code": str, "capacity": _NATURAL, "reserved": _NATURAL}
-        _check_fields(f"closing slots[{i}]", slot, fields, error, rule="closing")
+    if not all(map(_plain_closing_slot, closing["slots"])):
+        _find_broken_closing_slot(closing["slots"], error)
     check_options(closing["options"], error)
     beacon = closing["beacon"]
     if not isinstance(beacon, dict):
         raise error("closing_keys", "the closing statement's beacon must be an object")
     _exact_keys(beacon, _CLOSING_BEACON_KEYS, "closing_keys", "the closing's beacon", error)
     _check_fields("closing", beacon, {"chain_hash": _HEX64, "round": _POSITIVE}, error)
+
+
+def _plain_closing_slot(slot: object) -> bool:
+    """A closing slot of the right form, at a glance: a round may have thousands."""
+    return (
+        type(slot) is dict
+        and slot.keys() == _CLOSING_SLOT_KEY_SET
+        and type(slot["code"]) is str
+        and type(slot["capacity"]) is int
+        and type(slot["reserved"]) is int
+        and slot["capacity"] >= 0
+        and slot["reserved"] >= 0
+    )
+
+
+def _find_broken_closing_slot(slots: list[Any], error: type[DrawError]) -> None:
+    for i, slot in enumerate(slots):
+        if not isinstance(slot, dict):
+            raise error("closing_keys", f"closing slots[{i}] must be an object")
+        _exact_keys(slot, _CLOSING_SLOT_KEYS, "closing_keys", f"closing slots[{i}]", error)
+        fields = {"code": str, "capacity": _NATURAL, "reserved": _NATURAL}
+        _check_fields(f"closing slots[{i}]", slot, fields, error, rule="closing")
 
 
 def check_options(options: object, error: type[DrawError] = RecordError) -> None:
