@@ -269,3 +269,26 @@ def test_audit_refuses_a_log_signed_with_another_key_than_the_well_known_one(
     ).encode()
     assert cli.audit([served.url]) == 1
     assert "FAILED: the log: log_key:" in capsys.readouterr().out
+
+
+def test_audit_sees_history_rewritten_since_a_saved_copy(
+    site: Any, capsys: Any, tmp_path: Path
+) -> None:
+    served, log, _ = site
+    saved = str(tmp_path / "saved.json")
+    assert cli.audit([served.url, "--save", saved]) == 0
+    # More entries since: the saved copy is where the log starts.
+    v2chain.release(log, ROUND_2, "2026-01-20T13:30", "B3C4D5E6F7", 3, [("L4M5N6P7Q8", 2)])
+    served.files["/transparency/log.json"] = json.dumps(log.document()).encode()
+    assert cli.audit([served.url, "--previous", saved]) == 0
+    # The key holder rewrites the first release (no promotion), re-signs every entry
+    # after it: the log holds by itself, but not as the continuation of the copy.
+    log.entries[4]["body"]["promotions"] = []
+    log.entries[4]["body"]["waitlist_open"] = False
+    log.reseal_from(5)
+    served.files["/transparency/log.json"] = json.dumps(log.document()).encode()
+    capsys.readouterr()
+    assert cli.audit([served.url, "--previous", saved]) == 1
+    assert "FAILED: the log: seq 5, round xiaomi-ev-2026-01-20: log_rewritten:" in (
+        capsys.readouterr().out
+    )

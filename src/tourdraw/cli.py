@@ -212,6 +212,11 @@ def audit(argv: list[str]) -> int:
         description="Download a site's public log and every record it names; check them all.",
     )
     parser.add_argument("url", help="the site, e.g. https://tours.example.cn/")
+    parser.add_argument(
+        "--previous",
+        help="a copy of the log saved before: the log now must start with it, unchanged",
+    )
+    parser.add_argument("--save", help="save the downloaded log here, for the next --previous")
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
     if not base.startswith(("http://", "https://")):
@@ -219,7 +224,12 @@ def audit(argv: list[str]) -> int:
         return 2
     try:
         key = public_log.key_bytes(_download(base + KEY_PATH))
-        rounds = public_log.check_log(_download(base + LOG_PATH), key)
+        log = _download(base + LOG_PATH)
+        rounds = public_log.check_log(log, key)
+        if args.previous:
+            public_log.check_extends(_read_json(args.previous), log)
+        if args.save:
+            Path(args.save).write_text(json.dumps(log), "utf-8")
     except Unreadable as error:
         print(error, file=sys.stderr)
         return 2

@@ -379,3 +379,30 @@ def load_key(text: str, read: Callable[[str], str]) -> bytes:
     import json
 
     return key_bytes(json.loads(read(text)))
+
+
+def check_extends(earlier: object, log: Mapping[str, Any]) -> None:
+    """§7.5: a copy of the log saved earlier is the start of this one, key and all.
+
+    The platform holds its key, so it could rewrite its history and sign it
+    again; only a reader who kept an earlier copy can see that it did.
+    """
+    if not isinstance(earlier, dict) or not isinstance(earlier.get("entries"), list):
+        raise LogError("log_format", "the earlier copy is not a log")
+    if not draw.same(earlier.get("key"), log["key"]):
+        raise LogError("log_rewritten", "the log is now signed with another key than before")
+    if len(earlier["entries"]) > len(log["entries"]):
+        raise LogError(
+            "log_rewritten",
+            f"the earlier copy has {len(earlier['entries'])} entries, the log now "
+            f"{len(log['entries'])}",
+        )
+    for before, now in zip(earlier["entries"], log["entries"], strict=False):
+        if not draw.same(before, now):
+            seq = now.get("seq") if isinstance(now, dict) else None
+            raise LogError(
+                "log_rewritten",
+                "this entry differs from the earlier copy of the log",
+                seq=seq if isinstance(seq, int) else None,
+                round=now.get("round") if isinstance(now, dict) else None,
+            )
