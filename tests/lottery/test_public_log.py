@@ -43,12 +43,12 @@ def log(record: dict[str, Any]) -> v2chain.Log:
     v2chain.logged_round(log, record, PATH)
     # A2B3C4D5E6 declines its 3 morning places: R9S2T3U4V5's 2 fit, L4M5N6P7Q8's 2 no longer.
     v2chain.release(log, ROUND, MORNING, "A2B3C4D5E6", 3, [("R9S2T3U4V5", 2)])
+    # After the morning's cut-off, a cancelled ticket promotes no one (L4M5N6P7Q8 would fit).
+    v2chain.release(
+        log, ROUND, MORNING, "C4D5E6F7G8", 2, [], reason="cancelled", waitlist_open=False
+    )
     # B3C4D5E6F7's afternoon offer expires: L4M5N6P7Q8 lists the afternoon too.
     v2chain.release(log, ROUND, AFTERNOON, "B3C4D5E6F7", 3, [("L4M5N6P7Q8", 2)], reason="expired")
-    # After the cut-off, a cancelled ticket promotes no one.
-    v2chain.release(
-        log, ROUND, MORNING, "H8J9K2M3N4", 1, [], reason="cancelled", waitlist_open=False
-    )
     return log
 
 
@@ -200,7 +200,9 @@ def test_entries_out_of_order_or_twice_fail(log: v2chain.Log) -> None:
             "promotions",
         ),
         # A promotion after the cut-off.
-        (8, {"promotions": [{"entry": "L4M5N6P7Q8", "persons": 2}]}, "promotions"),
+        (7, {"promotions": [{"entry": "L4M5N6P7Q8", "persons": 2}]}, "promotions"),
+        # The waitlist said open after the cut-off, and nobody promoted.
+        (7, {"waitlist_open": True}, "promotions"),
         # Places freed by an entry that holds none there.
         (6, {"entry": "R9S2T3U4V5"}, "release_holder"),
         (6, {"slot": AFTERNOON}, "release_holder"),
@@ -235,7 +237,7 @@ def test_a_promoted_entry_that_declines_frees_its_places_again(
     v2chain.release(log, ROUND, MORNING, "R9S2T3U4V5", 2, [])
     check_all(log.document(), record)
     # A released entry is not offered again.
-    v2chain.release(log, ROUND, MORNING, "C4D5E6F7G8", 2, [("A2B3C4D5E6", 3)])
+    v2chain.release(log, ROUND, MORNING, "H8J9K2M3N4", 1, [("A2B3C4D5E6", 3)])
     error = failure(check_all, log.document(), record)
     assert (error.rule, error.seq) == ("promotions", 10)
 
@@ -294,3 +296,45 @@ def test_a_receipt_not_signed_by_the_platform_proves_nothing(
     )
     assert error.rule == "receipt_signature"
     assert statements.RECEIPT == public_log.RECEIPT_FORMAT
+
+
+@pytest.mark.parametrize("value", [["A2B3C4D5E6"], {"code": "A2B3C4D5E6"}, None, 7])
+def test_a_release_of_something_not_an_entry_code_fails_cleanly(
+    log: v2chain.Log, record: dict[str, Any], value: Any
+) -> None:
+    log.entries[5]["body"]["entry"] = value
+    log.reseal_from(6)
+    error = failure(check_all, log.document(), record)
+    assert (error.rule, error.seq) == ("release_holder", 6)
+
+
+def test_every_single_field_change_to_the_log_resigned_by_the_key_holder_fails(
+    log: v2chain.Log, record: dict[str, Any]
+) -> None:
+    """Changed and re-signed with the platform's own key, so that hashes and signatures
+    hold: what is left to catch each change is the rules on what the entries say."""
+    from tests.lottery.test_draw_v2 import get, leaves, other_values
+
+    # What no rule ties to the record: when an entry was appended, why places were
+    # freed, where the record is served (audit downloads it from there), and the round
+    # that is only opened. The log's copies keep them honest (check_extends).
+    free = ("time", "reason", "record")
+    tried = 0
+    for seq, entry in enumerate(log.entries, start=1):
+        if entry["round"] != ROUND:
+            continue
+        for path, value in leaves({key: entry[key] for key in ("seq", "kind", "round", "body")}):
+            if path[0] == "time" or path[-1] in free:
+                continue
+            for other in other_values(value):
+                changed = copy.deepcopy(log)
+                get(changed.entries[seq - 1], path[:-1])[path[-1]] = other
+                if draw.canonical(changed.entries[seq - 1]) == draw.canonical(entry):
+                    continue
+                changed.reseal_from(seq)
+                with pytest.raises(LogError):
+                    rounds = public_log.check_log(changed.document())
+                    public_log.check_record(rounds[ROUND], record)
+                    pytest.fail(f"seq {seq} {path} = {other!r} still holds")
+                tried += 1
+    assert tried > 300

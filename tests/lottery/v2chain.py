@@ -132,10 +132,10 @@ class Log:
 
     def reseal_from(self, seq: int) -> None:
         """Rechain and re-sign every entry from ``seq`` on, after changing one."""
-        for entry in self.entries[seq - 1 :]:
-            before = self.entries[entry["seq"] - 2]["hash"] if entry["seq"] > 1 else None
-            entry["prev"] = before or statements.GENESIS
-            self.seal(entry)
+        for position in range(seq - 1, len(self.entries)):
+            before = self.entries[position - 1]["hash"] if position else statements.GENESIS
+            self.entries[position]["prev"] = before
+            self.seal(self.entries[position])
 
     def document(self) -> dict[str, Any]:
         return {

@@ -301,7 +301,7 @@ def replay(record: Mapping[str, Any], releases: Iterable[Mapping[str, Any]]) -> 
             return LogError(rule, message, seq=release["seq"], round=record["round"])
 
         slot, code = body["slot"], body["entry"]
-        if not isinstance(slot, str) or holding.get(code) != slot:
+        if not isinstance(slot, str) or not isinstance(code, str) or holding.get(code) != slot:
             raise fail("release_holder", f"entry {code!r} holds no places in slot {slot!r}")
         if body["persons"] != entries[code]["party"] or type(body["persons"]) is not int:
             raise fail("release_persons", f"entry {code} holds {entries[code]['party']} places")
