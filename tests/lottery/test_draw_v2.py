@@ -592,3 +592,27 @@ def test_a_close_with_a_fraction_of_a_second_fixes_the_round_a_verifier_computes
         closes_at=closes_at,
     )
     draw.verify(dict(record))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("opening", "closes_at"), "9999-12-31T23:59:59Z"),
+        (("opening", "closes_at"), "0001-01-01T00:00:00Z"),
+        (("opening", "beacon", "chain", "genesis_time"), 10**30),
+        (("opening", "beacon", "chain", "period"), 10**30),
+        (("opening", "beacon", "round"), 10**30),
+    ],
+)
+def test_times_and_rounds_out_of_any_calendar_fail_as_rules_not_crashes(
+    vector: dict[str, Any], path: tuple[Any, ...], value: Any
+) -> None:
+    # Everything made consistent, as the operator could, so that the beacon rules run.
+    get(vector, path[:-1])[path[-1]] = value
+    vector["beacon"]["chain"] = vector["opening"]["beacon"]["chain"]
+    vector["beacon"]["round"] = vector["closing"]["beacon"]["round"] = vector["opening"]["beacon"][
+        "round"
+    ]
+    vector["closing"]["opening_digest"] = statements.digest(vector["opening"])
+    vector["closing_digest"] = statements.digest(vector["closing"])
+    assert broken_rule(vector) in ("beacon_round_fixed", "beacon_time", "beacon_after_close")

@@ -516,8 +516,11 @@ def unix_time(text: str) -> int:
 
 
 def timestamp_of(seconds: int) -> str:
-    """Unix seconds as a statement's timestamp."""
-    return datetime.fromtimestamp(seconds, UTC).strftime(_TIMESTAMP_FORMAT)
+    """Unix seconds as a statement's timestamp (years 1 to 9999; others cannot be one)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime(_TIMESTAMP_FORMAT)
+    except (OverflowError, ValueError, OSError):
+        return f"(no timestamp: {seconds} s after 1970)"
 
 
 _NATURAL: Final = "natural"  # a whole number >= 0
@@ -652,8 +655,9 @@ def _check_beacon_round(record: dict[str, Any], error: type[DrawError], check: b
             f"{closing['beacon']['round']}, the beacon is round {beacon['round']}",
         )
     chain = drand.Chain(**fixed["chain"])
+    # §1.2 in whole seconds (drand.round_at, without a datetime that may overflow).
     due = unix_time(opening["closes_at"]) + BEACON_MARGIN_SECONDS
-    first = drand.round_at(chain, datetime.fromtimestamp(due, UTC))
+    first = max(1, -(-(due - chain.genesis_time) // chain.period) + 1)
     if number != first:
         raise error(
             "beacon_round_fixed",
