@@ -616,3 +616,32 @@ def test_times_and_rounds_out_of_any_calendar_fail_as_rules_not_crashes(
     vector["closing"]["opening_digest"] = statements.digest(vector["opening"])
     vector["closing_digest"] = statements.digest(vector["closing"])
     assert broken_rule(vector) in ("beacon_round_fixed", "beacon_time", "beacon_after_close")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+VECTOR_PATHS = [
+    path
+    for source in (leaves, containers)
+    for path, _ in source(json.loads(VECTOR.read_text("utf-8")))
+    if path
+]
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.sampled_from(VECTOR_PATHS), JSON)
+def test_any_json_anywhere_in_the_vector_is_a_broken_rule_never_a_crash(
+    path: tuple[Any, ...], value: Any
+) -> None:
+    record = json.loads(VECTOR.read_text("utf-8"))
+    original = get(record, path)
+    get(record, path[:-1])[path[-1]] = value
+    if draw.canonical(value) == draw.canonical(original):
+        return
+    with pytest.raises(RecordError):
+        draw.verify(record)

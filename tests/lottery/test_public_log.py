@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.lottery import v2chain
+from tests.lottery.test_draw_v2 import JSON
 from tourdraw.lottery import draw, public_log, statements
 from tourdraw.lottery.public_log import LogError
 
@@ -338,3 +341,45 @@ def test_every_single_field_change_to_the_log_resigned_by_the_key_holder_fails(
                     pytest.fail(f"seq {seq} {path} = {other!r} still holds")
                 tried += 1
     assert tried > 300
+
+
+def _log_paths() -> list[tuple[int, tuple[Any, ...]]]:
+    from tests.lottery.test_draw_v2 import containers, leaves
+
+    record: dict[str, Any] = json.loads(VECTOR.read_text("utf-8"))
+    log = _vector_log_for_fuzz(record)
+    return [
+        (seq, path)
+        for seq, entry in enumerate(log.entries, start=1)
+        for source in (leaves, containers)
+        for path, _ in source(entry)
+        if path and path[0] not in ("hash", "signature", "prev")
+    ]
+
+
+def _vector_log_for_fuzz(record: dict[str, Any]) -> v2chain.Log:
+    log = v2chain.Log()
+    v2chain.logged_round(log, record, PATH)
+    v2chain.release(log, ROUND, MORNING, "A2B3C4D5E6", 3, [("R9S2T3U4V5", 2)])
+    return log
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.sampled_from(_log_paths()), JSON)
+def test_any_json_anywhere_in_a_resigned_log_is_a_broken_rule_never_a_crash(
+    where: tuple[int, tuple[Any, ...]], value: Any
+) -> None:
+    from tests.lottery.test_draw_v2 import get
+
+    seq, path = where
+    record: dict[str, Any] = json.loads(VECTOR.read_text("utf-8"))
+    log = _vector_log_for_fuzz(record)
+    get(log.entries[seq - 1], path[:-1])[path[-1]] = value
+    log.reseal_from(seq)
+    try:
+        rounds = public_log.check_log(log.document())
+        for round_log in rounds.values():
+            public_log.check_round(round_log, check_signature=False)
+        public_log.check_record(rounds[ROUND], record)
+    except LogError:
+        pass
