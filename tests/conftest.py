@@ -2,10 +2,19 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests import support
 from tourdraw.lottery.models import Round
 from tourdraw.people.models import Visitor
+
+# Timing never decides a test: no example deadline, and no health check that
+# fails a property because a loaded machine generated its inputs slowly.
+hypothesis_settings.register_profile(
+    "tourdraw", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("tourdraw")
 
 
 @pytest.fixture(autouse=True)
