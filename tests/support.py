@@ -1,5 +1,6 @@
 """Builders shared by the tests: real objects made through the real services."""
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -112,7 +113,7 @@ def make_visitor(
     birth_date: date = date(1985, 3, 14),
     sequence: int = 123,
 ) -> Visitor:
-    user = User.objects.create_user(username=f"visitor-{phone}")
+    user = User.objects.create_user(username=f"visitor-{secrets.token_hex(6)}")
     visitor = Visitor.objects.create(user=user, phone=phone)
     save_profile(
         visitor,

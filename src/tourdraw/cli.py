@@ -1,7 +1,9 @@
 """The ``tourdraw`` command: Django's management commands, plus ``verify``.
 
 ``tourdraw verify FILE`` checks a published draw record with nothing but the
-record itself: no settings, no database. Anyone can run it.
+record itself: no settings, no database. Anyone can run it. ``tourdraw demo``
+is the one command that runs without keys in the environment: it uses this
+install's own, made on its first run in var/.
 """
 
 import argparse
@@ -56,6 +58,12 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     if len(argv) > 1 and argv[1] == "verify":
         sys.exit(verify(argv[2:]))
+    if len(argv) > 1 and argv[1] == "demo":
+        # The one start that needs no environment: it makes (once) and uses
+        # this install's own keys; the worker it starts inherits them.
+        from tourdraw import keys
+
+        keys.use_demo_keys()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
     from django.core.management import execute_from_command_line
 

@@ -59,7 +59,7 @@ def test_the_whole_journey_through_the_api(
         content_type="application/json",
         **me,
     )
-    assert profile.json()["id_masked"].startswith("110101********")
+    assert profile.json()["id_masked"].startswith("******")
 
     five = date(slot.visit_date.year - 5, slot.visit_date.month, 1)
     refused = client.post(
@@ -93,7 +93,7 @@ def test_the_whole_journey_through_the_api(
     )
     assert created.status_code == 201
     entry_code = created.json()["code"]
-    assert created.json()["members"][1]["id_masked"].startswith("310101********")
+    assert created.json()["members"][1]["id_masked"].startswith("******")
 
     op = _bearer(operator_key)
     assert (

@@ -72,7 +72,7 @@ def _round(tour: Tour, code: str, slots: list[Slot], **fields: object) -> Round:
 
 def _visitor(rng: random.Random, number: int, today: date) -> Visitor:
     phone = f"+86139{number:08d}"
-    user = User.objects.create_user(username=f"visitor-{phone}", language="zh-hans")
+    user = User.objects.create_user(username=f"visitor-{number}", language="zh-hans")
     user.set_unusable_password()
     user.save(update_fields=["password"])
     visitor = Visitor.objects.create(user=user, phone=phone)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from tourdraw.db import insert_rows
 from tourdraw.notify.channels import DeliveryError, Message, channel_for
 from tourdraw.notify.models import OutboxMessage
+from tourdraw.people import crypto
 
 logger = logging.getLogger("tourdraw.notify")
 
@@ -85,7 +86,8 @@ def enqueue_many(
         (
             (
                 kind,
-                to,
+                # The bulk insert skips the field's own encryption.
+                crypto.encrypt(to),
                 "",
                 body,
                 language,

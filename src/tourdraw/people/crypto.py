@@ -23,6 +23,18 @@ def decrypt(token: str) -> str:
     )
 
 
+def phone_hash(e164: str) -> str:
+    """Finds a visitor by phone number without the number in clear: a plain hash
+    of eleven digits is undone by trying them all, a keyed one is not."""
+    message = f"phone:{e164}".encode()
+    return hmac.new(settings.TOURDRAW_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def rotate(token: str) -> str:
+    """The token re-encrypted under the first key, whichever key made it."""
+    return _fernet(tuple(settings.TOURDRAW_DATA_KEYS)).rotate(token.encode("ascii")).decode("ascii")
+
+
 def id_hash(doc_type: str, number: str) -> str:
     """The same document always gives the same hash; without the key, nobody can
     test a guessed number against it (unlike a plain sha256 of 18 digits)."""

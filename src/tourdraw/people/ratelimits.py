@@ -4,13 +4,15 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
+from tourdraw.people import crypto
+
 
 def too_many_codes(request: HttpRequest, phone: str) -> bool:
     """Counts this request; True once the phone or the IP has asked too often."""
     by_phone = is_ratelimited(
         request,
         group="sign-in-code-phone",
-        key=lambda group, request: phone,
+        key=lambda group, request: crypto.phone_hash(phone),
         rate=settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE,
         increment=True,
     )

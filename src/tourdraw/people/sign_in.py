@@ -17,6 +17,7 @@ from phonenumbers import NumberParseException
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
 from tourdraw.notify.channels import Message, sms_channel
+from tourdraw.people import crypto
 from tourdraw.people.models import SignInCode, User, Visitor
 
 
@@ -51,9 +52,10 @@ def request_code(phone: PhoneNumber, *, language: str, now: datetime | None = No
     now = now or timezone.now()
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        digest = crypto.phone_hash(phone.as_e164)
+        SignInCode.objects.filter(phone_hash=digest, used_at__isnull=True).update(used_at=now)
         sign_in_code = SignInCode.objects.create(
-            phone=phone,
+            phone_hash=digest,
             code_hash=_code_hash(phone, code),
             created_at=now,
             expires_at=now + settings.TOURDRAW_SIGN_IN_CODE_TTL,
@@ -76,7 +78,8 @@ def verify_code(
     """Check the code and return the visitor's user, creating them on first sign-in."""
     now = now or timezone.now()
     max_tries = settings.TOURDRAW_SIGN_IN_MAX_TRIES
-    latest = SignInCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    digest = crypto.phone_hash(phone.as_e164)
+    latest = SignInCode.objects.filter(phone_hash=digest).order_by("-created_at", "-id").first()
     if latest is None:
         raise SignInError(
             _("No code was sent to this number. Ask for a code first."),
@@ -129,12 +132,15 @@ def verify_code(
                 code="code_used",
                 field="code",
             )
-        visitor = Visitor.objects.select_related("user").filter(phone=phone).first()
+        visitor = Visitor.objects.select_related("user").filter(phone_hash=digest).first()
         if visitor is None:
-            user = User.objects.create_user(username=f"visitor-{phone.as_e164}", language=language)
+            # The user name is random: the phone in it would be in clear.
+            user = User.objects.create_user(
+                username=f"visitor-{secrets.token_hex(8)}", language=language
+            )
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            visitor = Visitor.objects.create(user=user, phone=phone)
+            visitor = Visitor.objects.create(user=user, phone=phone.as_e164)
             log_action("tourdraw.visitor.registered", visitor, actor=user)
         log_action("tourdraw.visitor.signed_in", visitor, actor=visitor.user)
         return visitor.user

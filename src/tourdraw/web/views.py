@@ -21,8 +21,8 @@ from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
+from tourdraw.people import crypto, sign_in
 from tourdraw.people import services as people_services
-from tourdraw.people import sign_in
 from tourdraw.people.ratelimits import too_many_codes
 from tourdraw.reports import stats
 from tourdraw.visits import tickets
@@ -144,14 +144,17 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("phone", _("Too many codes were requested. Try again in an hour."))
             else:
                 sign_in.request_code(phone, language=translation.get_language() or "zh-hans")
-                request.session["sign_in_phone"] = phone.as_e164
+                request.session["sign_in_phone"] = crypto.encrypt(phone.as_e164)
                 code_url = reverse("web:sign_in_code")
                 return redirect(f"{code_url}?next={_next_url(request)}")
     return render(request, "web/sign_in.html", {"form": form, "next": _next_url(request)})
 
 
 def sign_in_code(request: HttpRequest) -> HttpResponse:
-    raw_phone = request.session.get("sign_in_phone")
+    # Sessions are signed, not encrypted, and sit in the database: the number
+    # waiting for its code is kept there encrypted.
+    sealed_phone = request.session.get("sign_in_phone")
+    raw_phone = crypto.decrypt(sealed_phone) if sealed_phone else ""
     if not raw_phone:
         return redirect("web:sign_in")
     phone = sign_in.parse_phone(raw_phone)
