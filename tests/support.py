@@ -13,7 +13,7 @@ from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.notify.channels import Channel, Message
-from tourdraw.people import documents
+from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import save_profile
 
@@ -106,6 +106,17 @@ def make_round(
     return round
 
 
+def give_consent(visitor: Visitor) -> None:
+    """The privacy notice and the sensitive-PI consent, as the profile page records them."""
+    consent.give(
+        visitor,
+        version=consent.current_version(),
+        notice=True,
+        sensitive=True,
+        now=timezone.now(),
+    )
+
+
 def make_visitor(
     phone: str = "+8613900000001",
     *,
@@ -115,6 +126,7 @@ def make_visitor(
 ) -> Visitor:
     user = User.objects.create_user(username=f"visitor-{secrets.token_hex(6)}")
     visitor = Visitor.objects.create(user=user, phone=phone)
+    give_consent(visitor)
     save_profile(
         visitor,
         full_name=name,

@@ -25,7 +25,7 @@ from tourdraw.groups import services as group_services
 from tourdraw.lottery import rounds
 from tourdraw.lottery.drawing import draw_round
 from tourdraw.lottery.models import Entry
-from tourdraw.people import documents
+from tourdraw.people import consent, documents
 from tourdraw.visits.models import Offer
 
 PHONES = ["+8613912345678", "+8613887654321", "+8615011223344"]
@@ -84,7 +84,14 @@ def _fill(client, sent, round, slot) -> list[str]:  # type: ignore[no-untyped-de
     ):
         client.logout()
         codes.append(_sign_in(client, phone, sent))
-        profile = {"full_name": "王建国", "id_type": doc_type, "id_number": number}
+        profile = {
+            "full_name": "王建国",
+            "id_type": doc_type,
+            "id_number": number,
+            "consent-version": consent.current_version(),
+            "consent-accept_notice": "on",
+            "consent-accept_sensitive": "on",
+        }
         if doc_type != "cn_resident":
             profile["birth_date"] = born.isoformat()
         assert client.post(reverse("web:profile"), profile).status_code == 302
@@ -97,6 +104,7 @@ def _fill(client, sent, round, slot) -> list[str]:  # type: ignore[no-untyped-de
         }
         if c_born:
             entry["companion_0_birth_date"] = c_born.isoformat()
+        entry["companion_0_guardian"] = "on"  # the third companion is a child
         response = client.post(reverse("web:enter", args=[round.code]), entry)
         assert response.status_code == 302, response.content.decode()[-2000:]
     return codes

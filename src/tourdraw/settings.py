@@ -247,5 +247,11 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
+# Names, ID numbers and birth dates are erased this many days after the last
+# round a person is in ended (or their group visited); see people/retention.py.
+TOURDRAW_RETENTION_DAYS = env_int("TOURDRAW_RETENTION_DAYS", 30)
+# The privacy notice in force (web/templates/web/privacy.html); changing it
+# asks every visitor to accept it again before they store another ID document.
+TOURDRAW_PRIVACY_NOTICE_VERSION = "2026-12-01"
 # POSTs to the API per sender (token, session or IP).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")

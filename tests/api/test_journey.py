@@ -49,6 +49,27 @@ def test_the_whole_journey_through_the_api(
     ).json()["token"]
     me = _bearer(token)
 
+    privacy = client.get(f"{API}/me/privacy", **me).json()
+    assert privacy["accepted"] is False and privacy["notice_url"].endswith("/privacy/")
+    refused_without_consent = client.put(
+        f"{API}/me/profile",
+        {
+            "full_name": "王建国",
+            "id_type": "cn_resident",
+            "id_number": support.resident_id(date(1985, 3, 14)),
+        },
+        content_type="application/json",
+        **me,
+    )
+    assert refused_without_consent.json()["code"] == "consent_required"
+    accepted = client.post(
+        f"{API}/me/consent",
+        {"version": privacy["version"], "notice": True, "sensitive_pi": True},
+        content_type="application/json",
+        **me,
+    )
+    assert accepted.json()["accepted"] is True
+
     profile = client.put(
         f"{API}/me/profile",
         {

@@ -72,6 +72,7 @@ class GroupMember(models.Model):
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_in_gate = models.CharField(max_length=100, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["group", "position"]

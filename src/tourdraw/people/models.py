@@ -29,6 +29,9 @@ class Visitor(models.Model):
     phone = EncryptedTextField(_("phone number"))
     phone_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Set when the visitor deleted their account: the phone is gone, the row
+    # stays for the entries, offers and audit entries that point at it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("visitor")
@@ -38,14 +41,17 @@ class Visitor(models.Model):
         return str(self.phone)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # The hash always follows the number, however the row was written.
-        self.phone_hash = crypto.phone_hash(str(self.phone))
+        # The hash always follows the number, however the row was written; a
+        # deleted account has no number, and a hash no number can match.
+        if self.deleted_at is None:
+            self.phone_hash = crypto.phone_hash(str(self.phone))
         super().save(*args, **kwargs)
 
     @property
     def self_person(self) -> "Person | None":
         # The ID number is decrypted only where it is read, which no screen does.
-        return self.people.filter(is_self=True).defer("id_number").first()
+        # An erased profile (retention) is no profile: the visitor enters it again.
+        return self.people.filter(is_self=True, erased_at__isnull=True).defer("id_number").first()
 
 
 class Person(models.Model):
@@ -69,6 +75,10 @@ class Person(models.Model):
     # it was most of the number. Empty once the person is erased.
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the name, number and birth date were erased (retention or the
+    # visitor's deletion); the keyed hash stays for the no-show ban and the
+    # one-appearance rule, and nothing else about the person does.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -138,3 +148,31 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.site or '*'}"
+
+
+class Consent(models.Model):
+    """A visitor's acceptance of one version of the privacy notice, or their
+    separate consent to sensitive personal information (ID documents) under it.
+
+    Rows are only added: a new notice version asks again, and the history of
+    what was accepted when stays (until the account is deleted).
+    """
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("privacy notice")
+        SENSITIVE = "sensitive_pi", _("sensitive personal information")
+
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    given_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor", "kind", "version"], name="consent_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}"
