@@ -120,3 +120,25 @@ def test_deletion_needs_the_explicit_confirmation(client, visitor, method):  # t
     getattr(client, method)(reverse("web:delete_account"), {"confirm": "no"})
     visitor.refresh_from_db()
     assert visitor.deleted_at is None
+
+
+def test_a_ticket_too_close_to_cancel_keeps_its_party_until_retention(db, settings):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from tourdraw.people import retention, rights
+
+    settings.TOURDRAW_RETENTION_DAYS = 30
+    _, slot, entries = drawn_round(2, [2], [])
+    winner = entries[0]
+    ticket = confirm_offer(
+        Offer.objects.get(entry=winner), actor=None, accepted_rules=True, via="online"
+    )
+    rights.delete_account(winner.visitor, now=slot.starts_at - timedelta(hours=1))
+    assert Ticket.objects.get(pk=ticket.pk).state == Ticket.State.VALID
+    party = Person.objects.filter(entry_memberships__entry=winner)
+    assert all(person.full_name and person.birth_date for person in party)
+    winner.visitor.refresh_from_db()
+    assert winner.visitor.phone == "" and winner.visitor.deleted_at is not None
+
+    retention.erase_due(slot.starts_at + timedelta(days=31))
+    assert all(person.erased_at for person in Person.objects.filter(pk__in=party))

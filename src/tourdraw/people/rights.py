@@ -103,7 +103,13 @@ def delete_account(visitor: Visitor, *, now: datetime) -> None:
     if visitor.deleted_at is not None:
         return
     _give_up_places(visitor, now=now)
-    retention.erase_people(visitor.people.all(), now=now, reason="account_deleted")
+    # A ticket too close to its visit to cancel still has its party checked at
+    # the gate: those persons are erased by retention once the visit is over.
+    at_the_gate = Ticket.objects.filter(
+        offer__entry__visitor=visitor, state=Ticket.State.VALID, offer__slot__ends_at__gt=now
+    ).values("offer__entry")
+    keep = Person.objects.filter(entry_memberships__entry__in=at_the_gate)
+    retention.erase_people(visitor.people.exclude(pk__in=keep), now=now, reason="account_deleted")
     with transaction.atomic():
         locked = Visitor.objects.select_for_update().get(pk=visitor.pk)
         SignInCode.objects.filter(phone_hash=locked.phone_hash).delete()
