@@ -163,7 +163,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     # Sessions are signed, not encrypted, and sit in the database: the number
     # waiting for its code is kept there encrypted.
     sealed_phone = request.session.get("sign_in_phone")
-    raw_phone = crypto.decrypt(sealed_phone) if sealed_phone else ""
+    # A session from before the number was sealed (or a retired key) starts over.
+    raw_phone = crypto.decrypt_or_empty(sealed_phone) if sealed_phone else ""
     if not raw_phone:
         return redirect("web:sign_in")
     phone = sign_in.parse_phone(raw_phone)
