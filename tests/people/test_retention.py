@@ -9,6 +9,7 @@ from tests.support import (
     drawn_round,
     make_round,
     make_slots,
+    make_staff,
     make_tour,
     request_group,
     resident_id,
@@ -20,7 +21,8 @@ from tourdraw.people.models import Person
 from tourdraw.people.services import save_profile
 from tourdraw.scheduler import run_due_transitions
 from tourdraw.visits import gate
-from tourdraw.visits.models import Offer
+from tourdraw.visits.calls import record_call
+from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import confirm_offer
 
 
@@ -38,6 +40,12 @@ def test_nothing_is_erased_until_the_retention_period_after_the_last_session(vis
     slot, entries = visited
     people = Person.objects.filter(entry_memberships__entry__in=entries).distinct()
     assert people.count() == 3
+    record_call(
+        Offer.objects.get(entry=entries[0]),
+        agent=make_staff("agent", "call_centre", slot.tour.site),
+        outcome="no_answer",
+        note="王先生说晚上再打",
+    )
 
     assert run_due_transitions(slot.starts_at + timedelta(days=29))["people_erased"] == 0
     assert all(p.id_number and p.birth_date for p in people)
@@ -47,6 +55,7 @@ def test_nothing_is_erased_until_the_retention_period_after_the_last_session(vis
         assert (person.full_name, person.id_number, person.id_masked) == ("", "", "")
         assert person.birth_date is None and person.erased_at is not None
         assert len(person.id_hash) == 64  # the keyed hash alone stays
+    assert CallAttempt.objects.get().note == ""
     # Erasure is done once.
     assert run_due_transitions(slot.starts_at + timedelta(days=32))["people_erased"] == 0
 

@@ -70,8 +70,16 @@ def _deleted(visitor: Visitor) -> None:
 
 
 def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(client, db):  # type: ignore[no-untyped-def]
+    from tests.support import make_site, make_staff
+    from tourdraw.visits.calls import record_call
+    from tourdraw.visits.models import CallAttempt
+
     _, slot, entries = drawn_round(2, [2], [2, 2])
     winner, first_waiting, second_waiting = entries
+    agent = make_staff("agent", "call_centre", make_site())
+    record_call(
+        Offer.objects.get(entry=winner), agent=agent, outcome="no_answer", note="王先生说晚上再打"
+    )
     # The first in line deletes their account too: promotions pass them by.
     client.force_login(first_waiting.visitor.user)
     assert client.post(reverse("web:delete_account"), {"confirm": "delete"}).status_code == 302
@@ -88,6 +96,7 @@ def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(clien
     assert not Offer.objects.filter(entry=first_waiting).exists()
     _deleted(winner.visitor)
     _deleted(first_waiting.visitor)
+    assert CallAttempt.objects.get().note == ""
     assert LogEntry.objects.filter(action="tourdraw.visitor.deleted").count() == 2
     # Signed out, and the account cannot come back.
     assert client.get(reverse("web:my_data")).status_code == 302

@@ -6,7 +6,8 @@ after they were recorded if they are in none; group members the same time
 after their group's visit. What stays is the keyed hash (``id_hash``), which
 the no-show ban and the one-appearance rule match on and which nobody can
 turn back into a number without the key; entries keep their public codes and
-statistics keep their counts.
+statistics keep their counts. Call-centre notes, delivered messages and
+expired sessions go after the same period.
 """
 
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery.models import EntryMember, Round
 from tourdraw.notify.models import OutboxMessage
 from tourdraw.people.models import Person
+from tourdraw.visits.models import CallAttempt
 
 BATCH = 500
 _ENDED = (Round.State.DRAWN, Round.State.CANCELLED)
@@ -80,8 +82,9 @@ def erase_due(now: datetime) -> int:
     limit = retention_limit(now)
     erased = erase_people(people_due(now), now=now, reason="retention", limit=BATCH)
     erased += erase_group_members_due(now)
-    # Delivered messages name a phone or address; expired sessions may hold
-    # a number waiting for its code.
+    # Call-centre notes are free text about a winner; delivered messages name a
+    # phone or address; expired sessions may hold a number waiting for its code.
+    CallAttempt.objects.filter(offer__slot__starts_at__lt=limit).exclude(note="").update(note="")
     OutboxMessage.objects.filter(created_at__lt=limit).exclude(
         state=OutboxMessage.State.PENDING
     ).delete()

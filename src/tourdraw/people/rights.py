@@ -21,7 +21,7 @@ from tourdraw.lottery.models import Entry, Round
 from tourdraw.people import consent, retention
 from tourdraw.people.models import Person, SignInCode, Visitor
 from tourdraw.visits import offers, tickets
-from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits.models import CallAttempt, Offer, Ticket
 
 
 def _person(person: Person) -> dict[str, Any]:
@@ -113,6 +113,7 @@ def delete_account(visitor: Visitor, *, now: datetime) -> None:
     with transaction.atomic():
         locked = Visitor.objects.select_for_update().get(pk=visitor.pk)
         SignInCode.objects.filter(phone_hash=locked.phone_hash).delete()
+        CallAttempt.objects.filter(offer__entry__visitor=locked).update(note="")
         locked.deleted_at = now
         locked.phone = ""
         locked.phone_hash = f"deleted:{secrets.token_hex(16)}"
