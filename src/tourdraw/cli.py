@@ -65,6 +65,13 @@ def main(argv: list[str] | None = None) -> None:
 
         keys.use_demo_keys()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["tourdraw", *argv[1:]])
+    try:
+        execute_from_command_line(["tourdraw", *argv[1:]])
+    except ImproperlyConfigured as error:
+        # A start without its keys (or with DEBUG outside development) is an
+        # operator's mistake: say what to set, not a traceback.
+        print(f"tourdraw: {error}", file=sys.stderr)
+        sys.exit(2)
