@@ -216,6 +216,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Django's own console handler would print "Not Found: /tickets/<code>/"
+        # unfiltered: its records go to the root's redacting handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Request lines name ticket links: through the redacting handler too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # The task worker logs every empty poll at INFO.
