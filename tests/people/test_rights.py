@@ -151,3 +151,41 @@ def test_a_ticket_too_close_to_cancel_keeps_its_party_until_retention(db, settin
 
     retention.erase_due(slot.starts_at + timedelta(days=31))
     assert all(person.erased_at for person in Person.objects.filter(pk__in=party))
+
+
+def test_a_place_drawn_for_an_account_deleted_after_close_goes_down_the_waitlist(db):  # type: ignore[no-untyped-def]
+    """The sealed draw still holds the entry; the worker's next tick gives its
+    place up as a decline would, not at the offer's deadline."""
+    from django.utils import timezone
+
+    from tests.support import make_party_entry, make_round, make_slots, make_tour
+    from tourdraw.lottery import rounds
+    from tourdraw.lottery.models import DrawOutcome, Round
+    from tourdraw.people import rights
+    from tourdraw.scheduler import run_due_transitions
+
+    tour = make_tour()
+    slot = make_slots(tour, timezone.localdate() + timezone.timedelta(days=10), capacity=2)[0]
+    round = make_round(tour, slots=[slot])
+    gone, waiting = (make_party_entry(round, 2000 + n, 2, [slot.pk]) for n in range(2))
+    rounds.close_round(round, now=timezone.now())
+    rights.delete_account(gone.visitor, now=timezone.now())
+    assert Entry.objects.get(pk=gone.pk).state == Entry.State.ACTIVE  # sealed in the draw
+
+    # The draw's outcome, set by hand as tests.support.drawn_round does.
+    now = timezone.now()
+    DrawOutcome.objects.create(round=round, entry=gone, position=1, slot=slot)
+    DrawOutcome.objects.create(round=round, entry=waiting, position=2, slot=None)
+    Offer.objects.create(
+        entry=gone,
+        slot=slot,
+        persons=2,
+        source="draw",
+        deadline=now + timezone.timedelta(days=2),
+        created_at=now,
+    )
+    Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)
+
+    run_due_transitions(now)
+    assert Offer.objects.get(entry=gone).state == Offer.State.DECLINED
+    assert Offer.objects.get(entry=waiting).slot == slot

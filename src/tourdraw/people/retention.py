@@ -78,7 +78,11 @@ def erase_group_members_due(now: datetime) -> int:
 
 
 def erase_due(now: datetime) -> int:
-    """The worker's retention duty: everything past its retention period."""
+    """The worker's retention duty: everything past its retention period, and
+    the places the draw gave to accounts deleted since the round closed."""
+    from tourdraw.people import rights
+
+    rights.release_deleted_offers(now)
     limit = retention_limit(now)
     erased = erase_people(people_due(now), now=now, reason="retention", limit=BATCH)
     erased += erase_group_members_due(now)

@@ -98,6 +98,23 @@ def _give_up_places(visitor: Visitor, *, now: datetime) -> None:
             continue
 
 
+def release_deleted_offers(now: datetime) -> int:
+    """Offers the draw made to entries whose visitor deleted their account after
+    the round closed (the sealed draw still held them): given up at once, as a
+    decline would be, instead of lapsing at their deadline."""
+    released = 0
+    pending = Offer.objects.filter(
+        state=Offer.State.PENDING, entry__visitor__deleted_at__isnull=False
+    )
+    for offer in pending.select_related("slot"):
+        try:
+            offers.decline_offer(offer, actor=None, now=now)
+        except DomainError:
+            continue  # decided meanwhile
+        released += 1
+    return released
+
+
 def delete_account(visitor: Visitor, *, now: datetime) -> None:
     """Delete the visitor's account and personal data; places go down the waitlist."""
     if visitor.deleted_at is not None:
