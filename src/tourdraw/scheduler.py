@@ -23,5 +23,5 @@ def run_due_transitions(now: datetime) -> dict[str, int]:
         "offers_reminded": offers.remind_due_offers(now),
         "no_shows": gate.mark_no_shows(now),
         "messages_sent": outbox.relay_due(now, limit=1000),
-        "people_erased": retention.erase_due(now),
+        "people_erased": retention.run_duties(now),
     }

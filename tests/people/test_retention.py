@@ -26,6 +26,14 @@ from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import confirm_offer
 
 
+@pytest.fixture(autouse=True)
+def _no_retention_run_yet(db):  # type: ignore[no-untyped-def]
+    """The daily run is remembered in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def visited(db):  # type: ignore[no-untyped-def]
     """A drawn round whose two parties hold tickets for one session."""
@@ -58,6 +66,17 @@ def test_nothing_is_erased_until_the_retention_period_after_the_last_session(vis
     assert CallAttempt.objects.get().note == ""
     # Erasure is done once.
     assert run_due_transitions(slot.starts_at + timedelta(days=32))["people_erased"] == 0
+
+
+def test_the_retention_run_is_daily_not_every_tick(visitor, settings):  # type: ignore[no-untyped-def]
+    from tests.support import make_visitor
+
+    settings.TOURDRAW_RETENTION_DAYS = 30
+    day = timezone.localtime(timezone.now() + timedelta(days=31)).replace(hour=10)
+    assert run_due_transitions(day)["people_erased"] == 1
+    make_visitor("+8613900000005", sequence=5)  # due as well, but today's run is done
+    assert run_due_transitions(day + timedelta(hours=2))["people_erased"] == 0
+    assert run_due_transitions(day + timedelta(days=1))["people_erased"] == 1
 
 
 def test_a_person_with_an_open_round_keeps_their_data(visitor, round, settings):  # type: ignore[no-untyped-def]

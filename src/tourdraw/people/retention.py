@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from tourdraw.audit.services import log_action
 from tourdraw.groups.models import GroupMember, GroupVisit
@@ -77,14 +79,29 @@ def erase_group_members_due(now: datetime) -> int:
     return erased
 
 
-def erase_due(now: datetime) -> int:
-    """The worker's retention duty: everything past its retention period, and
-    the places the draw gave to accounts deleted since the round closed."""
+def run_duties(now: datetime) -> int:
+    """The worker's privacy duties, on every tick: give up places drawn for
+    deleted accounts at once; erase what is past its period once a day (the
+    search for it reads every person, too much for a tick every two seconds)."""
     from tourdraw.people import rights
 
     rights.release_deleted_offers(now)
+    day = timezone.localdate(now).isoformat()
+    # add() is atomic in every cache backend: of several workers, one runs it.
+    if not cache.add(f"tourdraw:retention:{day}", now.isoformat(), timeout=2 * 86400):
+        return 0
+    return erase_due(now)
+
+
+def erase_due(now: datetime) -> int:
+    """Erase everything past its retention period."""
     limit = retention_limit(now)
-    erased = erase_people(people_due(now), now=now, reason="retention", limit=BATCH)
+    erased = 0
+    while True:
+        batch = erase_people(people_due(now), now=now, reason="retention", limit=BATCH)
+        erased += batch
+        if batch < BATCH:
+            break
     erased += erase_group_members_due(now)
     # Call-centre notes are free text about a winner; delivered messages name a
     # phone or address; expired sessions may hold a number waiting for its code.
