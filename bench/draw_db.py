@@ -41,6 +41,11 @@ def configure(database: str) -> None:
             connection.execute("DROP DATABASE IF EXISTS tourdraw_bench")
             connection.execute("CREATE DATABASE tourdraw_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
+    from tourdraw import keys
+
+    for name, value in keys.generate().items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("TOURDRAW_ENV", "development")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -1,5 +1,6 @@
 """Builders shared by the tests: real objects made through the real services."""
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.notify.channels import Channel, Message
-from tourdraw.people import documents
+from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import save_profile
 
@@ -105,6 +106,17 @@ def make_round(
     return round
 
 
+def give_consent(visitor: Visitor) -> None:
+    """The privacy notice and the sensitive-PI consent, as the profile page records them."""
+    consent.give(
+        visitor,
+        version=consent.current_version(),
+        notice=True,
+        sensitive=True,
+        now=timezone.now(),
+    )
+
+
 def make_visitor(
     phone: str = "+8613900000001",
     *,
@@ -112,8 +124,9 @@ def make_visitor(
     birth_date: date = date(1985, 3, 14),
     sequence: int = 123,
 ) -> Visitor:
-    user = User.objects.create_user(username=f"visitor-{phone}")
+    user = User.objects.create_user(username=f"visitor-{secrets.token_hex(6)}")
     visitor = Visitor.objects.create(user=user, phone=phone)
+    give_consent(visitor)
     save_profile(
         visitor,
         full_name=name,

@@ -5,6 +5,8 @@ record itself: no settings, no database. Anyone can run it. With ``--log`` it
 also checks the record against the platform's public log, with ``--receipt``
 that an entrant's entry is in it as entered. ``tourdraw audit URL`` downloads a
 site's public log and every record it names, and checks them all.
+``tourdraw demo`` is the one command that runs without keys in the
+environment: it uses this install's own, made on its first run in var/.
 """
 
 import argparse
@@ -259,7 +261,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(verify(argv[2:]))
     if len(argv) > 1 and argv[1] == "audit":
         sys.exit(audit(argv[2:]))
+    if len(argv) > 1 and argv[1] == "demo":
+        # The one start that needs no environment: it makes (once) and uses
+        # this install's own keys; the worker it starts inherits them.
+        from tourdraw import keys
+
+        keys.use_demo_keys()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["tourdraw", *argv[1:]])
+    try:
+        execute_from_command_line(["tourdraw", *argv[1:]])
+    except ImproperlyConfigured as error:
+        # A start without its keys (or with DEBUG outside development) is an
+        # operator's mistake: say what to set, not a traceback.
+        print(f"tourdraw: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -45,13 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def env_secret(name: str, *, development_default: str, development: bool) -> str:
-    """A secret that must be set explicitly anywhere but on a developer's machine."""
-    raw = os.environ.get(name)
-    if raw:
-        return raw
-    if development:
-        return development_default
-    raise ImproperlyConfigured(
-        f"{name} is not set; the development default is refused outside development"
-    )
+def env_secrets(names: tuple[str, ...]) -> dict[str, str]:
+    """Secrets that must each be set: there is no default anywhere, so a start
+    without them stops at once, naming every one that is missing."""
+    missing = [name for name in names if not os.environ.get(name, "").strip()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Set {', '.join(missing)} in the environment before starting tourdraw "
+            "(see README, Configuration: each is a key of this install; "
+            "`tourdraw demo` makes its own in var/keys.env for a local demo)."
+        )
+    return {name: os.environ[name].strip() for name in names}

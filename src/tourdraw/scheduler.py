@@ -10,6 +10,7 @@ from datetime import datetime
 
 from tourdraw.lottery import drawing, rounds
 from tourdraw.notify import outbox
+from tourdraw.people import retention
 from tourdraw.visits import gate, offers
 
 
@@ -22,4 +23,5 @@ def run_due_transitions(now: datetime) -> dict[str, int]:
         "offers_reminded": offers.remind_due_offers(now),
         "no_shows": gate.mark_no_shows(now),
         "messages_sent": outbox.relay_due(now, limit=1000),
+        "people_erased": retention.run_duties(now),
     }

@@ -1,42 +1,39 @@
 """Django settings for tourdraw, read from environment variables.
 
-TOURDRAW_ENV=development (the default) allows built-in development secrets and
-an SQLite file under var/; any other value demands real secrets.
+Every key comes from the environment, always: the source holds none. Only
+TOURDRAW_ENV=development (which `tourdraw demo` sets, with keys it makes in
+var/) turns on DEBUG, console messages and non-Secure cookies.
 """
 
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from tourdraw.env import env_bool, env_int, env_list, env_secret, env_str
+from tourdraw import keys
+from tourdraw.env import env_bool, env_int, env_list, env_secrets, env_str
 
 SOURCE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = SOURCE_DIR.parent.parent
-DATA_DIR = Path(env_str("TOURDRAW_DATA_DIR", str(PROJECT_DIR / "var")))
+DATA_DIR = keys.default_data_dir()
 
-DEVELOPMENT = env_str("TOURDRAW_ENV", "development") == "development"
+# Development is asked for by name; a missing or misspelt TOURDRAW_ENV is a
+# deployment, never a debugging session with its tracebacks on the web.
+DEVELOPMENT = env_str("TOURDRAW_ENV", "production") == "development"
 DEBUG = env_bool("DEBUG", DEVELOPMENT)
+if DEBUG and not DEVELOPMENT:
+    raise ImproperlyConfigured("DEBUG is refused outside TOURDRAW_ENV=development")
 
-SECRET_KEY = env_secret(
-    "SECRET_KEY",
-    development_default="dev-only-secret-key-not-for-production-use-0000000000",
-    development=DEVELOPMENT,
-)
+_SECRETS = env_secrets(keys.REQUIRED)
+SECRET_KEY = _SECRETS["SECRET_KEY"]
 # Fernet keys (url-safe base64, 32 bytes) for personal data at rest; the first
-# encrypts, all decrypt, so a new key can be put in front and old rows re-keyed.
-TOURDRAW_DATA_KEYS = env_secret(
-    "TOURDRAW_DATA_KEYS",
-    development_default="ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kLTA=",
-    development=DEVELOPMENT,
-).split(",")
+# encrypts, all decrypt, so a new key can be put in front and old rows re-keyed
+# (`tourdraw rotate_data_keys`).
+TOURDRAW_DATA_KEYS = [key.strip() for key in _SECRETS["TOURDRAW_DATA_KEYS"].split(",")]
 # HMAC key for the ID-number hash that makes "one appearance per person" a
 # database constraint without storing the number in clear.
-TOURDRAW_HASH_KEY = env_secret(
-    "TOURDRAW_HASH_KEY",
-    development_default="dev-only-hash-key-not-for-production",
-    development=DEVELOPMENT,
-)
+TOURDRAW_HASH_KEY = _SECRETS["TOURDRAW_HASH_KEY"]
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -196,20 +193,35 @@ TOURDRAW_SIGN_IN_RATE_PER_IP = env_str("TOURDRAW_SIGN_IN_RATE_PER_IP", "30/h")
 # Codes are texted only to mobile numbers of these regions (ISO 3166 codes).
 TOURDRAW_SIGN_IN_REGIONS = frozenset(env_list("TOURDRAW_SIGN_IN_REGIONS", ["CN", "HK", "MO", "TW"]))
 # Where each kind of message goes: console in development; a webhook to the
-# SMS or voice gateway, or Django's mail backend, in production.
+# SMS or voice gateway, or Django's mail backend, in production. Messages hold
+# sign-in codes and ticket links, so nothing outside development prints them.
+_CONSOLE = "tourdraw.notify.channels.ConsoleChannel"
+_WEBHOOK = "tourdraw.notify.channels.WebhookChannel"
 TOURDRAW_CHANNELS = {
-    "sms": env_str("TOURDRAW_SMS_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
-    "voice": env_str("TOURDRAW_VOICE_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
-    "email": env_str("TOURDRAW_EMAIL_CHANNEL", "tourdraw.notify.channels.ConsoleChannel"),
+    "sms": env_str("TOURDRAW_SMS_CHANNEL", _CONSOLE if DEVELOPMENT else _WEBHOOK),
+    "voice": env_str("TOURDRAW_VOICE_CHANNEL", _CONSOLE if DEVELOPMENT else _WEBHOOK),
+    "email": env_str(
+        "TOURDRAW_EMAIL_CHANNEL",
+        _CONSOLE if DEVELOPMENT else "tourdraw.notify.channels.EmailChannel",
+    ),
 }
+if not DEVELOPMENT and _CONSOLE in TOURDRAW_CHANNELS.values():
+    raise ImproperlyConfigured("The console channel prints messages: refused outside development")
 TOURDRAW_WEBHOOK_URL = env_str("TOURDRAW_WEBHOOK_URL", "")
-TOURDRAW_WEBHOOK_SECRET = env_secret(
-    "TOURDRAW_WEBHOOK_SECRET",
-    development_default="dev-only-webhook-secret",
-    development=DEVELOPMENT,
-)
+TOURDRAW_WEBHOOK_SECRET = env_str("TOURDRAW_WEBHOOK_SECRET", "")
+if _WEBHOOK in TOURDRAW_CHANNELS.values() and not TOURDRAW_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "Set TOURDRAW_WEBHOOK_SECRET (and TOURDRAW_WEBHOOK_URL) for the webhook channel"
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tourdraw <noreply@tourdraw.invalid>")
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends." + ("console.EmailBackend" if DEVELOPMENT else "smtp.EmailBackend"),
+)
+if not DEVELOPMENT and EMAIL_BACKEND.endswith("console.EmailBackend"):
+    raise ImproperlyConfigured(
+        "The console mail backend prints messages: refused outside development"
+    )
 # The relay retries a failed delivery after 30 s, 1, 2, 4 ... minutes, at most an
 # hour apart, and gives up after this many attempts.
 TOURDRAW_OUTBOX_MAX_ATTEMPTS = env_int("TOURDRAW_OUTBOX_MAX_ATTEMPTS", 8)
@@ -229,6 +241,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Django's own console handler would print "Not Found: /tickets/<code>/"
+        # unfiltered: its records go to the root's redacting handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Request lines name ticket links: through the redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # The task worker logs every empty poll at INFO.
         "django_tasks_db": {"level": "WARNING"},
     },
@@ -243,19 +260,11 @@ TOURDRAW_DRAND_URL = env_str("TOURDRAW_DRAND_URL", "")
 
 # Ed25519 keys that sign ticket QR codes, as "key-id:base64url(32 raw bytes)",
 # comma-separated; the first signs, all verify (rotation: put the new key first).
-TOURDRAW_TICKET_KEYS = env_secret(
-    "TOURDRAW_TICKET_KEYS",
-    development_default="dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q",
-    development=DEVELOPMENT,
-).split(",")
+TOURDRAW_TICKET_KEYS = [key.strip() for key in _SECRETS["TOURDRAW_TICKET_KEYS"].split(",")]
 # The Ed25519 key that signs the public log and entry receipts, as
 # "key-id:base64url(32 raw bytes)"; its public half is at
 # /.well-known/tourdraw-log-key.json.
-TOURDRAW_LOG_KEY = env_secret(
-    "TOURDRAW_LOG_KEY",
-    development_default="devlog1:ZGV2LW9ubHktbG9nLWtleS1ub3QtZm9yLXByb2QtMDA",
-    development=DEVELOPMENT,
-)
+TOURDRAW_LOG_KEY = _SECRETS["TOURDRAW_LOG_KEY"]
 # A visitor may cancel a ticket until this long before the slot; the waitlist
 # stops promoting this long before the slot (there must be time to confirm).
 TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))
@@ -270,6 +279,12 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
+# Names, ID numbers and birth dates are erased this many days after the last
+# round a person is in ended (or their group visited); see people/retention.py.
+TOURDRAW_RETENTION_DAYS = env_int("TOURDRAW_RETENTION_DAYS", 30)
+# The privacy notice in force (web/templates/web/privacy.html); changing it
+# asks every visitor to accept it again before they store another ID document.
+TOURDRAW_PRIVACY_NOTICE_VERSION = "2026-12-01"
 # Writes to the API per verified user (token or session).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")
 # Offline check-ins are refused when their scan time lies outside the

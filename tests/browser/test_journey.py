@@ -57,6 +57,9 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
     browser.shoot("05-profile")
     page.fill("#id_full_name", "王建国")
     page.fill("#id_id_number", support.resident_id(date(1985, 3, 14)))
+    # The privacy notice and the separate consent for ID documents, asked once.
+    page.check("#id_consent-accept_notice")
+    page.check("#id_consent-accept_sensitive")
     page.click("button:has-text('Save')")
     enter_url = page.url
 
@@ -71,6 +74,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
         page.fill("#id_companion_0_id_number", support.resident_id(date(1987, 6, 1), "310101", 45))
         page.fill("#id_companion_1_full_name", "王小宝")
         page.fill("#id_companion_1_id_number", support.resident_id(five, "110105", 12))
+        page.check("#id_companion_1_guardian")  # a child: the entrant is the guardian
         page.click("main button[type=submit]")
 
     browser.shoot("07-enter-refused", enter_with_a_five_year_old)

@@ -22,10 +22,14 @@ def slot_ids(round):  # type: ignore[no-untyped-def]
 
 
 def companion(
-    name: str = "张小明", birth: date = date(2010, 5, 1), sequence: int = 456
+    name: str = "张小明", birth: date = date(2010, 5, 1), sequence: int = 456, guardian: bool = True
 ) -> CompanionInput:
+    """A companion as typed; the entrant declares guardianship, as the form does for a child."""
     return CompanionInput(
-        full_name=name, id_type="cn_resident", id_number=resident_id(birth, sequence=sequence)
+        full_name=name,
+        id_type="cn_resident",
+        id_number=resident_id(birth, sequence=sequence),
+        guardian=guardian,
     )
 
 

@@ -33,7 +33,10 @@ def test_with_the_minors_rule_a_party_with_a_child_is_tier_0(db, visitor, other_
     slot = round.slots.first()
     child_born = slot.visit_date.replace(year=slot.visit_date.year - 10)
     child = CompanionInput(
-        full_name="王小宝", id_type="cn_resident", id_number=resident_id(child_born, sequence=5)
+        full_name="王小宝",
+        id_type="cn_resident",
+        id_number=resident_id(child_born, sequence=5),
+        guardian=True,
     )
     with_child = enter_round(round, visitor, choices=[slot.pk], companions=[child])
     adults = enter_round(round, other_visitor, choices=[slot.pk])

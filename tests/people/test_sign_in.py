@@ -184,3 +184,13 @@ def test_it_rejects_an_empty_or_unreadable_phone_number(db):  # type: ignore[no-
         with pytest.raises(sign_in.SignInError) as error:
             sign_in.parse_phone(raw)
         assert error.value.code == "phone_invalid"
+
+
+def test_a_sign_in_session_from_before_the_number_was_sealed_starts_over(client, db):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    session = client.session
+    session["sign_in_phone"] = "+8613912345678"  # as stored before the upgrade
+    session.save()
+    response = client.get(reverse("web:sign_in_code"))
+    assert response.status_code == 302 and response["Location"] == reverse("web:sign_in")

@@ -29,7 +29,7 @@ def test_confirming_issues_one_ticket_and_texts_its_link(db):  # type: ignore[no
     assert ticket.is_valid and ticket.offer.state == Offer.State.CONFIRMED
     message = OutboxMessage.objects.get(topic="ticket.issued")
     assert f"/tickets/{ticket.code}/" in message.body
-    assert message.to == entries[0].visitor.phone.as_e164
+    assert message.to == entries[0].visitor.phone
 
 
 def test_an_offer_cannot_be_confirmed_after_its_deadline(db):  # type: ignore[no-untyped-def]

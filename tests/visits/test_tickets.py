@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.support import drawn_round
+from tourdraw import keys
 from tourdraw.visits import signing, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
@@ -53,11 +54,12 @@ def test_an_altered_qr_fails_signature_verification(ticket, change):  # type: ig
 
 def test_a_qr_signed_with_another_key_is_forged(ticket, settings):  # type: ignore[no-untyped-def]
     genuine = tickets.payload(ticket)
-    settings.TOURDRAW_TICKET_KEYS = [
-        "dev1:" + base64.urlsafe_b64encode(b"x" * 32).decode().rstrip("=")
-    ]
+    configured = list(settings.TOURDRAW_TICKET_KEYS)
+    key_id = configured[0].partition(":")[0]
+    # Another key under the same key id: the signature cannot hold.
+    settings.TOURDRAW_TICKET_KEYS = [key_id + ":" + keys.new_ed25519_key("x").partition(":")[2]]
     forged = tickets.payload(ticket)
-    settings.TOURDRAW_TICKET_KEYS = ["dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q"]
+    settings.TOURDRAW_TICKET_KEYS = configured
     assert tickets.check(genuine) == ticket
     with pytest.raises(tickets.TicketError) as error:
         tickets.check(forged)
@@ -66,9 +68,9 @@ def test_a_qr_signed_with_another_key_is_forged(ticket, settings):  # type: igno
 
 def test_rotated_keys_keep_old_tickets_valid_and_unknown_keys_fail(ticket, settings):  # type: ignore[no-untyped-def]
     old = tickets.payload(ticket)
-    new_key = "dev2:" + base64.urlsafe_b64encode(b"n" * 32).decode().rstrip("=")
-    settings.TOURDRAW_TICKET_KEYS = [new_key, "dev1:ZGV2LW9ubHktdGlja2V0LWtleS1ub3QtZm9yLXByb2Q"]
-    assert signing.verify(tickets.payload(ticket)).key_id == "dev2"
+    new_key = keys.new_ed25519_key("next")
+    settings.TOURDRAW_TICKET_KEYS = [new_key, *settings.TOURDRAW_TICKET_KEYS]
+    assert signing.verify(tickets.payload(ticket)).key_id == "next"
     assert tickets.check(old) == ticket
     settings.TOURDRAW_TICKET_KEYS = [new_key]
     with pytest.raises(tickets.TicketError) as error:

@@ -16,10 +16,13 @@ def _pages(round, entry=None):  # type: ignore[no-untyped-def]
         reverse("web:site", args=[round.tour.site.code]),
         reverse("web:round", args=[round.code]),
         reverse("web:sign_in"),
+        reverse("web:privacy"),
     ]
     if entry is not None:
         urls += [
             reverse("web:profile"),
+            reverse("web:my_data"),
+            reverse("web:delete_account"),
             reverse("web:my_entries"),
             reverse("web:entry_detail", args=[entry.code]),
             reverse("web:entry_change", args=[entry.code]),

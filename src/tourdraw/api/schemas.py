@@ -97,10 +97,32 @@ class ProfileIn(Schema):
 
 
 class PersonOut(Schema):
+    id: int
     full_name: str
     id_type: str
     id_masked: str
-    birth_date: date
+    birth_date: date | None  # None once erased
+
+
+class ConsentIn(Schema):
+    version: str = Field(max_length=20)
+    notice: bool
+    sensitive_pi: bool
+
+
+class PrivacyOut(Schema):
+    version: str
+    accepted: bool
+    notice_url: str
+    retention_days: int
+
+
+class NameIn(Schema):
+    full_name: str = Field(max_length=200)
+
+
+class DeletedOut(Schema):
+    deleted: bool
 
 
 class CompanionIn(Schema):
@@ -109,6 +131,9 @@ class CompanionIn(Schema):
     id_number: str = ""
     birth_date: date | None = None
     person_id: int | None = None
+    # Required true for a companion under 14 on a chosen date: the entrant is
+    # their guardian or has the guardian's consent.
+    guardian: bool = False
 
 
 class EntryIn(Schema):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
@@ -28,7 +29,9 @@ from tourdraw.api.schemas import (
     CheckInOut,
     CodeIn,
     ConfirmIn,
+    ConsentIn,
     DeclineIn,
+    DeletedOut,
     EntryIn,
     EntryOut,
     Error,
@@ -37,9 +40,11 @@ from tourdraw.api.schemas import (
     GroupOut,
     GroupRequestIn,
     Lookup,
+    NameIn,
     OperatorGroupOut,
     PersonOut,
     PhoneIn,
+    PrivacyOut,
     ProfileIn,
     RoundDetail,
     RoundOut,
@@ -56,7 +61,7 @@ from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, entries, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
-from tourdraw.people import access, sign_in
+from tourdraw.people import access, consent, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.visits import calls, gate, tickets
@@ -276,6 +281,48 @@ def put_profile(request: HttpRequest, body: ProfileIn) -> Any:
     return people_services.save_profile(
         _visitor(request), **body.dict(), today=timezone.localdate()
     )
+
+
+@visitor.get("/me/privacy", response={200: PrivacyOut, **ERRORS})
+def get_privacy(request: HttpRequest) -> Any:
+    """The notice in force and whether this visitor has accepted it (and the
+    separate consent for ID documents); until then no ID document is stored."""
+    return {
+        "version": consent.current_version(),
+        "accepted": consent.is_current(_visitor(request)),
+        "notice_url": request.build_absolute_uri(reverse("web:privacy")),
+        "retention_days": settings.TOURDRAW_RETENTION_DAYS,
+    }
+
+
+@visitor.post("/me/consent", response={200: PrivacyOut, **ERRORS})
+def post_consent(request: HttpRequest, body: ConsentIn) -> Any:
+    consent.give(
+        _visitor(request),
+        version=body.version,
+        notice=body.notice,
+        sensitive=body.sensitive_pi,
+        now=timezone.now(),
+    )
+    return get_privacy(request)
+
+
+@visitor.get("/me/data", response={200: dict[str, Any], **ERRORS})
+def get_my_data(request: HttpRequest) -> Any:
+    """Everything held about the visitor (the same JSON as the web download)."""
+    return rights.export_data(_visitor(request))
+
+
+@visitor.patch("/me/people/{person_id}", response={200: PersonOut, **ERRORS})
+def correct_person(request: HttpRequest, person_id: int, body: NameIn) -> Any:
+    return people_services.correct_name(_visitor(request), person_id, full_name=body.full_name)
+
+
+@visitor.delete("/me", response={200: DeletedOut, **ERRORS})
+def delete_me(request: HttpRequest) -> Any:
+    """Delete the account: entries withdrawn, offers and tickets given up, data erased."""
+    rights.delete_account(_visitor(request), now=timezone.now())
+    return {"deleted": True}
 
 
 def _members(entry: Entry) -> list[dict[str, Any]]:

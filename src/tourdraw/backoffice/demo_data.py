@@ -17,7 +17,7 @@ from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, entries, rounds
 from tourdraw.lottery.models import Round, RoundSlot
-from tourdraw.people import documents
+from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import check_document, get_or_create_person
 from tourdraw.visits import gate, offers
@@ -72,10 +72,14 @@ def _round(tour: Tour, code: str, slots: list[Slot], **fields: object) -> Round:
 
 def _visitor(rng: random.Random, number: int, today: date) -> Visitor:
     phone = f"+86139{number:08d}"
-    user = User.objects.create_user(username=f"visitor-{phone}", language="zh-hans")
+    user = User.objects.create_user(username=f"visitor-{number}", language="zh-hans")
     user.set_unusable_password()
     user.save(update_fields=["password"])
     visitor = Visitor.objects.create(user=user, phone=phone)
+    # Demo visitors have read the notice in force and agreed, as on the profile page.
+    consent.give(
+        visitor, version=consent.current_version(), notice=True, sensitive=True, now=timezone.now()
+    )
     birth = _birth_date(rng, today, 20, 60)
     document = check_document("cn_resident", resident_id(rng, birth), None, today=today)
     get_or_create_person(visitor, full_name=_name(rng), document=document, is_self=True)
@@ -96,6 +100,7 @@ def _fill(round: Round, visitors: list[Visitor], rng: random.Random, *, at: date
                     full_name=_name(rng),
                     id_type="cn_resident",
                     id_number=resident_id(rng, birth),
+                    guardian=not adult,
                 )
             )
         choices = rng.sample(slot_ids, k=min(len(slot_ids), rng.choice([1, 2, 3, 3])))

@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
-from tourdraw.people.fields import EncryptedTextField
+from tourdraw.people.fields import EncryptedDateField, EncryptedTextField
 
 
 class GroupVisit(models.Model):
@@ -25,7 +25,7 @@ class GroupVisit(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="group_visits")
     organisation = models.CharField(_("organisation"), max_length=200)
     contact_name = models.CharField(_("contact person"), max_length=100)
-    contact_phone = models.CharField(_("contact phone"), max_length=32)
+    contact_phone = EncryptedTextField(_("contact phone"))
     contact_email = models.EmailField(_("contact email"), blank=True)
     size = models.PositiveSmallIntegerField(_("group size"))
     preferred_dates = models.CharField(_("preferred dates"), max_length=300)
@@ -69,9 +69,10 @@ class GroupMember(models.Model):
     id_number = EncryptedTextField(_("ID number"))
     id_hash = models.CharField(max_length=64, db_index=True)
     id_masked = models.CharField(_("ID number"), max_length=40)
-    birth_date = models.DateField(_("date of birth"))
+    birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_in_gate = models.CharField(max_length=100, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["group", "position"]

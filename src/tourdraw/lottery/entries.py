@@ -38,6 +38,13 @@ class CompanionInput:
     id_number: str = ""
     birth_date: date | None = None
     person_id: int | None = None
+    # The entrant declares they are this child's guardian or have the
+    # guardian's consent (PIPL: a child under 14's data needs it).
+    guardian: bool = False
+
+
+# Under this age on the visit date a companion's data is a child's (PIPL art. 31).
+GUARDIAN_AGE = 14
 
 
 class EntryRejected(DomainError):
@@ -61,12 +68,13 @@ class _Member:
     document: Document
     id_hash: str
     person: Person | None = None
+    guardian: bool = False
 
 
 def _saved_person(visitor: Visitor, companion: CompanionInput) -> Person | None:
     if companion.person_id is None or companion.id_number.strip():
         return None
-    person = visitor.people.filter(pk=companion.person_id).first()
+    person = visitor.people.filter(pk=companion.person_id, erased_at__isnull=True).first()
     if person is None:
         raise PersonError(_("Enter the ID number."), code="id_number_required", field="id_number")
     return person
@@ -189,6 +197,7 @@ def _check(
                         document=Document(saved.id_type, "", saved.birth_date),
                         id_hash=saved.id_hash,
                         person=saved,
+                        guardian=companion.guardian,
                     )
                 )
                 continue
@@ -209,6 +218,7 @@ def _check(
                 full_name=name,
                 document=document,
                 id_hash=crypto.id_hash(document.doc_type, document.number),
+                guardian=companion.guardian,
             )
         )
 
@@ -246,11 +256,32 @@ def _check(
                     )
                 )
 
+    errors.extend(_guardians_missing(members[1:], slots))
     errors.extend(_already_entered(round, members, exclude_entry))
     errors.extend(_ineligible(round, members, now))
     if errors:
         raise EntryRejected(errors)
     return slots, members
+
+
+def _needs_guardian(member: _Member, slots: list[Slot]) -> bool:
+    return any(age_on(member.document.birth_date, s.visit_date) < GUARDIAN_AGE for s in slots)
+
+
+def _guardians_missing(companions: list[_Member], slots: list[Slot]) -> list[DomainError]:
+    return [
+        _error(
+            _(
+                "%(name)s is under %(age)d: declare that you are their guardian or have "
+                "their guardian's consent to give their personal data."
+            )
+            % {"name": member.label, "age": GUARDIAN_AGE},
+            "guardian_required",
+            member.field.replace("id_number", "guardian"),
+        )
+        for member in companions
+        if not member.guardian and _needs_guardian(member, slots)
+    ]
 
 
 def _ineligible(round: Round, members: list[_Member], now: datetime) -> list[DomainError]:
@@ -308,6 +339,7 @@ def _store_party(entry: Entry, visitor: Visitor, slots: list[Slot], members: lis
         get_or_create_people(visitor, [(m.full_name, m.document) for m in typed]) if typed else []
     )
     rows = []
+    declared_at = timezone.now()
     for position, member in enumerate(members):
         person = member.person
         if person is None:
@@ -323,6 +355,9 @@ def _store_party(entry: Entry, visitor: Visitor, slots: list[Slot], members: lis
                 id_hash=member.id_hash,
                 role=EntryMember.Role.ENTRANT if position == 0 else EntryMember.Role.COMPANION,
                 position=position,
+                guardian_declared_at=declared_at
+                if member.guardian and _needs_guardian(member, slots)
+                else None,
             )
         )
     entry.party = EntryMember.objects.bulk_create(rows)
@@ -474,3 +509,19 @@ def withdraw_entry(entry: Entry, *, now: datetime | None = None) -> Entry:
         log_action("tourdraw.entry.withdrawn", entry, actor=entry.visitor.user)
     entry.refresh_from_db()
     return entry
+
+
+def leave_waitlist(entry: Entry, *, now: datetime) -> bool:
+    """Take a drawn round's entry off the waitlist for good (its visitor deleted
+    their account): promotions pass it by. Returns False if it has an offer, or
+    was not waiting; the offer is then given up through the visits services."""
+    with transaction.atomic():
+        left = Entry.objects.filter(
+            pk=entry.pk,
+            state=Entry.State.ACTIVE,
+            round__state=Round.State.DRAWN,
+            offer__isnull=True,
+        ).update(state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now)
+        if left:
+            log_action("tourdraw.entry.left_waitlist", entry, data={"entry": entry.code})
+    return bool(left)

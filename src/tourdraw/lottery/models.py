@@ -196,6 +196,9 @@ class EntryMember(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     position = models.PositiveSmallIntegerField()
     active = models.BooleanField(default=True)
+    # When the entrant declared being this child's guardian (or having the
+    # guardian's consent); only companions under 14 on a chosen date need it.
+    guardian_declared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["entry", "position"]

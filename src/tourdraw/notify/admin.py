@@ -10,7 +10,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["created_at", "kind", "topic", "to", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind", "topic"]
-    search_fields = ["to", "object_id"]
+    search_fields = ["object_id"]
     readonly_fields = [
         "kind",
         "to",

@@ -44,6 +44,9 @@ class ConsoleChannel(Channel):
     """Development: the message goes to the log, where the developer reads it."""
 
     def send(self, message: Message) -> None:
+        # Settings refuse it outside development; this holds if they are bypassed.
+        if not settings.DEVELOPMENT:
+            raise DeliveryError("the console channel prints messages: development only")
         logger.info("%s to %s: %s", message.kind, message.to, message.body)
 
 

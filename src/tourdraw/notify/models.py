@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tourdraw.people.fields import EncryptedTextField
+
 
 class OutboxMessage(models.Model):
     """A message to a person, written in the same transaction as the change it
@@ -17,7 +19,8 @@ class OutboxMessage(models.Model):
         FAILED = "failed", _("failed, gave up")
 
     kind = models.CharField(_("channel"), max_length=10, choices=Kind.choices)
-    to = models.CharField(_("to"), max_length=254)
+    # A phone number or e-mail address: encrypted like every other contact.
+    to = EncryptedTextField(_("to"))
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))
     language = models.CharField(_("language"), max_length=10)

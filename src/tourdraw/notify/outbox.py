@@ -21,6 +21,7 @@ from django.utils import timezone
 from tourdraw.db import insert_rows
 from tourdraw.notify.channels import DeliveryError, Message, channel_for
 from tourdraw.notify.models import OutboxMessage
+from tourdraw.people import crypto
 
 logger = logging.getLogger("tourdraw.notify")
 
@@ -65,6 +66,15 @@ def enqueue_many(
     """Enqueue (kind, to, body, topic, language, object type, object id) messages
     with one bulk insert, for the thousands of winners of one draw, inside its
     transaction. No task is queued per message: the relay's sweep sends them."""
+    # The bulk insert skips the field's own encryption; a winner's call and text
+    # go to one number, sealed once for both.
+    sealed: dict[str, str] = {}
+
+    def seal(to: str) -> str:
+        if to not in sealed:
+            sealed[to] = crypto.encrypt(to)
+        return sealed[to]
+
     insert_rows(
         OutboxMessage,
         [
@@ -85,7 +95,7 @@ def enqueue_many(
         (
             (
                 kind,
-                to,
+                seal(to),
                 "",
                 body,
                 language,

@@ -12,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
 
 class PersonInline(ReadOnlyAdmin, admin.TabularInline):
     model = Person
-    fields = ("full_name", "id_type", "id_masked", "birth_date", "is_self")
+    fields = ("full_name", "id_type", "id_masked", "is_self")
     readonly_fields = fields
     extra = 0
 
@@ -20,16 +20,16 @@ class PersonInline(ReadOnlyAdmin, admin.TabularInline):
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
     list_display = ["phone", "created_at"]
-    search_fields = ["phone"]
     readonly_fields = ["user", "phone", "created_at"]
     inlines = [PersonInline]
 
 
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """Shows the masked ID number only; the clear number never reaches a page."""
+    """Shows the masked ID number only; the clear number never reaches a page, and
+    neither does the birth date, which no operator task needs."""
 
-    list_display = ["full_name", "id_type", "id_masked", "birth_date", "owner"]
-    fields = ("owner", "full_name", "id_type", "id_masked", "birth_date", "is_self")
+    list_display = ["full_name", "id_type", "id_masked", "owner"]
+    fields = ("owner", "full_name", "id_type", "id_masked", "is_self")
     readonly_fields = fields
     search_fields = ["full_name"]

@@ -65,11 +65,12 @@ _HK_MO_PERMIT = re.compile(r"[HM](?:[0-9]{8}|[0-9]{10})")
 _TW_PERMIT = re.compile(r"[0-9]{8}[A-Z0-9]{0,2}")
 _PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
 
-_CN_MASK_STARS = 8
-# Short numbers still get four stars so that the mask does not show exactly how
-# many characters are hidden: with two characters shown at each end, a 5- to
-# 8-character number looks the same as any other of those lengths.
-_MIN_MASK_STARS = 4
+# Every mask has the same run of stars, whatever the number's length, so the
+# mask tells nothing about how many characters are hidden.
+_MASK_STARS = "*" * 6
+# At most the last four characters are shown, and never more than a third of
+# the number: a short passport keeps at least two thirds of itself hidden.
+_MASK_SHOWN_AT_MOST = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,15 +266,14 @@ def validate(doc_type: str, raw_number: str, birth_date: date | None, *, today: 
     return Document(kind, number, _check_entered_birth_date(birth_date, today=today))
 
 
-def mask(doc_type: str, number: str) -> str:
-    """The normalised number as every screen shows it: enough to recognise, not to copy.
+def mask(number: str) -> str:
+    """The normalised number as every screen shows it: enough to recognise, not to rebuild.
 
-    Resident IDs keep the area code (first 6) and the last 4, hiding the birth
-    date, the most personal part; their length is fixed, so nothing leaks there.
+    Only the tail is shown, for every type. The head of a resident ID is its
+    region and birth date, which together with the tail are the whole number.
     """
-    if doc_type == DocumentType.CN_RESIDENT:
-        return number[:6] + "*" * _CN_MASK_STARS + number[-4:]
-    return number[:2] + "*" * max(_MIN_MASK_STARS, len(number) - 4) + number[-2:]
+    shown = min(_MASK_SHOWN_AT_MOST, len(number) // 3)
+    return _MASK_STARS + (number[-shown:] if shown else "")
 
 
 def stored_fields(document: Document, id_hash: str) -> dict[str, object]:
@@ -284,7 +284,7 @@ def stored_fields(document: Document, id_hash: str) -> dict[str, object]:
         "id_type": document.doc_type,
         "id_number": document.number,
         "id_hash": id_hash,
-        "id_masked": mask(document.doc_type, document.number),
+        "id_masked": mask(document.number),
         "birth_date": document.birth_date,
     }
 

@@ -1,11 +1,13 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.modelfields import PhoneNumberField
 
+from tourdraw.people import crypto
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
-from tourdraw.people.fields import EncryptedTextField
+from tourdraw.people.fields import EncryptedDateField, EncryptedTextField
 
 
 class User(AbstractUser):
@@ -17,11 +19,19 @@ class User(AbstractUser):
 
 
 class Visitor(models.Model):
-    """A person who signed in with a verified phone number."""
+    """A person who signed in with a verified phone number.
+
+    The number (E.164) is encrypted; its keyed hash finds the visitor at sign-in
+    and keeps one account per number.
+    """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="visitor")
-    phone = PhoneNumberField(_("phone number"), unique=True)
+    phone = EncryptedTextField(_("phone number"))
+    phone_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Set when the visitor deleted their account: the phone is gone, the row
+    # stays for the entries, offers and audit entries that point at it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("visitor")
@@ -30,17 +40,26 @@ class Visitor(models.Model):
     def __str__(self) -> str:
         return str(self.phone)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The hash always follows the number, however the row was written; a
+        # deleted account has no number, and a hash no number can match.
+        if self.deleted_at is None:
+            self.phone_hash = crypto.phone_hash(str(self.phone))
+        super().save(*args, **kwargs)
+
     @property
     def self_person(self) -> "Person | None":
         # The ID number is decrypted only where it is read, which no screen does.
-        return self.people.filter(is_self=True).defer("id_number").first()
+        # An erased profile (retention) is no profile: the visitor enters it again.
+        return self.people.filter(is_self=True, erased_at__isnull=True).defer("id_number").first()
 
 
 class Person(models.Model):
     """Someone who will walk through the gate, as one visitor recorded them.
 
-    The ID number is encrypted; ``id_hash`` (keyed) matches the same document
-    across entries and rounds, and ``id_masked`` is what every screen shows.
+    The ID number and birth date are encrypted; ``id_hash`` (keyed) matches the
+    same document across entries and rounds, and ``id_masked`` (the last
+    characters only) is what every screen shows.
     The document fields never change after creation: a different document is
     a different person, which is what "no substitutions" needs.
     """
@@ -52,8 +71,14 @@ class Person(models.Model):
     id_number = EncryptedTextField(_("ID number"))
     id_hash = models.CharField(max_length=64, db_index=True, editable=False)
     id_masked = models.CharField(_("ID number"), max_length=40, editable=False)
-    birth_date = models.DateField(_("date of birth"))
+    # Encrypted like the number: in clear, beside the tail of a resident ID,
+    # it was most of the number. Empty once the person is erased.
+    birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the name, number and birth date were erased (retention or the
+    # visitor's deletion); the keyed hash stays for the no-show ban and the
+    # one-appearance rule, and nothing else about the person does.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -70,9 +95,10 @@ class Person(models.Model):
 
 
 class SignInCode(models.Model):
-    """A one-time code sent by SMS; only its keyed hash is stored."""
+    """A one-time code sent by SMS; only its keyed hash is stored, and the
+    phone it went to only as a keyed hash too."""
 
-    phone = PhoneNumberField(db_index=True)
+    phone_hash = models.CharField(max_length=64)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -80,10 +106,12 @@ class SignInCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "-created_at"])]
+        indexes = [
+            models.Index(fields=["phone_hash", "-created_at"], name="signin_phone_hash_recent")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"code @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class StaffRole(models.Model):
@@ -145,3 +173,31 @@ class IdentityClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} ({self.verified_by or 'unverified'})"
+
+
+class Consent(models.Model):
+    """A visitor's acceptance of one version of the privacy notice, or their
+    separate consent to sensitive personal information (ID documents) under it.
+
+    Rows are only added: a new notice version asks again, and the history of
+    what was accepted when stays (until the account is deleted).
+    """
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("privacy notice")
+        SENSITIVE = "sensitive_pi", _("sensitive personal information")
+
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    given_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor", "kind", "version"], name="consent_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}"

@@ -5,15 +5,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from tourdraw import limits
+from tourdraw.people import crypto
 
 
 def too_many_codes(request: HttpRequest, phone: str) -> bool:
     """Counts this request; True once the phone or the client address has asked
     too often. The address is read behind trusted proxies only, so a forged
     X-Forwarded-For is no fresh budget; the phone's own budget is shared by
-    every address, so a second address is none either."""
+    every address, so a second address is none either. The phone is counted
+    under its keyed hash, so the cache holds no number."""
     by_phone = limits.over_limit(
-        request, "sign-in-code-phone", phone, settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE
+        request,
+        "sign-in-code-phone",
+        crypto.phone_hash(phone),
+        settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE,
     )
     by_ip = limits.over_limit(
         request,

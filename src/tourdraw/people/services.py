@@ -8,12 +8,15 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
-from tourdraw.people import crypto, documents, identity
+from tourdraw.people import consent, crypto, documents, identity
 from tourdraw.people.models import Person, Visitor
 
 
 class PersonError(DomainError):
     pass
+
+
+RESTORED_FIELDS = ["id_type", "id_number", "id_masked", "birth_date"]
 
 
 def clean_name(raw: str, *, field: str) -> str:
@@ -64,6 +67,7 @@ def get_or_create_people(
 ) -> list[Person]:
     """:func:`get_or_create_person` for several people at once, in their order:
     one query finds those already recorded, one insert adds the rest."""
+    consent.require(owner)
     digests = [crypto.id_hash(document.doc_type, document.number) for _, document in people]
     found = Person.objects.filter(owner=owner, id_hash__in=digests).defer("id_number")
     known = {person.id_hash: person for person in found}
@@ -79,11 +83,39 @@ def get_or_create_people(
     ]
     known.update((person.id_hash, person) for person in Person.objects.bulk_create(new))
     recorded = [known[digest] for digest in digests]
-    for (full_name, _document), person in zip(people, recorded, strict=True):
-        if person.full_name != full_name:
+    for (full_name, document), person in zip(people, recorded, strict=True):
+        if person.erased_at is not None:
+            # Erased after an earlier round, entered again: the document comes back.
+            for name, value in documents.stored_fields(document, person.id_hash).items():
+                setattr(person, name, value)
+            person.full_name = full_name
+            person.erased_at = None
+            person.save(update_fields=[*RESTORED_FIELDS, "full_name", "erased_at"])
+        elif person.full_name != full_name:
             person.full_name = full_name
             person.save(update_fields=["full_name"])
     return recorded
+
+
+def correct_name(visitor: Visitor, person_id: int, *, full_name: str) -> Person:
+    """Correct the name of a person the visitor recorded (the right to correction).
+    The document is not corrected: a different document is a different person."""
+    name = clean_name(full_name, field="full_name")
+    with transaction.atomic():
+        person = (
+            visitor.people.select_for_update()
+            .filter(pk=person_id, erased_at__isnull=True)
+            .defer("id_number")
+            .first()
+        )
+        if person is None:
+            raise PersonError(
+                _("This person is not among yours."), code="person_unknown", field="person"
+            )
+        person.full_name = name
+        person.save(update_fields=["full_name"])
+        log_action("tourdraw.person.corrected", person, actor=visitor.user)
+    return person
 
 
 def save_profile(

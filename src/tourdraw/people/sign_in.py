@@ -18,6 +18,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
 from tourdraw.notify.channels import Message, sms_channel
+from tourdraw.people import crypto
 from tourdraw.people.models import SignInCode, User, Visitor
 
 
@@ -78,7 +79,7 @@ def request_code(phone: PhoneNumber, *, language: str, now: datetime | None = No
     phone = sign_in_phone(str(phone))
     code = f"{secrets.randbelow(1_000_000):06d}"
     sign_in_code = SignInCode.objects.create(
-        phone=phone,
+        phone_hash=crypto.phone_hash(phone.as_e164),
         code_hash=_code_hash(phone, code),
         created_at=now,
         expires_at=now + settings.TOURDRAW_SIGN_IN_CODE_TTL,
@@ -97,7 +98,8 @@ def request_code(phone: PhoneNumber, *, language: str, now: datetime | None = No
 
 def _no_live_code(phone: PhoneNumber, now: datetime) -> SignInError:
     """Why no code of ``phone`` can be typed now, judged by the latest one."""
-    latest = SignInCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    digest = crypto.phone_hash(phone.as_e164)
+    latest = SignInCode.objects.filter(phone_hash=digest).order_by("-created_at", "-id").first()
     if latest is None:
         return SignInError(
             _("No code was sent to this number. Ask for a code first."),
@@ -157,9 +159,10 @@ def verify_code(
     user, creating them on first sign-in. Signing in uses up every live code."""
     now = now or timezone.now()
     max_tries = settings.TOURDRAW_SIGN_IN_MAX_TRIES
+    digest = crypto.phone_hash(phone.as_e164)
     live = list(
         SignInCode.objects.filter(
-            phone=phone, used_at__isnull=True, expires_at__gt=now, attempts__lt=max_tries
+            phone_hash=digest, used_at__isnull=True, expires_at__gt=now, attempts__lt=max_tries
         ).order_by("-created_at", "-id")
     )
     claimed = _claim_try(live, max_tries)
@@ -177,17 +180,21 @@ def verify_code(
                 code="code_used",
                 field="code",
             )
-        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        SignInCode.objects.filter(phone_hash=digest, used_at__isnull=True).update(used_at=now)
         return _signed_in(phone, language)
 
 
 def _signed_in(phone: PhoneNumber, language: str) -> User:
-    visitor = Visitor.objects.select_related("user").filter(phone=phone).first()
+    digest = crypto.phone_hash(phone.as_e164)
+    visitor = Visitor.objects.select_related("user").filter(phone_hash=digest).first()
     if visitor is None:
-        user = User.objects.create_user(username=f"visitor-{phone.as_e164}", language=language)
+        # The user name is random: the phone in it would be in clear.
+        user = User.objects.create_user(
+            username=f"visitor-{secrets.token_hex(8)}", language=language
+        )
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        visitor = Visitor.objects.create(user=user, phone=phone)
+        visitor = Visitor.objects.create(user=user, phone=phone.as_e164)
         log_action("tourdraw.visitor.registered", visitor, actor=user)
     log_action("tourdraw.visitor.signed_in", visitor, actor=visitor.user)
     return visitor.user

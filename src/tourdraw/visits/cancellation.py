@@ -27,7 +27,7 @@ def _tell(entry: Entry, topic: str, text: str, params: dict[str, Any], about: An
     with translation.override(visitor.user.language):
         body = _(text) % params
     outbox.enqueue(
-        "sms", visitor.phone.as_e164, body, topic=topic, language=visitor.user.language, about=about
+        "sms", str(visitor.phone), body, topic=topic, language=visitor.user.language, about=about
     )
 
 

@@ -56,6 +56,25 @@ class ProfileForm(DomainErrorsMixin, forms.Form):
     )
 
 
+class ConsentForm(DomainErrorsMixin, forms.Form):
+    """The privacy notice and the separate consent, asked until the current
+    version is accepted (people/consent.py)."""
+
+    version = forms.CharField(widget=forms.HiddenInput)
+    accept_notice = forms.BooleanField(label=_("I have read the privacy notice."), required=False)
+    accept_sensitive = forms.BooleanField(
+        label=_(
+            "I agree that my ID documents and those of the people I bring, which are "
+            "sensitive personal information, are processed as the notice says."
+        ),
+        required=False,
+    )
+
+
+class NameForm(DomainErrorsMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name (as on the ID document)"), max_length=100)
+
+
 class EntryForm(DomainErrorsMixin, forms.Form):
     """Ranked slot choices and the companions, sized by the tour's limits."""
 
@@ -93,6 +112,13 @@ class EntryForm(DomainErrorsMixin, forms.Form):
             self.fields[f"companion_{index}_birth_date"] = forms.DateField(
                 label=_("Date of birth"), required=False, widget=DATE_INPUT
             )
+            self.fields[f"companion_{index}_guardian"] = forms.BooleanField(
+                label=_(
+                    "If under 14: I am this child's guardian, or have the guardian's consent "
+                    "to give their personal data."
+                ),
+                required=False,
+            )
             # A saved person from the visitor's earlier entry: the ID number is
             # shown masked and need not be typed again.
             self.fields[f"companion_{index}_person"] = forms.IntegerField(
@@ -112,7 +138,7 @@ class EntryForm(DomainErrorsMixin, forms.Form):
         return [
             [
                 self[f"companion_{index}_{name}"]
-                for name in ("full_name", "id_type", "id_number", "birth_date")
+                for name in ("full_name", "id_type", "id_number", "birth_date", "guardian")
             ]
             for index in range(self.tour.max_companions)
         ]
@@ -146,6 +172,7 @@ class EntryForm(DomainErrorsMixin, forms.Form):
                     id_number=number,
                     birth_date=birth_date,
                     person_id=person_id,
+                    guardian=bool(self.cleaned_data.get(f"companion_{index}_guardian")),
                 )
             )
         return result

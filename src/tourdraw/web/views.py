@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,15 +24,24 @@ from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
-from tourdraw.people import identity, sign_in
+from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
+from tourdraw.people.models import Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import stats
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 from tourdraw.visits.status import entry_status
-from tourdraw.web.forms import CodeForm, EntryForm, GroupRequestForm, PhoneForm, ProfileForm
+from tourdraw.web.forms import (
+    CodeForm,
+    ConsentForm,
+    EntryForm,
+    GroupRequestForm,
+    NameForm,
+    PhoneForm,
+    ProfileForm,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -147,14 +156,18 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("phone", too_many_codes_message())
             else:
                 sign_in.request_code(phone, language=translation.get_language() or "zh-hans")
-                request.session["sign_in_phone"] = phone.as_e164
+                request.session["sign_in_phone"] = crypto.encrypt(phone.as_e164)
                 code_url = reverse("web:sign_in_code")
                 return redirect(f"{code_url}?next={_next_url(request)}")
     return render(request, "web/sign_in.html", {"form": form, "next": _next_url(request)})
 
 
 def sign_in_code(request: HttpRequest) -> HttpResponse:
-    raw_phone = request.session.get("sign_in_phone")
+    # Sessions are signed, not encrypted, and sit in the database: the number
+    # waiting for its code is kept there encrypted.
+    sealed_phone = request.session.get("sign_in_phone")
+    # A session from before the number was sealed (or a retired key) starts over.
+    raw_phone = crypto.decrypt_or_empty(sealed_phone) if sealed_phone else ""
     if not raw_phone:
         return redirect("web:sign_in")
     phone = sign_in.parse_phone(raw_phone)
@@ -195,9 +208,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     if person is not None:
         initial = {"full_name": person.full_name, "id_type": person.id_type}
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    asked = None if consent.is_current(visitor) else _consent_form(request)
+    if request.method == "POST" and form.is_valid() and (asked is None or asked.is_valid()):
         try:
+            if asked is not None:
+                _give_consent(visitor, asked)
             people_services.save_profile(visitor, **form.cleaned_data, today=timezone.localdate())
+        except consent.ConsentError as error:
+            assert asked is not None
+            asked.add_domain_errors([error])
         except (people_services.PersonError, identity.IdentityError) as error:
             form.add_domain_errors([error])
         else:
@@ -205,6 +224,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
     context = {
         "form": form,
+        "consent_form": asked,
         "person": person,
         "next": _next_url(request),
         "tokens": api_tokens.tokens_of(request.user),
@@ -222,6 +242,72 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The app signed in with that token is signed out."))
     return redirect("web:profile")
+
+
+def _consent_form(request: HttpRequest) -> ConsentForm:
+    return ConsentForm(
+        request.POST or None, prefix="consent", initial={"version": consent.current_version()}
+    )
+
+
+def _give_consent(visitor: Visitor, form: ConsentForm) -> None:
+    consent.give(
+        visitor,
+        version=form.cleaned_data["version"],
+        notice=form.cleaned_data["accept_notice"],
+        sensitive=form.cleaned_data["accept_sensitive"],
+        now=timezone.now(),
+    )
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/privacy.html",
+        {
+            "version": consent.current_version(),
+            "retention_days": settings.TOURDRAW_RETENTION_DAYS,
+        },
+    )
+
+
+@visitor_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything held about the visitor; ``?download=1`` gives it as a JSON file."""
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    data = rights.export_data(visitor)
+    if request.GET.get("download"):
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="tourdraw-my-data.json"'
+        return response
+    people = visitor.people.filter(erased_at__isnull=True).order_by("pk")
+    return render(request, "web/my_data.html", {"data": data, "people": people})
+
+
+@visitor_required
+@require_POST
+def correct_name(request: HttpRequest, person_id: int) -> HttpResponse:
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    form = NameForm(request.POST)
+    try:
+        name = form.data.get("full_name", "")
+        people_services.correct_name(visitor, person_id, full_name=str(name))
+    except people_services.PersonError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The name is corrected."))
+    return redirect("web:my_data")
+
+
+@visitor_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        rights.delete_account(visitor, now=timezone.now())
+        logout(request)
+        messages.success(request, _("Your account and your personal data are deleted."))
+        return redirect("web:home")
+    return render(request, "web/delete_account.html", {})
 
 
 def _slot_labels(round: Round) -> list[tuple[int, str]]:
@@ -333,6 +419,7 @@ def entry_change(request: HttpRequest, code: str) -> HttpResponse:
                 f"companion_{index}_id_type": person.id_type,
                 f"companion_{index}_birth_date": person.birth_date,
                 f"companion_{index}_person": person.pk,
+                f"companion_{index}_guardian": member.guardian_declared_at is not None,
             }
         )
     form = EntryForm(
