@@ -25,9 +25,11 @@ VICTIM_ID = support.resident_id(date(1992, 5, 20), sequence=777)
 
 
 def _bare_visitor(phone: str) -> Visitor:
-    """A visitor who signed in but has not saved a profile yet."""
+    """A visitor who signed in and consented, but has not saved a profile yet."""
     user = User.objects.create_user(username=f"visitor-{phone}")
-    return Visitor.objects.create(user=user, phone=phone)
+    visitor = Visitor.objects.create(user=user, phone=phone)
+    support.give_consent(visitor)
+    return visitor
 
 
 def _profile(visitor: Visitor, number: str = VICTIM_ID, name: str = "赵真名") -> None:

@@ -20,7 +20,7 @@ from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.people import access, sign_in
+from tourdraw.people import access, crypto, sign_in
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
 from tourdraw.people.models import Visitor
 from tourdraw.visits import calls, capacity, disputes, gate
@@ -98,7 +98,7 @@ def identity_dispute(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             phone = sign_in.parse_phone(data["phone"])
-            claimant = Visitor.objects.filter(phone=phone).first()
+            claimant = Visitor.objects.filter(phone_hash=crypto.phone_hash(phone.as_e164)).first()
             if claimant is None:
                 raise DomainError(
                     _("No visitor has signed in with this number."),
