@@ -102,7 +102,9 @@ def test_a_malformed_proxy_header_setting_stops_the_start(tmp_path):  # type: ig
 
 
 # Inline code would be blocked by the policy: a page relying on it would break.
-_INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.I)
+_INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.I
+)
 
 
 def test_no_template_has_inline_script_or_style(db):  # type: ignore[no-untyped-def]

@@ -251,6 +251,10 @@ INSTALLED_APPS += [
 ]
 MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
 MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "tourdraw.edge.EdgeInputMiddleware",
+)
+MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
 )
@@ -270,6 +274,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("TOURDRAW_STAFF_FAILURE_LIMIT", 5)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOURDRAW_STAFF_LOCKOUT_MINUTES", 60))
+AXES_USERNAME_CALLABLE = "tourdraw.backoffice.sign_in.axes_username"
 AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [

@@ -153,7 +153,7 @@ def test_errors_have_one_shape(client, db):  # type: ignore[no-untyped-def]
     malformed = client.post(f"{API}/auth/code", {}, content_type="application/json")
     assert (
         malformed.status_code == 422
-        and malformed.json()["code"] == "invalid"
+        and malformed.json()["code"] == "required"
         and malformed.json()["field"] == "phone"
     )
 

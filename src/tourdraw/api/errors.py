@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from tourdraw.api.schemas import FILLED, NO_NUL
 from tourdraw.errors import DomainError
 from tourdraw.groups.services import GroupError
 from tourdraw.lottery.entries import EntryRejected
@@ -59,6 +60,25 @@ def install(api: NinjaAPI) -> None:
             for part in first.get("loc", [])
             if part not in ("body", "query", "path", "payload")
         ]
-        return error(
-            api, request, 422, "invalid", first.get("msg", _("Invalid input.")), ".".join(location)
-        )
+        code, message = explain(first)
+        return error(api, request, 422, code, message, ".".join(location))
+
+
+def explain(problem: dict[str, Any]) -> tuple[str, Any]:
+    """A schema's refusal in the words (and codes) the services use for the same rule."""
+    kind = problem.get("type", "")
+    context = problem.get("ctx") or {}
+    if kind == "missing":
+        return "required", _("This field is required.")
+    if kind == "string_pattern_mismatch" and context.get("pattern") == FILLED:
+        if "\x00" not in str(problem.get("input", "")):
+            return "required", _("This field is required.")
+    if kind == "string_pattern_mismatch" and context.get("pattern") in (FILLED, NO_NUL):
+        return "invalid", _("Text may not contain NUL characters.")
+    if kind == "string_too_long":
+        return "too_long", _("At most %(limit)d characters.") % {"limit": context.get("max_length")}
+    if kind == "literal_error":
+        return "invalid_choice", _("Choose one of: %(choices)s.") % {
+            "choices": context.get("expected", "")
+        }
+    return "invalid", problem.get("msg", _("Invalid input."))

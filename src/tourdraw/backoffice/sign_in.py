@@ -8,13 +8,14 @@ import django_otp
 import segno
 from django import forms
 from django.contrib.auth.views import LoginView, redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from tourdraw.people import second_factor
+from tourdraw.people.models import User
 
 
 class StaffLoginView(LoginView):
@@ -60,7 +61,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     if request.user.is_verified():  # type: ignore[union-attr]
-        return redirect(_next(request))
+        return HttpResponseRedirect(_next(request))
     if not second_factor.is_enrolled(request.user):
         return redirect(f"{reverse('backoffice:enrol')}?{request.GET.urlencode()}")
     form = TokenForm(request.POST or None)
@@ -71,7 +72,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             form.add_error("token", str(error.message))
         else:
             django_otp.login(request, device)
-            return redirect(_next(request))
+            return HttpResponseRedirect(_next(request))
     return render(request, "backoffice/second_factor.html", {"form": form, "next": _next(request)})
 
 
@@ -111,3 +112,14 @@ def _grouped(device: Any) -> str:
     """The key as an app asks to type it: base32, in groups of four."""
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username axes counts a failure against. Django's sign-in form passes
+    any length on to authentication, and axes stores it in a 255-character
+    column; no account's name is longer than the user model's field."""
+    source: Any = credentials or getattr(request, "POST", {})
+    raw = source.get("username")
+    if raw is None:
+        return None
+    return str(raw)[: User._meta.get_field("username").max_length]

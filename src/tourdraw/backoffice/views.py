@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tourdraw.catalog.models import Slot
+from tourdraw.edge import parse_id, parse_ids
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.people import access
@@ -132,7 +133,7 @@ def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
         ticket = gate.find_ticket(request.POST.get("code", ""))
         done = gate.check_in(
             ticket,
-            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            parse_ids(request.POST.getlist("member")),
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,
@@ -193,7 +194,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         try:
             if request.POST.get("decision") == "approve":
                 slots = Slot.objects.filter(tour__site=group.site)
-                slot = get_object_or_404(slots, pk=request.POST.get("slot") or 0)
+                slot = get_object_or_404(slots, pk=parse_id(request.POST.get("slot")))
                 group_services.approve_visit(group, slot=slot, actor=request.user)
                 messages.success(request, _("Approved: the places are kept."))
             else:
@@ -223,7 +224,7 @@ def gate_group_check_in(request: HttpRequest, slot_id: int, group_id: int) -> Ht
     try:
         done = group_services.check_in_members(
             group,
-            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            parse_ids(request.POST.getlist("member")),
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,

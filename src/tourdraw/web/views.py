@@ -169,7 +169,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             if user.visitor.self_person is None:
                 messages.info(request, _("Welcome! Add your real name and ID document first."))
                 return redirect(f"{reverse('web:profile')}?next={_next_url(request)}")
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     masked = f"{raw_phone[:-8]}****{raw_phone[-4:]}"
     return render(
         request,
@@ -199,7 +199,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             form.add_domain_errors([error])
         else:
             messages.success(request, _("Your profile is saved."))
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     return render(
         request, "web/profile.html", {"form": form, "person": person, "next": _next_url(request)}
     )
