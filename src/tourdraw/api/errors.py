@@ -70,11 +70,10 @@ def explain(problem: dict[str, Any]) -> tuple[str, Any]:
     context = problem.get("ctx") or {}
     if kind == "missing":
         return "required", _("This field is required.")
-    if kind == "string_pattern_mismatch" and context.get("pattern") == FILLED:
-        if "\x00" not in str(problem.get("input", "")):
-            return "required", _("This field is required.")
     if kind == "string_pattern_mismatch" and context.get("pattern") in (FILLED, NO_NUL):
-        return "invalid", _("Text may not contain NUL characters.")
+        if "\x00" in str(problem.get("input", "")):
+            return "invalid", _("Text may not contain NUL characters.")
+        return "required", _("This field is required.")
     if kind == "string_too_long":
         return "too_long", _("At most %(limit)d characters.") % {"limit": context.get("max_length")}
     if kind == "literal_error":

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -121,6 +122,12 @@ def _moment(raw: str) -> datetime | None:
     return value
 
 
+def _is_round_code(code: str) -> bool:
+    """A code goes into addresses and file names: a slug that fits its column."""
+    limit = Round._meta.get_field("code").max_length or 0
+    return bool(slug_re.fullmatch(code)) and len(code) <= limit
+
+
 @capability(OPERATE)
 def round_create(request: HttpRequest) -> HttpResponse:
     source = None
@@ -134,8 +141,14 @@ def round_create(request: HttpRequest) -> HttpResponse:
             for name in ("opens_at", "closes_at", "draws_at")
         }
         missing = [name for name, value in moments.items() if value is None]
+        code = request.POST.get("code", "").strip()
         if missing:
             messages.error(request, _("Give the times entries open and close, and the draw time."))
+        elif not _is_round_code(code):
+            messages.error(
+                request,
+                _("A round code has at most 80 letters, digits, hyphens and underscores."),
+            )
         else:
             slots = list(
                 Slot.objects.filter(tour=tour, pk__in=parse_ids(request.POST.getlist("slot")))
@@ -143,7 +156,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
             try:
                 round = rounds.create_round(
                     tour,
-                    code=request.POST.get("code", "").strip(),
+                    code=code,
                     title=request.POST.get("title", "").strip(),
                     title_en=request.POST.get("title_en", "").strip(),
                     slots=slots,

@@ -24,7 +24,7 @@ from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
 from tourdraw.people.ratelimits import too_many_codes
-from tourdraw.reports import stats
+from tourdraw.reports import exports, stats
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
@@ -97,7 +97,8 @@ def draw_record(request: HttpRequest, code: str) -> HttpResponse:
     """The published record, byte for byte as stored at the draw."""
     drawn = get_object_or_404(Draw.objects.select_related("round"), round__code=code)
     response = HttpResponse(drawn.record, content_type="application/json")
-    response["Content-Disposition"] = f'inline; filename="{drawn.round.code}.draw.json"'
+    name = exports.attachment_name(f"{drawn.round.code}.draw.json")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
