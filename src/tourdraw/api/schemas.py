@@ -18,6 +18,29 @@ MAX_ID = 2**63 - 1
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
+def _mobile_pattern(regions: tuple[str, ...]) -> str:
+    """Mobile numbers of ``regions`` as phonenumbers' own metadata describes them;
+    a mainland number may leave out +86 (the default region)."""
+    from phonenumbers import PhoneMetadata
+
+    parts = []
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None and metadata.mobile is not None
+        national = metadata.mobile.national_number_pattern
+        prefix = (
+            rf"(?:\+{metadata.country_code})?" if region == "CN" else rf"\+{metadata.country_code}"
+        )
+        parts.append(rf"{prefix}(?:{national})")
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+# Where sign-in codes are sent: mobiles of mainland China, Hong Kong, Macao and
+# Taiwan, written in E.164 (a mainland number may leave out +86).
+SIGN_IN_REGIONS = ("CN", "HK", "MO", "TW")
+PHONE_PATTERN = _mobile_pattern(SIGN_IN_REGIONS)
+
+
 def _limit(model: type, field: str) -> int:
     return int(model._meta.get_field(field).max_length)  # type: ignore[attr-defined]
 
@@ -46,10 +69,10 @@ CodeQuery = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]*$", max_length=80)]
 
 
 class In(Schema):
-    """A request body. Patterns run on Python's re, so that a "space" is what
-    the services' ``str.strip`` removes."""
+    """A request body: no field beyond those listed; patterns run on Python's
+    re, so that a "space" is what the services' ``str.strip`` removes."""
 
-    model_config = ConfigDict(regex_engine="python-re")
+    model_config = ConfigDict(regex_engine="python-re", extra="forbid")
 
 
 class Problem(Schema):
@@ -125,12 +148,15 @@ class Lookup(Schema):
     waitlist_position: int | None
 
 
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=PHONE_PATTERN)]
+
+
 class PhoneIn(In):
-    phone: filled(32)  # type: ignore[valid-type]
+    phone: Phone
 
 
 class CodeIn(In):
-    phone: filled(32)  # type: ignore[valid-type]
+    phone: Phone
     code: Annotated[str, StringConstraints(pattern=r"^\s*[0-9]{6}\s*$", max_length=40)]
 
 
