@@ -52,6 +52,26 @@ def make_staff(username: str, role: str, site: Site | None) -> User:
     return user
 
 
+def sign_in_staff(client: Any, user: User) -> None:
+    """Sign ``user`` in on the test client past both factors, as the staff
+    sign-in pages would: an authenticator enrolled through the service with the
+    code it shows, and the session marked as having passed it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.oath import totp
+
+    from tourdraw.people import second_factor
+
+    if second_factor.is_enrolled(user):
+        device = second_factor.TOTPDevice.objects.get(user=user, confirmed=True)
+    else:
+        pending = second_factor.pending_device(user)
+        device, _ = second_factor.confirm_enrolment(user, f"{totp(pending.bin_key):06d}")
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def api_token_headers(user: User) -> dict[str, str]:
     """Test-client headers that act as ``user`` through a new API token."""
     from tourdraw.api.models import ApiToken

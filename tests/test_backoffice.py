@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.support import drawn_round, make_site, make_staff, request_group
+from tests.support import drawn_round, make_site, make_staff, request_group, sign_in_staff
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery.models import Round
 from tourdraw.visits.models import Offer, Ticket
@@ -53,7 +53,7 @@ def _object_urls(a):  # type: ignore[no-untyped-def]
 
 
 def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    client.force_login(operator_b)
+    sign_in_staff(client, operator_b)
     for method, url, data in _object_urls(site_a):
         response = getattr(client, method)(url, data)
         assert response.status_code == 404, (method, url, response.status_code)
@@ -68,7 +68,7 @@ def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, o
 
 
 def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    client.force_login(operator_b)
+    sign_in_staff(client, operator_b)
     code = site_a["round"].code
     for name in (
         "backoffice:index",
@@ -89,7 +89,7 @@ def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator
 
 
 def test_the_operator_of_the_site_sees_and_acts(client, site_a):  # type: ignore[no-untyped-def]
-    client.force_login(make_staff("op", "site_operator", site_a["site"]))
+    sign_in_staff(client, make_staff("op", "site_operator", site_a["site"]))
     page = client.get(reverse("backoffice:round", args=[site_a["round"].pk])).content.decode()
     assert "Chance so far" in page
     csv_text = client.get(
@@ -106,7 +106,7 @@ def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-unty
 
     round = make_round()
     operator = make_staff("op", "site_operator", round.tour.site)
-    client.force_login(operator)
+    sign_in_staff(client, operator)
     client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "draw"})
     assert Round.objects.get().state == "open"
     client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "close"})
@@ -120,7 +120,7 @@ def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: 
     from tests.support import make_tour
 
     tour = make_tour()
-    client.force_login(make_staff("op", "site_operator", tour.site))
+    sign_in_staff(client, make_staff("op", "site_operator", tour.site))
     day = timezone.localdate() + timedelta(days=40)
     client.post(
         reverse("backoffice:planning"),
@@ -156,7 +156,7 @@ def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: 
 
 
 def test_a_platform_admin_sees_the_citys_target(client, site_a):  # type: ignore[no-untyped-def]
-    client.force_login(make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, make_staff("admin", "platform_admin", None))
     assert (
         "of the city's target of 20,000,000"
         in client.get(reverse("backoffice:dashboards")).content.decode()
@@ -173,7 +173,7 @@ def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a):  #
     slot.refresh_from_db()
     members = [m.pk for m in ticket.offer.entry.members.all()]
     gate.check_in(ticket, members, slot=slot, gate="East", staff=None)
-    client.force_login(make_staff("op", "site_operator", site))
+    sign_in_staff(client, make_staff("op", "site_operator", site))
     csv_text = client.get(reverse("backoffice:dashboards") + "?format=csv").content.decode(
         "utf-8-sig"
     )

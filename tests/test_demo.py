@@ -3,6 +3,7 @@ import json
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.support import sign_in_staff
 from tourdraw.catalog.models import Site
 from tourdraw.lottery import draw
 from tourdraw.lottery.models import Entry, Round
@@ -64,7 +65,7 @@ def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-
     current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
     # A study-tour company's places are out of one slot's lottery capacity.
     assert any(row.capacity < row.slot.capacity for row in stats.slot_demand(current))
-    client.force_login(User.objects.get(username="operator"))
+    sign_in_staff(client, User.objects.get(username="operator"))
     html = client.get(reverse("backoffice:dashboards")).content.decode()
     assert "<rect" in html and "Xiaomi" in html
     assert client.get(reverse("backoffice:groups")).content.decode().count("state-") >= 3

@@ -302,3 +302,91 @@ TOURDRAW_VISITOR_TOKEN_TTL = timedelta(days=env_int("TOURDRAW_VISITOR_TOKEN_DAYS
 TOURDRAW_REAL_NAME_CHECK = env_str(
     "TOURDRAW_REAL_NAME_CHECK", "tourdraw.people.identity.ChecksumOnly"
 )
+
+# --- Staff accounts and production hardening (issue 14) ---------------------
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+]
+MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "tourdraw.edge.EdgeInputMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "tourdraw.backoffice.middleware.StaffSecondFactorMiddleware",
+)
+# Axes last, as its documentation asks: it turns a lock-out into the lock-out page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out after this many failed staff sign-ins, counted per account and,
+# separately, per address: a slow guesser spread over many addresses is stopped
+# by the account count, a sprayer of many accounts by the address count.
+AXES_FAILURE_LIMIT = env_int("TOURDRAW_STAFF_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOURDRAW_STAFF_LOCKOUT_MINUTES", 60))
+AXES_USERNAME_CALLABLE = "tourdraw.backoffice.sign_in.axes_username"
+AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
+AXES_VERBOSE = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("TOURDRAW_STAFF_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# A staff session ends this long after signing in, whatever happens in it;
+# visitors keep SESSION_COOKIE_AGE.
+TOURDRAW_STAFF_SESSION = timedelta(hours=env_int("TOURDRAW_STAFF_SESSION_HOURS", 9))
+OTP_TOTP_ISSUER = env_str("TOURDRAW_OTP_ISSUER", "tourdraw")
+LOGIN_REDIRECT_URL = "backoffice:index"
+# The admin off its well-known address outside development, where scanners look.
+TOURDRAW_ADMIN_PATH = env_str(
+    "TOURDRAW_ADMIN_PATH", "admin/" if DEVELOPMENT else "backoffice/admin/"
+)
+if not TOURDRAW_ADMIN_PATH.endswith("/") or TOURDRAW_ADMIN_PATH.startswith("/"):
+    raise ImproperlyConfigured("TOURDRAW_ADMIN_PATH is a path like 'backoffice/admin/'")
+
+# HTTPS: behind a proxy that terminates TLS, name the header it sets, e.g.
+# SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https"; only set it when the
+# proxy always overwrites that header, or any client could claim HTTPS.
+_PROXY_HEADER = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _PROXY_HEADER:
+    if len(_PROXY_HEADER) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER is 'HTTP_HEADER_NAME,value'")
+    SECURE_PROXY_SSL_HEADER = (_PROXY_HEADER[0], _PROXY_HEADER[1])
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEVELOPMENT)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEVELOPMENT)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Everything the pages load comes from this host; no inline script or style
+# anywhere (the gate's code is a static file), so none is allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}

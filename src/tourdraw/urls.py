@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -8,7 +9,7 @@ from tourdraw.transparency import views as transparency
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
-    path("admin/", admin.site.urls),
+    path(settings.TOURDRAW_ADMIN_PATH, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("tourdraw.backoffice.urls")),
     path("api/v1/", api.urls),

@@ -24,10 +24,8 @@ def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, tr
     page = browser.page
 
     browser.go(f"/backoffice/gate/{slot.pk}/")
-    page.fill("#id_username", "gatekeeper")
-    page.fill("#id_password", "gatekeeper-pass-123")
-    page.click("main button:has-text('Sign in')")
-    page.wait_for_function("localStorage.length > 1")  # the manifest is stored
+    browser.staff_sign_in("gatekeeper", "gatekeeper-pass-123")
+    browser.wait_for("localStorage.length > 1")  # the manifest is stored
 
     page.context.set_offline(True)
     forged = tickets.payload(ticket)[:-6] + "AAAAAA"
@@ -49,7 +47,7 @@ def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, tr
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.getElementById('sync-button').hidden")
+    browser.wait_for("document.getElementById('sync-button').hidden")
     assert CheckIn.objects.filter(ticket=ticket, source="offline").count() == 3
     assert browser.errors == []
 

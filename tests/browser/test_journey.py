@@ -106,9 +106,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
     page.context.clear_cookies()
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     browser.go(f"/backoffice/gate/{slot.pk}/")
-    page.fill("#id_username", "gatekeeper")
-    page.fill("#id_password", "gatekeeper-pass-123")
-    page.click("main button:has-text('Sign in')")
+    browser.staff_sign_in("gatekeeper", "gatekeeper-pass-123")
     browser.shoot("12-gate")
     gate_url = page.url
 

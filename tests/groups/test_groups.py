@@ -13,6 +13,7 @@ from tests.support import (
     make_tour,
     request_group,
     resident_id,
+    sign_in_staff,
 )
 from tourdraw.groups import services
 from tourdraw.groups.models import GroupVisit
@@ -136,7 +137,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
     )
-    client.force_login(make_staff("gatekeeper", "gate", site))
+    sign_in_staff(client, make_staff("gatekeeper", "gate", site))
     page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
     assert "港澳青年代表团" in page and "李明" in page
     client.post(
@@ -181,7 +182,7 @@ def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-
 
 def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type: ignore[no-untyped-def]
     group = request_group(slot.tour.site, 10)
-    client.force_login(make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
+    sign_in_staff(client, make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
     assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
     assert (
         client.post(
@@ -189,7 +190,7 @@ def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type:
         ).status_code
         == 404
     )
-    client.force_login(make_staff("op", "site_operator", slot.tour.site))
+    sign_in_staff(client, make_staff("op", "site_operator", slot.tour.site))
     client.post(
         reverse("backoffice:group", args=[group.pk]), {"decision": "approve", "slot": slot.pk}
     )

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.support import drawn_round, make_site, make_staff
+from tests.support import drawn_round, make_site, make_staff, sign_in_staff
 from tourdraw.people.models import User
 from tourdraw.visits import calls
 from tourdraw.visits.models import CallAttempt, Offer
@@ -45,7 +45,7 @@ def test_the_call_centre_page_lists_offers_by_deadline_with_the_party_masked(cli
     Offer.objects.filter(entry=entries[1]).update(
         deadline=Offer.objects.get(entry=entries[0]).deadline.replace(year=2020)
     )
-    client.force_login(agent)
+    sign_in_staff(client, agent)
     html = client.get(reverse("backoffice:call_centre")).content.decode()
     assert html.index(entries[1].code) < html.index(entries[0].code)
     person = entries[0].members.first().person
@@ -55,7 +55,7 @@ def test_the_call_centre_page_lists_offers_by_deadline_with_the_party_masked(cli
 def test_recording_a_call_through_the_page(client, agent):  # type: ignore[no-untyped-def]
     _, _, entries = drawn_round(4, [2], [])
     offer = Offer.objects.get(entry=entries[0])
-    client.force_login(agent)
+    sign_in_staff(client, agent)
     client.post(
         reverse("backoffice:record_call", args=[offer.pk]), {"outcome": "no_answer", "note": "busy"}
     )
@@ -72,7 +72,7 @@ def test_an_agent_of_another_site_neither_sees_nor_records_its_calls(client, db)
     _, _, entries = drawn_round(4, [2], [])
     offer = Offer.objects.get(entry=entries[0])
     stranger = make_staff("nio-agent", "call_centre", make_site("nio", name="蔚来"))
-    client.force_login(stranger)
+    sign_in_staff(client, stranger)
     assert entries[0].code not in client.get(reverse("backoffice:call_centre")).content.decode()
     response = client.post(
         reverse("backoffice:record_call", args=[offer.pk]), {"outcome": "declined"}
@@ -87,5 +87,5 @@ def test_a_site_operator_and_a_platform_admin_work_the_call_centre(client, db): 
         make_staff("op", "site_operator", make_site()),
         make_staff("admin", "platform_admin", None),
     ):
-        client.force_login(user)
+        sign_in_staff(client, user)
         assert entries[0].code in client.get(reverse("backoffice:call_centre")).content.decode()

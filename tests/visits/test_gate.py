@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from tests.support import drawn_round, make_site, make_staff
+from tests.support import drawn_round, make_site, make_staff, sign_in_staff
 from tourdraw.lottery.entries import CompanionInput, EntryRejected, enter_round
 from tourdraw.people.models import User
 from tourdraw.visits import gate, tickets
@@ -264,7 +264,7 @@ def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # ty
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs ten days before the session
     site.save()
     slot = ticket.offer.slot
-    client.force_login(staff)
+    sign_in_staff(client, staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]), {"code": tickets.payload(ticket)}
     )
@@ -296,7 +296,7 @@ def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignor
 
 def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
-    client.force_login(make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
+    sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     for name in ("backoffice:gate", "backoffice:gate_manifest"):
         assert client.get(reverse(name, args=[slot.pk])).status_code == 404
     sync = client.post(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from tourdraw.api.schemas import FILLED, NO_NUL, PHONE_PATTERN
 from tourdraw.errors import DomainError
 from tourdraw.groups.services import GroupError
 from tourdraw.lottery.entries import EntryRejected
@@ -26,6 +27,23 @@ def error(
     )
 
 
+# A service's refusal is a 400 (a rule about the content: a checksum, an age, a
+# closed round) unless it is about the input's form, which the schema states:
+# such a refusal is a 422, as the schema's own, so that any the schema misses
+# shows up as "the schema allows what the service refuses". Acting as the wrong
+# kind of account is a 403.
+SHAPE_CODES = {
+    "required",
+    "too_long",
+    "name_required",
+    "name_too_long",
+    "reason_required",
+    "phone_invalid",
+    "invalid",
+}
+STATUS_BY_CODE = {**dict.fromkeys(SHAPE_CODES, 422), "not_a_visitor": 403}
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -34,7 +52,8 @@ def install(api: NinjaAPI) -> None:
             extra["errors"] = [e.as_dict() for e in exc.errors]
         elif isinstance(exc, GroupError):
             extra["errors"] = [e.as_dict() for e in exc.problems]
-        return error(api, request, 400, exc.code, exc.message, exc.field, **extra)
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        return error(api, request, status, exc.code, exc.message, exc.field, **extra)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -59,6 +78,30 @@ def install(api: NinjaAPI) -> None:
             for part in first.get("loc", [])
             if part not in ("body", "query", "path", "payload")
         ]
-        return error(
-            api, request, 422, "invalid", first.get("msg", _("Invalid input.")), ".".join(location)
+        code, message = explain(first)
+        return error(api, request, 422, code, message, ".".join(location))
+
+
+def explain(problem: dict[str, Any]) -> tuple[str, Any]:
+    """A schema's refusal in the words (and codes) the services use for the same rule."""
+    kind = problem.get("type", "")
+    context = problem.get("ctx") or {}
+    if kind == "missing":
+        return "required", _("This field is required.")
+    if kind == "string_pattern_mismatch" and context.get("pattern") == PHONE_PATTERN:
+        return "phone_invalid", _(
+            "Give a mobile number of mainland China, Hong Kong, Macao or Taiwan, "
+            "such as 13800138000 or +85291234567."
         )
+    # A NUL never gets this far (see tourdraw.edge): a filled field was blank.
+    if kind == "string_pattern_mismatch" and context.get("pattern") == FILLED:
+        return "required", _("This field is required.")
+    if kind == "string_pattern_mismatch" and context.get("pattern") == NO_NUL:
+        return "invalid", _("Text may not contain NUL characters.")
+    if kind == "string_too_long":
+        return "too_long", _("At most %(limit)d characters.") % {"limit": context.get("max_length")}
+    if kind == "literal_error":
+        return "invalid_choice", _("Choose one of: %(choices)s.") % {
+            "choices": context.get("expected", "")
+        }
+    return "invalid", problem.get("msg", _("Invalid input."))

@@ -1,6 +1,78 @@
 from datetime import date, datetime
+from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from ninja import Field, Path, Query, Schema
+from pydantic import ConfigDict, StringConstraints
+
+from tourdraw.edge import MAX_VALUE_LENGTH
+from tourdraw.groups.models import GroupVisit
+from tourdraw.people.models import Person
+
+# The limits the services enforce, stated in the schema so a client (and
+# schemathesis) knows them before sending: no NUL anywhere; a required text has
+# a character that is not a space (the services strip); lengths are the
+# database columns'; ids fit a bigint.
+NO_NUL = r"^[^\x00]*$"
+FILLED = r"^\s*[^\s\x00][^\x00]*$"
+MAX_ID = 2**63 - 1
+CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+def _mobile_pattern(regions: tuple[str, ...]) -> str:
+    """Mobile numbers of ``regions`` as phonenumbers' own metadata describes them;
+    a mainland number may leave out +86 (the default region)."""
+    from phonenumbers import PhoneMetadata
+
+    parts = []
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None and metadata.mobile is not None
+        national = metadata.mobile.national_number_pattern
+        prefix = (
+            rf"(?:\+{metadata.country_code})?" if region == "CN" else rf"\+{metadata.country_code}"
+        )
+        parts.append(rf"{prefix}(?:{national})")
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+# Where sign-in codes are sent: mobiles of mainland China, Hong Kong, Macao and
+# Taiwan, written in E.164 (a mainland number may leave out +86).
+SIGN_IN_REGIONS = ("CN", "HK", "MO", "TW")
+PHONE_PATTERN = _mobile_pattern(SIGN_IN_REGIONS)
+
+
+def _limit(model: type, field: str) -> int:
+    return int(model._meta.get_field(field).max_length)  # type: ignore[attr-defined]
+
+
+NAME_MAX = _limit(Person, "full_name")
+ID_NUMBER_MAX = 40
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX, pattern=FILLED)]
+IdNumber = Annotated[str, StringConstraints(max_length=ID_NUMBER_MAX, pattern=FILLED)]
+DocumentType = Literal["cn_resident", "hk_mo_permit", "tw_permit", "passport"]
+
+
+def filled(max_length: int) -> type[str]:
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=FILLED)]  # type: ignore[return-value]
+
+
+def text(max_length: int) -> type[str]:
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL)]  # type: ignore[return-value]
+
+
+# Codes in paths and query strings: slugs, as every code here is.
+CodePath = Annotated[str, Path(pattern=CODE_PATTERN, max_length=80)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+EntryQuery = Annotated[str, Query(pattern=NO_NUL, max_length=80)]
+CodeQuery = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]*$", max_length=80)]
+
+
+class In(Schema):
+    """A request body: no field beyond those listed; patterns run on Python's
+    re, so that a "space" is what the services' ``str.strip`` removes."""
+
+    model_config = ConfigDict(regex_engine="python-re", extra="forbid")
 
 
 class Problem(Schema):
@@ -76,23 +148,26 @@ class Lookup(Schema):
     waitlist_position: int | None
 
 
-class PhoneIn(Schema):
-    phone: str
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=PHONE_PATTERN)]
 
 
-class CodeIn(Schema):
-    phone: str
-    code: str
+class PhoneIn(In):
+    phone: Phone
+
+
+class CodeIn(In):
+    phone: Phone
+    code: Annotated[str, StringConstraints(pattern=r"^\s*[0-9]{6}\s*$", max_length=40)]
 
 
 class TokenOut(Schema):
     token: str
 
 
-class ProfileIn(Schema):
-    full_name: str
-    id_type: str
-    id_number: str
+class ProfileIn(In):
+    full_name: Name
+    id_type: DocumentType
+    id_number: IdNumber
     birth_date: date | None = None
 
 
@@ -125,20 +200,21 @@ class DeletedOut(Schema):
     deleted: bool
 
 
-class CompanionIn(Schema):
-    full_name: str
-    id_type: str = "cn_resident"
-    id_number: str = ""
+class CompanionIn(In):
+    full_name: Name
+    id_type: DocumentType = "cn_resident"
+    # Empty for a saved person (person_id), whose number is not typed again.
+    id_number: text(ID_NUMBER_MAX) = ""  # type: ignore[valid-type]
     birth_date: date | None = None
-    person_id: int | None = None
+    person_id: Id | None = None
     # Required true for a companion under 14 on a chosen date: the entrant is
     # their guardian or has the guardian's consent.
     guardian: bool = False
 
 
-class EntryIn(Schema):
+class EntryIn(In):
     # Bounds far above any tour's limits, which the service names exactly.
-    choices: list[int] = Field(max_length=50)
+    choices: list[Id] = Field(max_length=50)
     companions: list[CompanionIn] = Field(default=[], max_length=20)
 
 
@@ -171,7 +247,7 @@ class EntryOut(Schema):
     ticket: str | None
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(In):
     accept_rules: bool
 
 
@@ -185,38 +261,38 @@ class TicketOut(Schema):
     members: list[MemberOut]
 
 
-class CallIn(Schema):
-    outcome: str
-    note: str = ""
+class CallIn(In):
+    outcome: Literal["confirmed", "declined", "no_answer", "wrong_number"]
+    note: text(500) = ""  # type: ignore[valid-type]
 
 
-class CheckInIn(Schema):
-    code: str
-    members: list[int]
+class CheckInIn(In):
+    code: filled(1000)  # type: ignore[valid-type]
+    members: list[Id] = Field(max_length=1000)
 
 
 class CheckInOut(Schema):
     checked_in: int
 
 
-class GroupRequestIn(Schema):
-    organisation: str
-    contact_name: str
-    contact_phone: str
-    contact_email: str = ""
-    size: int
-    preferred_dates: str
-    purpose: str
+class GroupRequestIn(In):
+    organisation: filled(_limit(GroupVisit, "organisation"))  # type: ignore[valid-type]
+    contact_name: filled(_limit(GroupVisit, "contact_name"))  # type: ignore[valid-type]
+    contact_phone: filled(_limit(GroupVisit, "contact_phone"))  # type: ignore[valid-type]
+    contact_email: text(_limit(GroupVisit, "contact_email")) = ""  # type: ignore[valid-type]
+    size: int = Field(ge=1, le=100_000)
+    preferred_dates: filled(_limit(GroupVisit, "preferred_dates"))  # type: ignore[valid-type]
+    purpose: filled(MAX_VALUE_LENGTH)  # type: ignore[valid-type]
 
 
-class GroupMemberIn(Schema):
-    full_name: str
-    id_type: str = "cn_resident"
-    id_number: str
+class GroupMemberIn(In):
+    full_name: Name
+    id_type: DocumentType = "cn_resident"
+    id_number: IdNumber
     birth_date: date | None = None
 
 
-class GroupMembersIn(Schema):
+class GroupMembersIn(In):
     # Far above any site's group size; the service names the approved size.
     members: list[GroupMemberIn] = Field(max_length=1000)
 
@@ -253,16 +329,16 @@ class OperatorGroupOut(GroupOut):
     decided_at: datetime | None
 
 
-class ApproveIn(Schema):
-    slot: int
+class ApproveIn(In):
+    slot: Id
 
 
-class DeclineIn(Schema):
-    reason: str
+class DeclineIn(In):
+    reason: filled(2000)  # type: ignore[valid-type]
 
 
-class GroupCheckInIn(Schema):
-    members: list[int]
+class GroupCheckInIn(In):
+    members: list[Id] = Field(max_length=1000)
 
 
 class CallOut(Schema):

@@ -28,17 +28,21 @@ from tourdraw.api.schemas import (
     CheckInIn,
     CheckInOut,
     CodeIn,
+    CodePath,
+    CodeQuery,
     ConfirmIn,
     ConsentIn,
     DeclineIn,
     DeletedOut,
     EntryIn,
     EntryOut,
+    EntryQuery,
     Error,
     GroupCheckInIn,
     GroupMembersIn,
     GroupOut,
     GroupRequestIn,
+    IdPath,
     Lookup,
     NameIn,
     OperatorGroupOut,
@@ -124,7 +128,7 @@ def list_sites(request: HttpRequest) -> Any:
 
 @public.get("/sites/{code}/tours", response={200: list[TourOut], **ERRORS})
 @paginate(Pagination)
-def list_tours(request: HttpRequest, code: str) -> Any:
+def list_tours(request: HttpRequest, code: CodePath) -> Any:
     site = get_object_or_404(Site, code=code)
     fields = [field for field in TourOut.model_fields if field != "site"]
     return Shaped(
@@ -138,7 +142,7 @@ def list_tours(request: HttpRequest, code: str) -> Any:
 
 @public.get("/sites/{code}/slots", response={200: list[SlotOut], **ERRORS})
 @paginate(Pagination)
-def list_slots(request: HttpRequest, code: str, tour: str = "") -> Any:
+def list_slots(request: HttpRequest, code: CodePath, tour: CodeQuery = "") -> Any:
     """The site's sessions from now on, soonest first; cancelled ones are left out."""
     site = get_object_or_404(Site, code=code)
     found = Slot.objects.filter(
@@ -151,7 +155,7 @@ def list_slots(request: HttpRequest, code: str, tour: str = "") -> Any:
 
 @public.get("/rounds", response={200: list[RoundOut], **ERRORS})
 @paginate(Pagination)
-def list_rounds(request: HttpRequest, site: str = "") -> Any:
+def list_rounds(request: HttpRequest, site: CodeQuery = "") -> Any:
     found = (
         Round.objects.select_related("tour__site")
         .exclude(state=Round.State.CANCELLED)
@@ -163,7 +167,7 @@ def list_rounds(request: HttpRequest, site: str = "") -> Any:
 
 
 @public.get("/rounds/{code}", response={200: RoundDetail, **ERRORS})
-def get_round(request: HttpRequest, code: str) -> Any:
+def get_round(request: HttpRequest, code: CodePath) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     slots = round.slots.select_related("tour__site").order_by("starts_at")
     return {**_round_out(round), "slots": [_slot_out(s) for s in slots]}
@@ -182,7 +186,7 @@ def _slot_out(slot: Slot) -> dict[str, Any]:
 
 
 @public.get("/rounds/{code}/results", response={200: Lookup, **ERRORS})
-def lookup_result(request: HttpRequest, code: str, entry: str) -> Any:
+def lookup_result(request: HttpRequest, code: CodePath, entry: EntryQuery) -> Any:
     round = get_object_or_404(Round, code=code, state=Round.State.DRAWN)
     found = results.lookup(round, entry)
     if found is None:
@@ -203,7 +207,7 @@ def lookup_result(request: HttpRequest, code: str, entry: str) -> Any:
 
 
 @public.get("/rounds/{code}/draw", response={200: dict, **ERRORS})
-def draw_record(request: HttpRequest, code: str) -> HttpResponse:
+def draw_record(request: HttpRequest, code: CodePath) -> HttpResponse:
     drawn = get_object_or_404(Draw, round__code=code)
     return HttpResponse(drawn.record, content_type="application/json")
 
@@ -392,7 +396,7 @@ def list_entries(request: HttpRequest) -> Any:
 
 
 @visitor.post("/rounds/{code}/entries", response={201: EntryOut, **ERRORS})
-def create_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
+def create_entry(request: HttpRequest, code: CodePath, body: EntryIn) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     entry = entries.enter_round(
         round,
@@ -404,12 +408,12 @@ def create_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
 
 
 @visitor.get("/me/entries/{code}", response={200: EntryOut, **ERRORS})
-def get_entry(request: HttpRequest, code: str) -> Any:
+def get_entry(request: HttpRequest, code: CodePath) -> Any:
     return _entry_out(_own_entry(request, code))
 
 
 @visitor.put("/me/entries/{code}", response={200: EntryOut, **ERRORS})
-def change_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
+def change_entry(request: HttpRequest, code: CodePath, body: EntryIn) -> Any:
     entry = entries.change_entry(
         _own_entry(request, code),
         choices=body.choices,
@@ -419,12 +423,12 @@ def change_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
 
 
 @visitor.delete("/me/entries/{code}", response={200: EntryOut, **ERRORS})
-def withdraw_entry(request: HttpRequest, code: str) -> Any:
+def withdraw_entry(request: HttpRequest, code: CodePath) -> Any:
     return _entry_out(entries.withdraw_entry(_own_entry(request, code)))
 
 
 @visitor.post("/me/entries/{code}/confirm", response={200: TicketOut, **ERRORS})
-def confirm(request: HttpRequest, code: str, body: ConfirmIn) -> Any:
+def confirm(request: HttpRequest, code: CodePath, body: ConfirmIn) -> Any:
     offer = get_object_or_404(Offer, entry=_own_entry(request, code))
     ticket = confirm_offer(
         offer, actor=request.user, accepted_rules=body.accept_rules, via=Offer.Via.ONLINE
@@ -433,7 +437,7 @@ def confirm(request: HttpRequest, code: str, body: ConfirmIn) -> Any:
 
 
 @visitor.post("/me/entries/{code}/decline", response={200: EntryOut, **ERRORS})
-def decline(request: HttpRequest, code: str) -> Any:
+def decline(request: HttpRequest, code: CodePath) -> Any:
     decline_offer(get_object_or_404(Offer, entry=_own_entry(request, code)), actor=request.user)
     return _entry_out(_own_entry(request, code))  # read again: the offer has changed
 
@@ -463,12 +467,12 @@ def _own_ticket(request: HttpRequest, code: str) -> Ticket:
 
 
 @visitor.get("/me/tickets/{code}", response={200: TicketOut, **ERRORS})
-def get_ticket(request: HttpRequest, code: str) -> Any:
+def get_ticket(request: HttpRequest, code: CodePath) -> Any:
     return _ticket_out(_own_ticket(request, code))
 
 
 @visitor.post("/me/tickets/{code}/cancel", response={200: TicketOut, **ERRORS})
-def cancel_ticket(request: HttpRequest, code: str) -> Any:
+def cancel_ticket(request: HttpRequest, code: CodePath) -> Any:
     return _ticket_out(tickets.cancel_ticket(_own_ticket(request, code), actor=request.user))
 
 
@@ -480,7 +484,7 @@ def _operated_round(request: HttpRequest, code: str) -> Round:
 
 
 @operator.post("/operator/rounds/{code}/close", response={200: RoundOut, **ERRORS})
-def close_round(request: HttpRequest, code: str) -> Any:
+def close_round(request: HttpRequest, code: CodePath) -> Any:
     round = _operated_round(request, code)
     if not rounds.close_round(round, now=timezone.now(), actor=request.user):
         raise DomainError(
@@ -490,7 +494,7 @@ def close_round(request: HttpRequest, code: str) -> Any:
 
 
 @operator.post("/operator/rounds/{code}/draw", response={200: RoundOut, **ERRORS})
-def draw_round(request: HttpRequest, code: str) -> Any:
+def draw_round(request: HttpRequest, code: CodePath) -> Any:
     round = _operated_round(request, code)
     drawing.draw_round(round, now=timezone.now(), actor=request.user)
     round.refresh_from_db()
@@ -523,17 +527,15 @@ def call_queue(request: HttpRequest) -> Any:
 
 
 @operator.post("/operator/offers/{offer_id}/calls", response={201: dict, **ERRORS})
-def record_call(request: HttpRequest, offer_id: int, body: CallIn) -> Any:
+def record_call(request: HttpRequest, offer_id: IdPath, body: CallIn) -> Any:
     offers = access.scope(Offer.objects.all(), request.user, "call_centre")
     offer = get_object_or_404(offers, pk=offer_id)
-    if body.outcome not in calls.CallAttempt.Outcome.values:
-        raise DomainError(_("Unknown outcome."), code="invalid", field="outcome")
     call = calls.record_call(offer, agent=request.user, outcome=body.outcome, note=body.note)
     return Status(201, {"id": call.pk, "outcome": call.outcome})
 
 
 @operator.post("/operator/slots/{slot_id}/check-in", response={200: CheckInOut, **ERRORS})
-def check_in(request: HttpRequest, slot_id: int, body: CheckInIn) -> Any:
+def check_in(request: HttpRequest, slot_id: IdPath, body: CheckInIn) -> Any:
     slots = access.scope(Slot.objects.select_related("tour__site"), request.user, "gate")
     slot = get_object_or_404(slots, pk=slot_id)
     ticket = gate.find_ticket(body.code)
@@ -581,7 +583,7 @@ def _groups() -> QuerySet[GroupVisit]:
 
 
 @public.post("/sites/{code}/groups", response={201: GroupOut, **ERRORS})
-def request_group_visit(request: HttpRequest, code: str, body: GroupRequestIn) -> Any:
+def request_group_visit(request: HttpRequest, code: CodePath, body: GroupRequestIn) -> Any:
     """An organisation asks for places outside the lottery. Keep the answer's
     ``code``: it is the only key to the request, its decision and its member list."""
     site = get_object_or_404(Site, code=code)
@@ -596,12 +598,12 @@ def request_group_visit(request: HttpRequest, code: str, body: GroupRequestIn) -
 
 
 @public.get("/groups/{code}", response={200: GroupOut, **ERRORS})
-def get_group_visit(request: HttpRequest, code: str) -> Any:
+def get_group_visit(request: HttpRequest, code: CodePath) -> Any:
     return _group_out(get_object_or_404(_groups(), code=code))
 
 
 @public.put("/groups/{code}/members", response={200: GroupOut, **ERRORS})
-def put_group_members(request: HttpRequest, code: str, body: GroupMembersIn) -> Any:
+def put_group_members(request: HttpRequest, code: CodePath, body: GroupMembersIn) -> Any:
     """Replace the member list of an approved visit: all rows are checked, and
     on any error nothing is saved and ``errors`` names every bad row."""
     group = get_object_or_404(_groups(), code=code)
@@ -615,7 +617,7 @@ def _operated_group(request: HttpRequest, group_id: int) -> GroupVisit:
 
 @operator.get("/operator/groups", response={200: list[OperatorGroupOut], **ERRORS})
 @paginate(Pagination)
-def list_group_visits(request: HttpRequest, state: str = "") -> Any:
+def list_group_visits(request: HttpRequest, state: CodeQuery = "") -> Any:
     found = access.scope(_groups(), request.user, "operate").prefetch_related("members")
     if state:
         found = found.filter(state=state)
@@ -626,12 +628,12 @@ def list_group_visits(request: HttpRequest, state: str = "") -> Any:
 
 
 @operator.get("/operator/groups/{group_id}", response={200: OperatorGroupOut, **ERRORS})
-def get_operated_group(request: HttpRequest, group_id: int) -> Any:
+def get_operated_group(request: HttpRequest, group_id: IdPath) -> Any:
     return _group_out(_operated_group(request, group_id), operator=True)
 
 
 @operator.post("/operator/groups/{group_id}/approve", response={200: OperatorGroupOut, **ERRORS})
-def approve_group_visit(request: HttpRequest, group_id: int, body: ApproveIn) -> Any:
+def approve_group_visit(request: HttpRequest, group_id: IdPath, body: ApproveIn) -> Any:
     group = _operated_group(request, group_id)
     slot = get_object_or_404(
         Slot.objects.select_related("tour__site"), pk=body.slot, tour__site=group.site_id
@@ -640,7 +642,7 @@ def approve_group_visit(request: HttpRequest, group_id: int, body: ApproveIn) ->
 
 
 @operator.post("/operator/groups/{group_id}/decline", response={200: OperatorGroupOut, **ERRORS})
-def decline_group_visit(request: HttpRequest, group_id: int, body: DeclineIn) -> Any:
+def decline_group_visit(request: HttpRequest, group_id: IdPath, body: DeclineIn) -> Any:
     group = _operated_group(request, group_id)
     return _group_out(
         groups.decline_visit(group, reason=body.reason, actor=request.user), operator=True
@@ -650,7 +652,9 @@ def decline_group_visit(request: HttpRequest, group_id: int, body: DeclineIn) ->
 @operator.post(
     "/operator/slots/{slot_id}/groups/{group_id}/check-in", response={200: CheckInOut, **ERRORS}
 )
-def check_in_group(request: HttpRequest, slot_id: int, group_id: int, body: GroupCheckInIn) -> Any:
+def check_in_group(
+    request: HttpRequest, slot_id: IdPath, group_id: IdPath, body: GroupCheckInIn
+) -> Any:
     slots = access.scope(Slot.objects.all(), request.user, "gate")
     slot = get_object_or_404(slots, pk=slot_id)
     group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +20,7 @@ from tourdraw.audit.models import LogEntry
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.catalog.services import SlotError, generate_slots
+from tourdraw.edge import parse_id, parse_ids
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
 from tourdraw.people import access
@@ -103,7 +105,9 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
                 request, _("Drawn: %(placed)d parties placed.") % {"placed": result.placed_entries}
             )
         elif action == "add_slots":
-            slots = Slot.objects.filter(tour=round.tour, pk__in=request.POST.getlist("slot"))
+            slots = Slot.objects.filter(
+                tour=round.tour, pk__in=parse_ids(request.POST.getlist("slot"))
+            )
             added = rounds.add_slots(round, list(slots), actor=request.user)
             messages.success(request, _("%(count)d sessions added.") % {"count": added})
     except (rounds.RoundError, drawing.DrawRefused) as error:
@@ -118,27 +122,41 @@ def _moment(raw: str) -> datetime | None:
     return value
 
 
+def _is_round_code(code: str) -> bool:
+    """A code goes into addresses and file names: a slug that fits its column."""
+    limit = Round._meta.get_field("code").max_length or 0
+    return bool(slug_re.fullmatch(code)) and len(code) <= limit
+
+
 @capability(OPERATE)
 def round_create(request: HttpRequest) -> HttpResponse:
     source = None
     if request.GET.get("copy"):
-        source = get_object_or_404(_rounds(request), pk=request.GET["copy"])
+        source = get_object_or_404(_rounds(request), pk=parse_id(request.GET["copy"]))
     tours = _tours(request)
     if request.method == "POST":
-        tour = get_object_or_404(tours, pk=request.POST.get("tour") or 0)
+        tour = get_object_or_404(tours, pk=parse_id(request.POST.get("tour")))
         moments = {
             name: _moment(request.POST.get(name, ""))
             for name in ("opens_at", "closes_at", "draws_at")
         }
         missing = [name for name, value in moments.items() if value is None]
+        code = request.POST.get("code", "").strip()
         if missing:
             messages.error(request, _("Give the times entries open and close, and the draw time."))
+        elif not _is_round_code(code):
+            messages.error(
+                request,
+                _("A round code has at most 80 letters, digits, hyphens and underscores."),
+            )
         else:
-            slots = list(Slot.objects.filter(tour=tour, pk__in=request.POST.getlist("slot")))
+            slots = list(
+                Slot.objects.filter(tour=tour, pk__in=parse_ids(request.POST.getlist("slot")))
+            )
             try:
                 round = rounds.create_round(
                     tour,
-                    code=request.POST.get("code", "").strip(),
+                    code=code,
                     title=request.POST.get("title", "").strip(),
                     title_en=request.POST.get("title_en", "").strip(),
                     slots=slots,
@@ -168,7 +186,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 def planning(request: HttpRequest) -> HttpResponse:
     tours = _tours(request)
     if request.method == "POST":
-        tour = get_object_or_404(tours, pk=request.POST.get("tour") or 0)
+        tour = get_object_or_404(tours, pk=parse_id(request.POST.get("tour")))
         try:
             times = [
                 time.fromisoformat(t.strip())
@@ -220,7 +238,7 @@ def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
 @capability(OPERATE)
 def dashboards(request: HttpRequest) -> HttpResponse:
     site_ids = access.site_ids(request.user, OPERATE)
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = _year(request.GET.get("year", ""))
     by_month = stats.visitors_by_month(site_ids, year)
     sites = stats.sites(site_ids)
     table = "rounds" if request.GET.get("table") == "rounds" else "sites"
@@ -280,6 +298,13 @@ def dashboards(request: HttpRequest) -> HttpResponse:
         "summaries": summaries,
     }
     return render(request, "backoffice/dashboards.html", context)
+
+
+def _year(raw: str) -> int:
+    """The year asked for, or this year when the query holds no plausible one."""
+    if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate().year
 
 
 CHART_HEIGHT = 120

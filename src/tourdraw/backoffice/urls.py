@@ -1,7 +1,6 @@
-from django.contrib.auth.views import LoginView
 from django.urls import path
 
-from tourdraw.backoffice import operations, views
+from tourdraw.backoffice import operations, sign_in, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -13,11 +12,9 @@ urlpatterns = [
     path("slots/<int:slot_id>/cancel/", operations.slot_cancel, name="slot_cancel"),
     path("dashboards/", operations.dashboards, name="dashboards"),
     path("audit/", operations.audit_log, name="audit"),
-    path(
-        "login/",
-        LoginView.as_view(template_name="backoffice/login.html"),
-        name="login",
-    ),
+    path("login/", sign_in.StaffLoginView.as_view(), name="login"),
+    path("login/second-factor/", sign_in.second_factor_view, name="second_factor"),
+    path("login/second-factor/enrol/", sign_in.enrol, name="enrol"),
     path("calls/", views.call_centre, name="call_centre"),
     path("calls/<int:offer_id>/", views.record_call, name="record_call"),
     path("calls/identity/", views.identity_dispute, name="identity_dispute"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tourdraw.backoffice.forms import IdentityDisputeForm
 from tourdraw.catalog.models import Slot
+from tourdraw.edge import parse_id, parse_ids
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
@@ -199,7 +200,7 @@ def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
         ticket = gate.identify(slot, **_gate_form(request))
         done = gate.check_in(
             ticket,
-            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            parse_ids(request.POST.getlist("member")),
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,
@@ -273,7 +274,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         try:
             if request.POST.get("decision") == "approve":
                 slots = Slot.objects.filter(tour__site=group.site)
-                slot = get_object_or_404(slots, pk=request.POST.get("slot") or 0)
+                slot = get_object_or_404(slots, pk=parse_id(request.POST.get("slot")))
                 group_services.approve_visit(group, slot=slot, actor=request.user)
                 messages.success(request, _("Approved: the places are kept."))
             else:
@@ -303,7 +304,7 @@ def gate_group_check_in(request: HttpRequest, slot_id: int, group_id: int) -> Ht
     try:
         done = group_services.check_in_members(
             group,
-            [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()],
+            parse_ids(request.POST.getlist("member")),
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,

@@ -63,6 +63,18 @@ def request_visit(
     ):
         if not value.strip():
             raise GroupError(_("This field is required."), code="required", field=field)
+    for field, value in (
+        ("organisation", organisation),
+        ("contact_name", contact_name),
+        ("contact_phone", contact_phone),
+        ("contact_email", contact_email),
+        ("preferred_dates", preferred_dates),
+    ):
+        limit = GroupVisit._meta.get_field(field).max_length or 0  # type: ignore[union-attr]
+        if len(value.strip()) > limit:
+            raise GroupError(
+                _("At most %(limit)d characters.") % {"limit": limit}, code="too_long", field=field
+            )
     if not 1 <= size <= site.group_size_limit:
         raise GroupError(
             _("A group at %(site)s has 1 to %(limit)d persons.")
@@ -196,6 +208,13 @@ def replace_members(
             problems.append(
                 row_at.problem(
                     _("Enter the full name as on the ID document."), "name_required", "full_name"
+                )
+            )
+            continue
+        if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
+            problems.append(
+                row_at.problem(
+                    _("A name has at most 100 characters."), "name_too_long", "full_name"
                 )
             )
             continue

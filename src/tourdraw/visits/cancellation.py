@@ -61,6 +61,13 @@ def cancel_slot(
             code="reason_required",
             field="reason",
         )
+    limit = Slot._meta.get_field("cancel_reason").max_length or 0
+    if len(reason.strip()) > limit:
+        raise CancelError(
+            _("The reason is at most %(limit)d characters.") % {"limit": limit},
+            code="too_long",
+            field="reason",
+        )
     counts = {
         "choices_dropped": 0,
         "entries_withdrawn": 0,

@@ -28,7 +28,7 @@ from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.models import Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
-from tourdraw.reports import stats
+from tourdraw.reports import exports, stats
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
@@ -109,7 +109,8 @@ def draw_record(request: HttpRequest, code: str) -> HttpResponse:
     """The published record, byte for byte as stored at the draw."""
     drawn = get_object_or_404(Draw.objects.select_related("round"), round__code=code)
     response = HttpResponse(drawn.record, content_type="application/json")
-    response["Content-Disposition"] = f'inline; filename="{drawn.round.code}.draw.json"'
+    name = exports.attachment_name(f"{drawn.round.code}.draw.json")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
@@ -185,7 +186,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             if user.visitor.self_person is None:
                 messages.info(request, _("Welcome! Add your real name and ID document first."))
                 return redirect(f"{reverse('web:profile')}?next={_next_url(request)}")
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     masked = f"{raw_phone[:-8]}****{raw_phone[-4:]}"
     return render(
         request,
@@ -221,7 +222,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             form.add_domain_errors([error])
         else:
             messages.success(request, _("Your profile is saved."))
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     context = {
         "form": form,
         "consent_form": asked,

@@ -1,13 +1,16 @@
 import secrets
 import subprocess
 import sys
+from base64 import b32encode
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tourdraw.backoffice import demo_data
 from tourdraw.catalog.models import Site
+from tourdraw.people import second_factor
 from tourdraw.people.models import User
 
 
@@ -31,11 +34,17 @@ class Command(BaseCommand):
         else:
             operator.set_password(password)
             operator.save(update_fields=["password"])
+        # Staff sign in with a second factor, the demo's operator too.
+        device, codes = second_factor.enrol_demo_operator(operator)
+        key = b32encode(device.bin_key).decode()
+        admin = f"http://{addr}/{settings.TOURDRAW_ADMIN_PATH}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\ntourdraw demo at http://{addr}/\n"
                 f"Operator login: http://{addr}/backoffice/  user: operator  password: {password}\n"
-                f"(the same login opens the admin, http://{addr}/admin/, and the API docs are at "
+                f"Second factor: add the key {key} to an authenticator app (TOTP, 6 digits,\n"
+                f"30 s), or type one of these one-time recovery codes: {' '.join(codes)}\n"
+                f"(the same login opens the admin, {admin}, and the API docs are at "
                 f"http://{addr}/api/v1/docs)\n"
                 "Visitors sign in with any mainland mobile number; the code is printed here.\n"
             )
