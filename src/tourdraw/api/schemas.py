@@ -276,12 +276,12 @@ class CheckInOut(Schema):
 
 
 class GroupRequestIn(In):
-    organisation: filled(_limit(GroupVisit, "organisation"))  # type: ignore[valid-type]
-    contact_name: filled(_limit(GroupVisit, "contact_name"))  # type: ignore[valid-type]
-    contact_phone: filled(_limit(GroupVisit, "contact_phone"))  # type: ignore[valid-type]
-    contact_email: text(_limit(GroupVisit, "contact_email")) = ""  # type: ignore[valid-type]
+    organisation: filled(GroupVisit.max_length("organisation"))  # type: ignore[valid-type]
+    contact_name: filled(GroupVisit.max_length("contact_name"))  # type: ignore[valid-type]
+    contact_phone: filled(GroupVisit.max_length("contact_phone"))  # type: ignore[valid-type]
+    contact_email: text(GroupVisit.max_length("contact_email")) = ""  # type: ignore[valid-type]
     size: int = Field(ge=1, le=100_000)
-    preferred_dates: filled(_limit(GroupVisit, "preferred_dates"))  # type: ignore[valid-type]
+    preferred_dates: filled(GroupVisit.max_length("preferred_dates"))  # type: ignore[valid-type]
     purpose: filled(MAX_VALUE_LENGTH)  # type: ignore[valid-type]
 
 

@@ -46,6 +46,10 @@ class GroupVisit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # The contact phone is stored encrypted, so its column has no limit; this
+    # is the longest one taken, for the form, the API schema and the service.
+    CONTACT_PHONE_MAX_LENGTH: ClassVar[int] = 30
+
     class Meta:
         verbose_name = _("group visit")
         verbose_name_plural = _("group visits")
@@ -59,6 +63,12 @@ class GroupVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.size})"
+
+    @classmethod
+    def max_length(cls, field: str) -> int:
+        if field == "contact_phone":
+            return cls.CONTACT_PHONE_MAX_LENGTH
+        return int(cls._meta.get_field(field).max_length or 0)  # type: ignore[union-attr]  # every other text field is a CharField
 
 
 class GroupMember(models.Model):

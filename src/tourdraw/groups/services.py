@@ -70,7 +70,7 @@ def request_visit(
         ("contact_email", contact_email),
         ("preferred_dates", preferred_dates),
     ):
-        limit = GroupVisit._meta.get_field(field).max_length or 0  # type: ignore[union-attr]
+        limit = GroupVisit.max_length(field)
         if len(value.strip()) > limit:
             raise GroupError(
                 _("At most %(limit)d characters.") % {"limit": limit}, code="too_long", field=field
