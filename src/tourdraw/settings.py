@@ -232,8 +232,9 @@ TOURDRAW_REMINDER_BEFORE = timedelta(hours=env_int("TOURDRAW_REMINDER_BEFORE_HOU
 # After this many failed calls the call centre stops calling; the offer lapses
 # at its deadline unless the winner confirms online.
 TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
-# Row locks on slots before every capacity check; off only in the test that
-# proves the race they prevent.
+# Row locks on slots before every capacity check, and on a drawn round before
+# its waitlist is read (promotions); off only in the tests that
+# prove the races they prevent.
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
