@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tourdraw.api",
     "ninja",
     "tourdraw.notify",
+    "tourdraw.worker",
     "tourdraw.web",
     "tourdraw.backoffice",
 ]
@@ -188,6 +189,18 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 # The relay retries a failed delivery after 30 s, 1, 2, 4 ... minutes, at most an
 # hour apart, and gives up after this many attempts.
 TOURDRAW_OUTBOX_MAX_ATTEMPTS = env_int("TOURDRAW_OUTBOX_MAX_ATTEMPTS", 8)
+# The worker's relay sends this many messages at once, in threads apart from the
+# scheduled duties; a gateway that has not answered within the deadline has
+# failed that message (a hanging gateway delays only its own messages).
+TOURDRAW_RELAY_CONCURRENCY = env_int("TOURDRAW_RELAY_CONCURRENCY", 8)
+TOURDRAW_RELAY_DEADLINE = timedelta(seconds=env_int("TOURDRAW_RELAY_DEADLINE_SECONDS", 10))
+# A failing duty of the worker is tried again 2, 4, 8 ... seconds after its
+# failure, at most this far apart; the other duties go on meanwhile.
+TOURDRAW_WORKER_MAX_BACKOFF = timedelta(seconds=env_int("TOURDRAW_WORKER_MAX_BACKOFF_SECONDS", 60))
+# /health/ answers 503 when a duty has not succeeded for this long, or when a
+# due message has waited this long to be sent.
+TOURDRAW_HEALTH_STALE = timedelta(seconds=env_int("TOURDRAW_HEALTH_STALE_SECONDS", 300))
+TOURDRAW_HEALTH_OUTBOX_AGE = timedelta(seconds=env_int("TOURDRAW_HEALTH_OUTBOX_AGE_SECONDS", 600))
 
 LOGGING = {
     "version": 1,

@@ -4,9 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tourdraw.api.v1 import api
+from tourdraw.worker.health import health
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("tourdraw.backoffice.urls")),
