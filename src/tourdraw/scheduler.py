@@ -10,6 +10,7 @@ up the others. Messages are sent by the worker's relay, apart from these.
 from collections.abc import Callable
 from datetime import datetime
 
+from tourdraw.api import idempotency
 from tourdraw.lottery import drawing, rounds
 from tourdraw.notify import outbox
 from tourdraw.visits import gate, offers
@@ -21,6 +22,7 @@ DUTIES: dict[str, Callable[[datetime], int]] = {
     "offers_expired": offers.expire_due_offers,
     "offers_reminded": offers.remind_due_offers,
     "no_shows": gate.mark_no_shows,
+    "idempotency_keys_pruned": idempotency.prune_expired,
 }
 
 

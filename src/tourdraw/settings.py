@@ -251,5 +251,10 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
+# An API request holds its Idempotency-Key this long (longer than any request
+# may run: gunicorn's timeout, the statement timeout); a retry after that takes
+# over the key of a request that died. Keys are forgotten (pruned) after the TTL.
+TOURDRAW_IDEMPOTENCY_LEASE = timedelta(seconds=env_int("TOURDRAW_IDEMPOTENCY_LEASE_SECONDS", 120))
+TOURDRAW_IDEMPOTENCY_TTL = timedelta(hours=env_int("TOURDRAW_IDEMPOTENCY_TTL_HOURS", 24))
 # POSTs to the API per sender (token, session or IP).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")
