@@ -118,12 +118,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    # Parameters bound by the server, and a statement run twice on a connection
-    # prepared: PostgreSQL then skips parsing and planning the same few queries
-    # that every entry and check-in repeats (bench/intake.py: about a third of
-    # its CPU). Turn off behind a pooler that cannot keep prepared statements.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+else:
+    # Time limits, so that a database that is down, frozen or cut off answers
+    # a prompt 503 (api.errors.server_error) instead of holding the request
+    # for as long as it lasts: the connection attempt, every statement (and
+    # any lock it waits for), and a peer that stops acknowledging what is sent.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+        "options": "-c statement_timeout={}s".format(
+            env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 30)
+        ),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 1000 * env_int("DATABASE_TCP_USER_TIMEOUT_SECONDS", 15),
+    }
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server, and a statement run twice on a connection
+        # prepared: PostgreSQL then skips parsing and planning the same few queries
+        # that every entry and check-in repeats (bench/intake.py: about a third of
+        # its CPU). Turn off behind a pooler that cannot keep prepared statements.
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"

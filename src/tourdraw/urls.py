@@ -15,3 +15,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("tourdraw.web.urls")),
 ]
+
+# An uncaught exception under /api/ still answers {code, message, field}.
+handler500 = "tourdraw.api.errors.server_error"
