@@ -65,6 +65,15 @@ class Network:
                 self.kill_namespace(ns)
                 run("ip", "netns", "del", ns, check=False)
         run("ip", "link", "del", self.bridge, check=False)
+        # A namespace's links go away a moment after the namespace: wait for them.
+        for _ in range(100):
+            links = run("ip", "-o", "link", "show", check=False).stdout
+            leftovers = [w for w in links.split() if w.startswith(f"{self.prefix}v")]
+            if not leftovers:
+                return
+            for link in leftovers:
+                run("ip", "link", "del", link.split("@")[0].rstrip(":"), check=False)
+            time.sleep(0.1)
 
     def pids(self, host: str) -> list[int]:
         out = run("ip", "netns", "pids", self.namespace(host), check=False).stdout

@@ -265,9 +265,9 @@ class Platform:
     def down(self) -> None:
         if hasattr(self, "gateway"):
             self.gateway.shutdown()
-        from django.db import connections
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         self.network.down()
 
 
