@@ -65,6 +65,8 @@ def node_env(network: Network) -> dict[str, str]:
         "TOURDRAW_HASH_KEY": "multihost-hash-key",
         "TOURDRAW_TICKET_KEYS": "mh1:bXVsdGlob3N0LXRpY2tldC1rZXktbXVsdGlob3N0LTA",
         "TOURDRAW_WEBHOOK_SECRET": "multihost",
+        # The public log's signing key (main's transparency app demands it in production).
+        "TOURDRAW_LOG_KEY": "mhlog1:bXVsdGlob3N0LWxvZy1rZXktbXVsdGlob3N0LTAwMDA",
         "TOURDRAW_DATA_DIR": "/tmp/tourdraw-node-data",  # nothing is kept there
         "DATABASE_URL": f"postgres://postgres@{h['db']}:5432/tourdraw",
         "REDIS_URL": f"redis://{h['redis']}:6379/0",
@@ -354,7 +356,7 @@ class Scenario:
         # Rounds visitors enter during the run, closing one after another.
         self.entry_rounds = []
         for k in range(self.rounds_open):
-            its = slots(3, 15, 10 * k)
+            its = slots(3, 15, 1000 + 10 * k)  # hours ahead, apart from the others
             self.entry_rounds.append((round_of(f"mh-a{k}", its), [s.pk for s in its]))
         # One round whose winners confirm or decline during the run (two slots
         # that every entrant lists: declines promote across slots), and one
