@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tourdraw.api",
     "ninja",
     "tourdraw.notify",
+    "tourdraw.worker",
     "tourdraw.web",
     "tourdraw.backoffice",
 ]
@@ -119,12 +120,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    # Parameters bound by the server, and a statement run twice on a connection
-    # prepared: PostgreSQL then skips parsing and planning the same few queries
-    # that every entry and check-in repeats (bench/intake.py: about a third of
-    # its CPU). Turn off behind a pooler that cannot keep prepared statements.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+else:
+    # Time limits, so that a database that is down, frozen or cut off answers
+    # a prompt 503 (api.errors.server_error) instead of holding the request
+    # for as long as it lasts: the connection attempt, every statement (and
+    # any lock it waits for), and a peer that stops acknowledging what is sent.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+        "options": "-c statement_timeout={}s".format(
+            env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 30)
+        ),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 1000 * env_int("DATABASE_TCP_USER_TIMEOUT_SECONDS", 15),
+    }
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server, and a statement run twice on a connection
+        # prepared: PostgreSQL then skips parsing and planning the same few queries
+        # that every entry and check-in repeats (bench/intake.py: about a third of
+        # its CPU). Turn off behind a pooler that cannot keep prepared statements.
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
@@ -225,6 +242,18 @@ if not DEVELOPMENT and EMAIL_BACKEND.endswith("console.EmailBackend"):
 # The relay retries a failed delivery after 30 s, 1, 2, 4 ... minutes, at most an
 # hour apart, and gives up after this many attempts.
 TOURDRAW_OUTBOX_MAX_ATTEMPTS = env_int("TOURDRAW_OUTBOX_MAX_ATTEMPTS", 8)
+# The worker's relay sends this many messages at once, in threads apart from the
+# scheduled duties; a gateway that has not answered within the deadline has
+# failed that message (a hanging gateway delays only its own messages).
+TOURDRAW_RELAY_CONCURRENCY = env_int("TOURDRAW_RELAY_CONCURRENCY", 8)
+TOURDRAW_RELAY_DEADLINE = timedelta(seconds=env_int("TOURDRAW_RELAY_DEADLINE_SECONDS", 10))
+# A failing duty of the worker is tried again 2, 4, 8 ... seconds after its
+# failure, at most this far apart; the other duties go on meanwhile.
+TOURDRAW_WORKER_MAX_BACKOFF = timedelta(seconds=env_int("TOURDRAW_WORKER_MAX_BACKOFF_SECONDS", 60))
+# /health/ answers 503 when a duty has not succeeded for this long, or when a
+# due message has waited this long to be sent.
+TOURDRAW_HEALTH_STALE = timedelta(seconds=env_int("TOURDRAW_HEALTH_STALE_SECONDS", 300))
+TOURDRAW_HEALTH_OUTBOX_AGE = timedelta(seconds=env_int("TOURDRAW_HEALTH_OUTBOX_AGE_SECONDS", 600))
 
 LOGGING = {
     "version": 1,
@@ -274,8 +303,9 @@ TOURDRAW_REMINDER_BEFORE = timedelta(hours=env_int("TOURDRAW_REMINDER_BEFORE_HOU
 # After this many failed calls the call centre stops calling; the offer lapses
 # at its deadline unless the winner confirms online.
 TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
-# Row locks on slots before every capacity check; off only in the test that
-# proves the race they prevent.
+# Row locks on slots before every capacity check, and on a drawn round before
+# its waitlist is read (promotions); off only in the tests that
+# prove the races they prevent.
 TOURDRAW_CAPACITY_LOCKS = True
 # The city's goal for industrial-tourism visits in a year, for the platform dashboard.
 TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
@@ -285,6 +315,11 @@ TOURDRAW_RETENTION_DAYS = env_int("TOURDRAW_RETENTION_DAYS", 30)
 # The privacy notice in force (web/templates/web/privacy.html); changing it
 # asks every visitor to accept it again before they store another ID document.
 TOURDRAW_PRIVACY_NOTICE_VERSION = "2026-12-01"
+# An API request holds its Idempotency-Key this long (longer than any request
+# may run: gunicorn's timeout, the statement timeout); a retry after that takes
+# over the key of a request that died. Keys are forgotten (pruned) after the TTL.
+TOURDRAW_IDEMPOTENCY_LEASE = timedelta(seconds=env_int("TOURDRAW_IDEMPOTENCY_LEASE_SECONDS", 120))
+TOURDRAW_IDEMPOTENCY_TTL = timedelta(hours=env_int("TOURDRAW_IDEMPOTENCY_TTL_HOURS", 24))
 # Writes to the API per verified user (token or session).
 TOURDRAW_API_WRITE_RATE = env_str("TOURDRAW_API_WRITE_RATE", "600/m")
 # Offline check-ins are refused when their scan time lies outside the

@@ -6,9 +6,11 @@ from django.views.generic import RedirectView
 
 from tourdraw.api.v1 import api
 from tourdraw.transparency import views as transparency
+from tourdraw.worker.health import health
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
+    path("health/", health, name="health"),
     path(settings.TOURDRAW_ADMIN_PATH, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("tourdraw.backoffice.urls")),
@@ -17,3 +19,6 @@ urlpatterns = [
     path(".well-known/tourdraw-log-key.json", transparency.log_key_json, name="log_key"),
     path("", include("tourdraw.web.urls")),
 ]
+
+# An uncaught exception under /api/ still answers {code, message, field}.
+handler500 = "tourdraw.api.errors.server_error"

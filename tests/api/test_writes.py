@@ -90,3 +90,70 @@ def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_c
     assert statuses[:2] == [400, 400] and statuses[2] == 429
     limited = client.post(url, {}, content_type="application/json")
     assert limited["Retry-After"] == "60" and limited.json()["code"] == "rate_limited"
+
+
+def test_a_key_whose_request_died_is_retried_after_its_lease(client, round, visitor, monkeypatch):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from tourdraw.api.models import IdempotencyKey
+    from tourdraw.lottery import entries
+
+    _, key = ApiToken.issue(visitor.user, "app")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
+    url = f"{API}/rounds/{round.code}/entries"
+    real_enter_round = entries.enter_round
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise SystemExit(1)  # the web worker is killed mid-request: no answer is stored
+
+    monkeypatch.setattr(entries, "enter_round", killed)
+    with pytest.raises(SystemExit):
+        client.post(url, _entry_body(round), content_type="application/json", **headers)
+    monkeypatch.setattr(entries, "enter_round", real_enter_round)
+    held = client.post(url, _entry_body(round), content_type="application/json", **headers)
+    assert held.status_code == 409
+    assert held.json()["code"] == "idempotency_in_progress"
+    assert 1 <= int(held["Retry-After"]) <= 121
+    # The lease runs out: the record is as it would be two minutes and a second later.
+    later = timedelta(minutes=2, seconds=1)
+    IdempotencyKey.objects.update(
+        created_at=F("created_at") - later, leased_until=F("leased_until") - later
+    )
+    retried = client.post(url, _entry_body(round), content_type="application/json", **headers)
+    assert retried.status_code == 201
+    again = client.post(url, _entry_body(round), content_type="application/json", **headers)
+    assert again["Idempotent-Replayed"] == "true"
+    assert Entry.objects.count() == 1
+
+
+def test_keys_expire_and_are_pruned(client, round, visitor):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from tourdraw.api.idempotency import prune_expired
+    from tourdraw.api.models import IdempotencyKey
+
+    _, key = ApiToken.issue(visitor.user, "app")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
+    url = f"{API}/rounds/{round.code}/entries"
+    client.post(url, _entry_body(round), content_type="application/json", **headers)
+    IdempotencyKey.objects.update(created_at=F("created_at") - timedelta(hours=25))
+    # A day later the key is free again: another request may use it.
+    reused = client.post(
+        url, {"choices": [round.slots.first().pk]}, content_type="application/json", **headers
+    )
+    assert reused.status_code != 409
+    IdempotencyKey.objects.update(created_at=F("created_at") - timedelta(hours=25))
+    client.post(
+        f"{API}/rounds/{round.code}/entries",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        HTTP_IDEMPOTENCY_KEY="fresh",
+    )
+    assert prune_expired(timezone.now()) == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]

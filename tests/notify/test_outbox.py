@@ -59,7 +59,9 @@ def test_failed_deliveries_are_retried_with_backoff_then_given_up(db, settings):
     settings.TOURDRAW_CHANNELS = {"sms": "tests.notify.test_outbox.BrokenChannel"}
     settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 3
     message = _enqueue()
-    now = timezone.now()
+    # A tick a minute ahead: its failures count from then (the later of the
+    # tick and the failure), which keeps the arithmetic below exact.
+    now = timezone.now() + timedelta(minutes=1)
     assert outbox.deliver(message.pk, now=now) is False
     message.refresh_from_db()
     assert (message.state, message.attempts, message.last_error) == ("pending", 1, "gateway down")
@@ -146,3 +148,98 @@ def test_operators_see_each_messages_delivery_state(db):  # type: ignore[no-unty
     outbox.relay_due(timezone.now())
     states = list(outbox.delivery_state(offer).values_list("topic", "state"))
     assert states == [("offer.declined", "sent")]
+
+
+def test_backoff_counts_from_the_failure_not_from_the_ticks_start(db, settings):  # type: ignore[no-untyped-def]
+    # The relay's tick began five minutes ago (it was busy with other messages);
+    # this message failed just now and must wait its 30 s from now.
+    settings.TOURDRAW_CHANNELS = {"sms": "tests.notify.test_outbox.BrokenChannel"}
+    tick = timezone.now() - timedelta(minutes=5)
+    message = _enqueue(now=tick - timedelta(seconds=1))
+    before = timezone.now()
+    outbox.deliver(message.pk, now=tick)
+    message.refresh_from_db()
+    assert message.next_attempt_at >= before + timedelta(seconds=30)
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", "/landing")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_message_answered_with_a_redirect_stays_pending(db, settings):  # type: ignore[no-untyped-def]
+    # Followed, the redirect would GET the new address without the message and
+    # the 200 there would count as delivered.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.TOURDRAW_CHANNELS = {"sms": "tourdraw.notify.channels.WebhookChannel"}
+    settings.TOURDRAW_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/sms"
+    try:
+        message = _enqueue()
+        assert outbox.deliver(message.pk) is False
+    finally:
+        server.shutdown()
+    message.refresh_from_db()
+    assert (message.state, message.sent_at) == ("pending", None)
+    assert "302" in message.last_error
+
+
+@pytest.fixture
+def garbling_gateway():  # type: ignore[no-untyped-def]
+    """A gateway that answers with something that is not HTTP at all."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HELLO FROM A BROKEN GATEWAY\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/sms"
+    listener.close()
+
+
+def test_a_malformed_answer_is_a_failure_counted_and_finally_given_up(
+    db, settings, garbling_gateway
+):  # type: ignore[no-untyped-def]
+    settings.TOURDRAW_CHANNELS = {"sms": "tourdraw.notify.channels.WebhookChannel"}
+    settings.TOURDRAW_WEBHOOK_URL = garbling_gateway
+    settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 2
+    message = _enqueue()
+    assert outbox.deliver(message.pk) is False
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("pending", 1)
+    assert "malformed" in message.last_error
+    outbox.deliver(message.pk, now=message.next_attempt_at)
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.FAILED
+
+
+def test_a_failure_the_channel_does_not_classify_is_marked_failed_after_its_attempts(db, settings):  # type: ignore[no-untyped-def]
+    # A line break in the first 60 characters makes the e-mail's subject, which
+    # Django's mail refuses with its own exception (not a DeliveryError).
+    settings.TOURDRAW_CHANNELS = {"email": "tourdraw.notify.channels.EmailChannel"}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 2
+    message = outbox.enqueue("email", "a@example.com", "Hi\nthere", topic="test", language="en")
+    assert outbox.relay_due(timezone.now()) == 0
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("pending", 1)
+    assert message.last_error.startswith("BadHeaderError")
+    outbox.relay_due(message.next_attempt_at)
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.FAILED

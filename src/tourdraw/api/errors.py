@@ -1,9 +1,12 @@
 """Every error is ``{"code", "message", "field"}``, with the services' own codes."""
 
+import sys
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -105,3 +108,32 @@ def explain(problem: dict[str, Any]) -> tuple[str, Any]:
             "choices": context.get("expected", "")
         }
     return "invalid", problem.get("msg", _("Invalid input."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's ``handler500``: what an uncaught exception answers.
+
+    Under /api/ the answer keeps the API's shape. A database that does not
+    answer (refused, or a connect or statement timeout) is a 503 to retry in a
+    moment, not a fault of the request; anything else is a 500. Pages keep
+    Django's own error page.
+    """
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, DatabaseError)
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    if unavailable:
+        response = JsonResponse(
+            {
+                "code": "unavailable",
+                "message": _("The service is briefly unavailable; try again in a moment."),
+                "field": "",
+            },
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
+    return JsonResponse(
+        {"code": "server_error", "message": _("Something went wrong on our side."), "field": ""},
+        status=500,
+    )

@@ -1,14 +1,17 @@
 """Idempotency keys and rate limits for the API's POST requests."""
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw import limits
+from tourdraw.api import idempotency
 from tourdraw.api.models import IdempotencyKey
 
 PREFIX = "/api/"
@@ -26,6 +29,12 @@ def _owner(request: HttpRequest) -> str | None:
 
 def _error(status: int, code: str, message: str, field: str = "") -> JsonResponse:
     return JsonResponse({"code": code, "message": message, "field": field}, status=status)
+
+
+def _seconds_left(earlier: IdempotencyKey) -> int:
+    """When a retry may find the key released (its lease run out)."""
+    left = idempotency.lease_ends(earlier) - timezone.now()
+    return max(int(left.total_seconds()) + 1, 1)
 
 
 class ApiWritesMiddleware:
@@ -59,13 +68,8 @@ class ApiWritesMiddleware:
         fingerprint = hashlib.sha256(
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    owner=owner, key=key, request_hash=fingerprint
-                )
-        except IntegrityError:
-            earlier = IdempotencyKey.objects.get(owner=owner, key=key)
+        record, earlier = idempotency.claim(owner, key, fingerprint, timezone.now())
+        if earlier is not None:
             if earlier.request_hash != fingerprint:
                 return _error(
                     409,
@@ -74,23 +78,29 @@ class ApiWritesMiddleware:
                     "Idempotency-Key",
                 )
             if earlier.status is None:
-                return _error(
+                in_progress = _error(
                     409,
                     "idempotency_in_progress",
                     _("The first request with this key is still running."),
                 )
+                in_progress["Retry-After"] = str(_seconds_left(earlier))
+                return in_progress
             replay = HttpResponse(
                 bytes(earlier.body), status=earlier.status, content_type=earlier.content_type
             )
             replay["Idempotent-Replayed"] = "true"
             return replay
+        assert record is not None
         response = self.get_response(request)
-        if response.status_code >= 500:
-            record.delete()  # let the client retry a failure of ours
-            return response
-        IdempotencyKey.objects.filter(pk=record.pk).update(
-            status=response.status_code,
-            content_type=response.get("Content-Type", ""),
-            body=response.content,
-        )
+        # If the database cannot take the outcome now (an outage), the key stays
+        # held until its lease runs out, and then a retry runs again.
+        with contextlib.suppress(DatabaseError):
+            if response.status_code >= 500:
+                record.delete()  # let the client retry a failure of ours
+            else:
+                IdempotencyKey.objects.filter(pk=record.pk).update(
+                    status=response.status_code,
+                    content_type=response.get("Content-Type", ""),
+                    body=response.content,
+                )
         return response

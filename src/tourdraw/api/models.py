@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,12 +69,16 @@ class IdempotencyKey(models.Model):
     status = models.PositiveSmallIntegerField(null=True)  # None while the first is running
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # While status is None: until when the first request holds the key; after
+    # that it is taken to have died, and a retry runs (api/idempotency.py).
+    leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_once")
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_age")]
 
     def __str__(self) -> str:
         return self.key

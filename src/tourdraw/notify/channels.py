@@ -7,6 +7,7 @@ raises ``DeliveryError`` when the outside world refuses, so the relay retries.
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import urllib.error
@@ -62,9 +63,22 @@ class FileChannel(Channel):
             out.write(json.dumps(asdict(message), ensure_ascii=False) + "\n")
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer we did not ask for: following it would GET the new
+    address without the message and count a 2xx there as delivered."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 class WebhookChannel(Channel):
     """POSTs the message as JSON to a gateway (SMS or voice), signed with HMAC-SHA256
-    of the body in ``X-Tourdraw-Signature``, so the gateway can trust the sender."""
+    of the body in ``X-Tourdraw-Signature``, so the gateway can trust the sender.
+    Only a 2xx answer is a delivery; a redirect, an error status, a malformed
+    answer or no answer within ``TOURDRAW_RELAY_DEADLINE`` is a failure."""
 
     def __init__(self, url: str | None = None, secret: str | None = None) -> None:
         self.url = url or settings.TOURDRAW_WEBHOOK_URL
@@ -82,12 +96,15 @@ class WebhookChannel(Channel):
                 "X-Tourdraw-Signature": f"sha256={signature}",
             },
         )
+        deadline = settings.TOURDRAW_RELAY_DEADLINE.total_seconds()
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                if response.status >= 300:
+            with _opener.open(request, timeout=deadline) as response:
+                if not 200 <= response.status < 300:
                     raise DeliveryError(f"gateway answered {response.status}")
         except urllib.error.HTTPError as error:
             raise DeliveryError(f"gateway answered {error.code}") from error
+        except http.client.HTTPException as error:
+            raise DeliveryError(f"gateway gave a malformed answer: {error!r}") from error
         except OSError as error:
             raise DeliveryError(f"gateway unreachable: {error}") from error
 

@@ -118,7 +118,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver(message_id: int, *, now: datetime | None = None) -> bool:
-    """Send one message if it is due and nobody else holds it; True if sent."""
+    """Send one message if it is due and nobody else holds it; True if sent.
+
+    Any failure of the channel, even one it does not classify (a malformed
+    answer, a bug), counts as an attempt: the message waits its backoff from
+    the moment it failed and is marked failed after its attempts, instead of
+    being left pending to fail the relay again.
+    """
     now = now or timezone.now()
     claimed = OutboxMessage.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
@@ -139,30 +145,48 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
                 id=str(message.pk),
             )
         )
-    except DeliveryError as error:
-        gave_up = message.attempts >= settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message_id).update(
-            state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
-            next_attempt_at=now + backoff(message.attempts),
-            claimed_until=None,
-            last_error=str(error)[:2000],
-        )
-        logger.warning("message %s (%s) not delivered: %s", message.pk, message.topic, error)
+    except Exception as error:  # every failure is the message's, never the relay's
+        _failed(message, error, now)
         return False
     OutboxMessage.objects.filter(pk=message_id).update(
-        state=OutboxMessage.State.SENT, sent_at=now, claimed_until=None, last_error=""
+        state=OutboxMessage.State.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
     )
     return True
 
 
-def relay_due(now: datetime, *, limit: int = 200) -> int:
-    """Deliver every due message (first tries that no task ran, and retries)."""
+def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    # The backoff counts from the failure, not from the relay's tick: a send
+    # that failed slowly, or late in a long tick, must not be retried early.
+    failed_at = max(now, timezone.now())
+    gave_up = message.attempts >= settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS
+    reason = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
+        next_attempt_at=failed_at + backoff(message.attempts),
+        claimed_until=None,
+        last_error=reason[:2000],
+    )
+    log = logger.warning if isinstance(error, DeliveryError) else logger.error
+    log("message %s (%s) not delivered: %s", message.pk, message.topic, reason)
+
+
+def due_ids(now: datetime, *, limit: int, skip: Iterable[int] = ()) -> list[int]:
+    """Due messages nobody holds, oldest first (``skip``: those this relay is sending)."""
     due = OutboxMessage.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         state=OutboxMessage.State.PENDING,
         next_attempt_at__lte=now,
     ).order_by("next_attempt_at", "pk")
-    return sum(deliver(pk, now=now) for pk in due.values_list("pk", flat=True)[:limit])
+    skip = list(skip)
+    if skip:
+        due = due.exclude(pk__in=skip)
+    return list(due.values_list("pk", flat=True)[:limit])
+
+
+def relay_due(now: datetime, *, limit: int = 200) -> int:
+    """Deliver every due message (first tries that no task ran, and retries), one
+    after the other; the worker's relay sends them concurrently instead."""
+    return sum(deliver(pk, now=now) for pk in due_ids(now, limit=limit))
 
 
 def delivery_state(about: models.Model) -> Any:

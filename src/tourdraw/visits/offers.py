@@ -1,8 +1,10 @@
 """Offers: places won, awaiting confirmation; and the waitlist behind them.
 
 Every change that frees places (decline, expiry, cancellation) promotes from
-the waitlist in the same transaction, under the slot's row lock, by the rule
-of spec section 5 (``draw.Waitlist``).
+the waitlist in the same transaction, under the slot's row lock and then the
+round's, by the rule of spec section 5 (``draw.Waitlist``). The round's lock is
+what keeps two slots apart: one waiting entry may list both, so promotions in
+different slots of a round must choose one after the other.
 """
 
 import secrets
@@ -142,6 +144,19 @@ def remind_due_offers(now: datetime) -> int:
     return reminded
 
 
+def _lock_waitlist(slot: Slot) -> Round | None:
+    """The slot's drawn round, row-locked: its waitlist is shared by all its slots.
+
+    Taken after the slot's lock (always in this order, so two promotions cannot
+    deadlock) and before the candidates are read, so a promotion sees every
+    offer an earlier one in another slot committed and never picks its entry.
+    """
+    rounds = Round.objects.filter(slots=slot, state=Round.State.DRAWN)
+    if settings.TOURDRAW_CAPACITY_LOCKS:
+        rounds = rounds.select_for_update(of=("self",))
+    return rounds.first()
+
+
 def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     """Offer the slot's free places down the waitlist (spec section 5).
 
@@ -155,7 +170,7 @@ def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     free = capacity.free_places(locked)
     if free <= 0:
         return []
-    round = Round.objects.filter(slots=locked, state=Round.State.DRAWN).first()
+    round = _lock_waitlist(locked)
     if round is None:
         return []
     candidates = list(
