@@ -232,6 +232,9 @@ TOURDRAW_LOG_KEY = env_secret(
     development_default="devlog1:ZGV2LW9ubHktbG9nLWtleS1ub3QtZm9yLXByb2QtMDA",
     development=DEVELOPMENT,
 )
+# Where the draw's spec (docs/spec) is read from, to serve it at /fairness/spec/:
+# a deployment that installs the package without the repository points it at a copy.
+TOURDRAW_SPEC_DIR = Path(env_str("TOURDRAW_SPEC_DIR", str(PROJECT_DIR / "docs" / "spec")))
 # A visitor may cancel a ticket until this long before the slot; the waitlist
 # stops promoting this long before the slot (there must be time to confirm).
 TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))

@@ -146,6 +146,25 @@ class EntryOut(Schema):
     ticket: str | None
 
 
+class ReceiptOut(Schema):
+    """The signed receipt of spec section 6; keep it to check the draw later."""
+
+    format: str
+    round: str
+    entry: str
+    party: int
+    tier: int
+    weight: int
+    choices_digest: str
+    time: str
+    key: str
+    signature: str
+
+
+class EntryWithReceiptOut(EntryOut):
+    receipt: ReceiptOut
+
+
 class ConfirmIn(Schema):
     accept_rules: bool
 

@@ -30,6 +30,7 @@ from tourdraw.api.schemas import (
     DeclineIn,
     EntryIn,
     EntryOut,
+    EntryWithReceiptOut,
     Error,
     GroupCheckInIn,
     GroupMembersIn,
@@ -52,7 +53,7 @@ from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import drawing, entries, results, rounds
+from tourdraw.lottery import drawing, entries, receipts, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import access, sign_in
 from tourdraw.people import services as people_services
@@ -308,7 +309,11 @@ def list_entries(request: HttpRequest) -> Any:
     return Shaped(mine, lambda page: [_entry_out(e) for e in page])
 
 
-@visitor.post("/rounds/{code}/entries", response={201: EntryOut, **ERRORS})
+def _with_receipt(entry: Entry) -> dict[str, Any]:
+    return {**_entry_out(entry), "receipt": receipts.receipt_for(entry)}
+
+
+@visitor.post("/rounds/{code}/entries", response={201: EntryWithReceiptOut, **ERRORS})
 def create_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     entry = entries.enter_round(
@@ -317,7 +322,7 @@ def create_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
         choices=body.choices,
         companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
     )
-    return Status(201, _entry_out(entry))
+    return Status(201, _with_receipt(entry))
 
 
 @visitor.get("/me/entries/{code}", response={200: EntryOut, **ERRORS})
@@ -325,14 +330,14 @@ def get_entry(request: HttpRequest, code: str) -> Any:
     return _entry_out(_own_entry(request, code))
 
 
-@visitor.put("/me/entries/{code}", response={200: EntryOut, **ERRORS})
+@visitor.put("/me/entries/{code}", response={200: EntryWithReceiptOut, **ERRORS})
 def change_entry(request: HttpRequest, code: str, body: EntryIn) -> Any:
     entry = entries.change_entry(
         _own_entry(request, code),
         choices=body.choices,
         companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
     )
-    return _entry_out(entry)
+    return _with_receipt(entry)
 
 
 @visitor.delete("/me/entries/{code}", response={200: EntryOut, **ERRORS})

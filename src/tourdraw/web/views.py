@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from tourdraw.catalog.models import Site
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import entries, fairness, results
+from tourdraw.lottery import entries, fairness, receipts, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
@@ -294,6 +294,15 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@visitor_required
+def entry_receipt(request: HttpRequest, code: str) -> HttpResponse:
+    """The signed receipt of the entry as it stands, as a file to keep (owner only)."""
+    entry = _own_entry(request, code)
+    response = JsonResponse(receipts.receipt_for(entry), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
+    return response
 
 
 @visitor_required
