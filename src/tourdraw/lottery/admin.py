@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tourdraw.admin_helpers import ReadOnlyAdmin
+from tourdraw.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round, RoundSlot
 
 
@@ -11,7 +11,7 @@ class RoundSlotInline(admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(AuditedAdmin):
     list_display = ["code", "tour", "state", "opens_at", "closes_at", "draws_at"]
     list_filter = ["state", "tour__site"]
     search_fields = ["code", "title"]
@@ -32,7 +32,7 @@ class EntryMemberInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdmin, AuditedAdmin):
     list_display = ["code", "round", "party_size", "tier", "weight", "state", "created_at"]
     list_filter = ["state", "round"]
     search_fields = ["code"]
