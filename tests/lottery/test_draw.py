@@ -136,7 +136,9 @@ def swap(field: str, i: int, j: int) -> Callable[[dict[str, Any]], None]:
 
 
 CHANGES: list[Any] = [
-    pytest.param(set_in("format", "tourdraw-draw/2"), "format", id="format"),
+    pytest.param(set_in("format", "tourdraw-draw/3"), "format", id="format"),
+    # A v1 record relabelled as v2 lacks the statements v2 records carry.
+    pytest.param(set_in("format", "tourdraw-draw/2"), "keys", id="format-v2"),
     pytest.param(
         lambda r: r.update(commitment=flip(r["commitment"])), "commitment", id="commitment"
     ),

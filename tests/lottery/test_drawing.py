@@ -1,7 +1,6 @@
 import json
 import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +10,6 @@ from django.utils import timezone, translation
 
 from tests.support import make_round, make_slots, make_tour, make_visitor, resident_id
 from tourdraw.lottery import draw, rounds
-from tourdraw.lottery.beacon import first_round_after
 from tourdraw.lottery.drawing import DrawRefused, draw_round, set_beacon
 from tourdraw.lottery.entries import CompanionInput, enter_round
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, Round
@@ -192,52 +190,6 @@ def test_a_beacon_is_set_only_between_close_and_draw(round):  # type: ignore[no-
     record = json.loads(draw_round(round, now=timezone.now()).record)
     assert record["beacon"] == "drand-quicknet:round=1234567"
     draw.verify(record)
-
-
-class _FakeDrand(BaseHTTPRequestHandler):
-    genesis = 1_700_000_000
-
-    def do_GET(self) -> None:
-        if self.path.endswith("/info"):
-            body = {"genesis_time": self.genesis, "period": 3, "hash": "abc123"}
-        else:
-            number = int(self.path.rsplit("/", 1)[1])
-            body = {"round": number, "randomness": f"{number:064x}", "signature": "00"}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_a_round_can_bind_the_first_drand_value_after_close(db, settings):  # type: ignore[no-untyped-def]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeDrand)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        settings.TOURDRAW_DRAND_URL = f"http://127.0.0.1:{server.server_port}/chain"
-        round = _small_round(entries=3)
-        Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
-        record = json.loads(draw_round(round, now=timezone.now()).record)
-    finally:
-        server.shutdown()
-    closed = Round.objects.get().closed_at
-    number = first_round_after(_FakeDrand.genesis, 3, closed)
-    assert _FakeDrand.genesis + (number - 1) * 3 > closed.timestamp()
-    assert _FakeDrand.genesis + (number - 2) * 3 <= closed.timestamp()
-    assert record["beacon"] == f"drand:abc123:round={number}:randomness={number:064x}"
-    draw.verify(record)
-
-
-def test_a_drand_round_without_an_address_is_refused_with_a_reason(db, settings):  # type: ignore[no-untyped-def]
-    settings.TOURDRAW_DRAND_URL = ""
-    round = _small_round(entries=2)
-    Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
-    with pytest.raises(DrawRefused) as refused:
-        draw_round(round, now=timezone.now())
-    assert refused.value.code == "beacon_unavailable"
 
 
 def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type: ignore[no-untyped-def]

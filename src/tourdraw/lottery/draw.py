@@ -11,12 +11,14 @@ changes a byte of a record is a new format, not an edit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import chain, compress, islice, repeat
 from operator import itemgetter, lt, ne
 from typing import Any, Final, TypedDict
@@ -171,15 +173,23 @@ def draw(
 
 
 def verify(record: object) -> None:
-    """Check that a record holds (§4), or raise :class:`RecordError` for the first broken rule.
+    """Check that a record holds, or raise :class:`RecordError` for the first broken rule.
 
-    Rules are checked in this order: format, top-level keys, header fields,
-    slots, entries, commitment, entries_digest, seed, order, placements.
+    ``tourdraw-draw/1`` records follow ``draw-v1.md`` §4: format, top-level keys,
+    header fields, slots, entries, commitment, entries_digest, seed, order,
+    placements. ``tourdraw-draw/2`` records follow the ordered rules of ``draw.md``
+    §4 (see :func:`verify_v2`).
     """
     if not isinstance(record, dict):
         raise RecordError("record", "a record is a JSON object")
+    if record.get("format") == FORMAT_V2:
+        verify_v2(record)
+        return
     if record.get("format") != FORMAT:
-        raise RecordError("format", f"format must be {FORMAT!r}, found {record.get('format')!r}")
+        raise RecordError(
+            "format",
+            f"format must be {FORMAT_V2!r} or {FORMAT!r}, found {record.get('format')!r}",
+        )
     if set(record) != set(_RECORD_KEYS):
         missing = sorted(set(_RECORD_KEYS) - set(record))
         extra = sorted(set(record) - set(_RECORD_KEYS), key=str)
@@ -208,6 +218,480 @@ def verify(record: object) -> None:
             raise RecordError(field, f"{field} is {record[field]}, the spec derives {value}")
     _compare("order", derived.order, record["order"])
     _compare("placements", derived.placements, record["placements"])
+
+
+# tourdraw-draw/2 (draw.md): the beacon is fixed when the round opens, the inputs are
+# sealed when it closes, and the record carries both statements.
+
+FORMAT_V2: Final = "tourdraw-draw/2"
+OPENING_FORMAT: Final = "tourdraw-opening/2"
+CLOSING_FORMAT: Final = "tourdraw-closing/2"
+PRIORITIES: Final = ("none", "minors")
+# The beacon round is the first at or after the close plus this margin (§1.2).
+BEACON_MARGIN_SECONDS: Final = 600
+
+
+class Beacon(TypedDict):
+    """The drand round of §1.3, as the record carries it."""
+
+    chain: dict[str, Any]
+    round: int
+    signature: str
+    randomness: str
+
+
+class RecordV2(TypedDict):
+    """The published record of §4 (``tourdraw-draw/2``), keys in the spec's order."""
+
+    format: str
+    round: str
+    commitment: str
+    secret: str
+    opening: dict[str, Any]
+    closing: dict[str, Any]
+    closing_digest: str
+    beacon: Beacon
+    slots: list[Slot]
+    entries: list[Entry]
+    entries_digest: str
+    seed: str
+    order: list[str]
+    placements: list[Placement]
+
+
+_RECORD_V2_KEYS: Final = tuple(RecordV2.__annotations__)
+_OPENING_KEYS: Final = (
+    "format",
+    "round",
+    "commitment",
+    "opened_at",
+    "closes_at",
+    "options",
+    "beacon",
+)
+_OPENING_BEACON_KEYS: Final = ("chain", "round", "time")
+_CLOSING_KEYS: Final = (
+    "format", "round", "commitment", "opening_digest", "closed_at", "entries", "persons",
+    "entries_digest", "slots", "options", "beacon",
+)  # fmt: skip
+_CLOSING_SLOT_KEYS: Final = ("code", "capacity", "reserved")
+_CLOSING_BEACON_KEYS: Final = ("chain_hash", "round")
+_OPTION_KEYS: Final = ("priority", "repeat_weight_days", "repeat_weight_cap")
+_CHAIN_KEYS: Final = ("name", "hash", "public_key", "period", "genesis_time", "scheme")
+_BEACON_KEYS: Final = tuple(Beacon.__annotations__)
+_TIMESTAMP: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+_HEX96: Final = re.compile(r"[0-9a-f]{96}")
+_HEX192: Final = re.compile(r"[0-9a-f]{192}")
+
+
+def digest(obj: object) -> str:
+    """The digest that names a published object: ``sha256(canonical(obj))`` as hex."""
+    return hashlib.sha256(canonical(obj)).hexdigest()
+
+
+def seed_v2(secret: bytes, closing_digest: str, randomness: str) -> str:
+    """The seed of §3 for ``tourdraw-draw/2``."""
+    message = FORMAT_V2.encode("ascii") + b"\n" + secret + bytes.fromhex(closing_digest)
+    return hashlib.sha256(message + bytes.fromhex(randomness)).hexdigest()
+
+
+def draw_v2(
+    round_code: str,
+    secret: bytes,
+    opening: dict[str, Any],
+    closing: dict[str, Any],
+    beacon: Beacon,
+    slots: list[Slot],
+    entries: list[Entry],
+    *,
+    check_signature: bool = True,
+) -> RecordV2:
+    """Run the draw of §3 and return the ``tourdraw-draw/2`` record of §4.
+
+    ``opening`` and ``closing`` are the published statements; ``beacon`` is the
+    drand round fixed at open, ``{chain, round, signature, randomness}``; ``slots``
+    and ``entries`` as :func:`draw` takes them, and exactly what the closing
+    statement seals. Every rule of §4 that does not need the draw's output is
+    checked first, so a record that would not hold is never made:
+    :class:`DrawInputError` names the first broken rule. ``check_signature=False``
+    leaves the BLS check out, for a caller that has just done it with
+    ``drand.verify`` (about half a second of pure Python).
+    """
+    if not isinstance(round_code, str):
+        raise DrawInputError("round", "the round code must be a string")
+    if not isinstance(secret, bytes) or len(secret) != 32:
+        raise DrawInputError("secret", "the secret must be 32 bytes (§1.1)")
+    header: dict[str, Any] = {
+        "format": FORMAT_V2,
+        "round": round_code,
+        "commitment": commitment_for(secret),
+        "secret": secret.hex(),
+        "opening": opening,
+        "closing": closing,
+        "beacon": beacon,
+        "slots": slots,
+    }
+    _check_statements(header, None, DrawInputError, check_signature)
+    closing_digest = digest(closing)
+    derived = _derive_with(
+        slots,
+        entries,
+        lambda _: seed_v2(secret, closing_digest, beacon["randomness"]),
+        _sealed_by(closing, opening["options"]),
+    )
+    return {
+        "format": FORMAT_V2,
+        "round": round_code,
+        "commitment": header["commitment"],
+        "secret": header["secret"],
+        "opening": opening,
+        "closing": closing,
+        "closing_digest": closing_digest,
+        "beacon": beacon,
+        "slots": list(slots),
+        "entries": list(entries),
+        "entries_digest": derived.entries_digest,
+        "seed": derived.seed,
+        "order": derived.order,
+        "placements": derived.placements,
+    }
+
+
+def verify_v2(record: dict[str, Any], *, check_signature: bool = True) -> None:
+    """Check a ``tourdraw-draw/2`` record (§4), or raise :class:`RecordError` for the
+    first broken rule, in the order §4 lists them."""
+    if record.get("format") != FORMAT_V2:
+        raise RecordError("format", f"format must be {FORMAT_V2!r}")
+    _exact_keys(record, _RECORD_V2_KEYS, "keys", "the record", RecordError)
+    if not isinstance(record["round"], str):
+        raise RecordError("round", "round must be a string")
+    for field in ("commitment", "secret", "closing_digest", "entries_digest", "seed"):
+        value = record[field]
+        if not isinstance(value, str) or not _HEX64.fullmatch(value):
+            raise RecordError(f"{field}_hex", f"{field} must be 64 lowercase hex digits")
+    _check_statements(record, record["closing_digest"], RecordError, check_signature)
+    secret = bytes.fromhex(record["secret"])
+    randomness = record["beacon"]["randomness"]
+    try:
+        derived = _derive_with(
+            record["slots"],
+            record["entries"],
+            lambda _: seed_v2(secret, record["closing_digest"], randomness),
+            _sealed_by(record["closing"], record["opening"]["options"]),
+        )
+    except DrawInputError as error:
+        raise RecordError(error.rule, str(error)) from None
+    for field, value in (("entries_digest", derived.entries_digest), ("seed", derived.seed)):
+        if value != record[field]:
+            raise RecordError(field, f"{field} is {record[field]}, the spec derives {value}")
+    _compare("order", derived.order, record["order"])
+    _compare("placements", derived.placements, record["placements"])
+
+
+def check_opening(opening: object, error: type[DrawError] = RecordError) -> None:
+    """The opening statement's own rules (§1): format, keys, and each field's form."""
+    if not isinstance(opening, dict) or opening.get("format") != OPENING_FORMAT:
+        raise error("opening_format", f"the opening statement's format must be {OPENING_FORMAT}")
+    _exact_keys(opening, _OPENING_KEYS, "opening_keys", "the opening statement", error)
+    _check_fields(
+        "opening",
+        opening,
+        {"round": str, "commitment": _HEX64, "opened_at": _TIMESTAMP, "closes_at": _TIMESTAMP},
+        error,
+    )
+    check_options(opening["options"], error)
+    beacon = opening["beacon"]
+    if not isinstance(beacon, dict):
+        raise error("opening_keys", "the opening statement's beacon must be an object")
+    _exact_keys(beacon, _OPENING_BEACON_KEYS, "opening_keys", "the opening's beacon", error)
+    check_chain(beacon["chain"], error)
+    _check_fields("opening", beacon, {"round": _POSITIVE, "time": _TIMESTAMP}, error)
+
+
+def check_closing(closing: object, error: type[DrawError] = RecordError) -> None:
+    """The closing statement's own rules (§2): format, keys, and each field's form."""
+    if not isinstance(closing, dict) or closing.get("format") != CLOSING_FORMAT:
+        raise error("closing_format", f"the closing statement's format must be {CLOSING_FORMAT}")
+    _exact_keys(closing, _CLOSING_KEYS, "closing_keys", "the closing statement", error)
+    _check_fields(
+        "closing",
+        closing,
+        {
+            "round": str,
+            "commitment": _HEX64,
+            "opening_digest": _HEX64,
+            "closed_at": _TIMESTAMP,
+            "entries": _NATURAL,
+            "persons": _NATURAL,
+            "entries_digest": _HEX64,
+        },
+        error,
+    )
+    if not isinstance(closing["slots"], list):
+        raise error("closing", "the closing statement's slots must be a list")
+    for i, slot in enumerate(closing["slots"]):
+        if not isinstance(slot, dict):
+            raise error("closing_keys", f"closing slots[{i}] must be an object")
+        _exact_keys(slot, _CLOSING_SLOT_KEYS, "closing_keys", f"closing slots[{i}]", error)
+        fields = {"code": str, "capacity": _NATURAL, "reserved": _NATURAL}
+        _check_fields(f"closing slots[{i}]", slot, fields, error, rule="closing")
+    check_options(closing["options"], error)
+    beacon = closing["beacon"]
+    if not isinstance(beacon, dict):
+        raise error("closing_keys", "the closing statement's beacon must be an object")
+    _exact_keys(beacon, _CLOSING_BEACON_KEYS, "closing_keys", "the closing's beacon", error)
+    _check_fields("closing", beacon, {"chain_hash": _HEX64, "round": _POSITIVE}, error)
+
+
+def check_options(options: object, error: type[DrawError] = RecordError) -> None:
+    """The fairness options (§1.4)."""
+    if not isinstance(options, dict):
+        raise error("options", "options must be an object")
+    _exact_keys(options, _OPTION_KEYS, "options", "options", error)
+    if options["priority"] not in PRIORITIES or not isinstance(options["priority"], str):
+        raise error("options", f"options priority must be one of {list(PRIORITIES)}")
+    days, cap = options["repeat_weight_days"], options["repeat_weight_cap"]
+    if type(days) is not int or days < 0:
+        raise error("options", "options repeat_weight_days must be a whole number >= 0")
+    if type(cap) is not int or not 1 <= cap <= 100:
+        raise error("options", "options repeat_weight_cap must be a whole number from 1 to 100")
+
+
+def check_chain(chain: object, error: type[DrawError] = RecordError) -> None:
+    """A drand chain's form (§1.3); that it is the right chain is the reader's call."""
+    if not isinstance(chain, dict):
+        raise error("chain", "a chain must be an object")
+    _exact_keys(chain, _CHAIN_KEYS, "chain", "a chain", error)
+    fields = {
+        "name": str,
+        "hash": _HEX64,
+        "public_key": _HEX192,
+        "period": _POSITIVE,
+        "genesis_time": _POSITIVE,
+        "scheme": str,
+    }
+    _check_fields("chain", chain, fields, error, rule="chain")
+    if chain["scheme"] != "bls-unchained-g1-rfc9380":
+        raise error("chain", "the chain's scheme must be bls-unchained-g1-rfc9380")
+
+
+def unix_time(text: str) -> int:
+    """A statement's timestamp as Unix seconds."""
+    moment = datetime.strptime(text, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def timestamp_of(seconds: int) -> str:
+    """Unix seconds as a statement's timestamp."""
+    return datetime.fromtimestamp(seconds, UTC).strftime(_TIMESTAMP_FORMAT)
+
+
+_NATURAL: Final = "natural"  # a whole number >= 0
+_POSITIVE: Final = "positive"  # a whole number >= 1
+
+
+def _check_fields(
+    where: str,
+    obj: dict[str, Any],
+    forms: Mapping[str, object],
+    error: type[DrawError],
+    rule: str | None = None,
+) -> None:
+    """Each field of ``obj`` in ``forms`` has its form: a type, a pattern or a number kind."""
+    for field, form in forms.items():
+        value = obj[field]
+        if form is str:
+            ok, wanted = isinstance(value, str), "a string"
+        elif form in (_NATURAL, _POSITIVE):
+            low = 0 if form == _NATURAL else 1
+            ok, wanted = type(value) is int and value >= low, f"a whole number >= {low}"
+        else:
+            assert isinstance(form, re.Pattern)
+            ok = isinstance(value, str) and form.fullmatch(value) is not None
+            wanted = "a time YYYY-MM-DDTHH:MM:SSZ" if form is _TIMESTAMP else "lowercase hex"
+            if ok and form is _TIMESTAMP:
+                try:
+                    unix_time(value)
+                except ValueError:
+                    ok = False
+        if not ok:
+            raise error(rule or where, f"{where} {field} must be {wanted}, found {value!r}")
+
+
+def _exact_keys(
+    obj: dict[str, Any], keys: Sequence[str], rule: str, where: str, error: type[DrawError]
+) -> None:
+    if set(obj) != set(keys):
+        missing = sorted(set(keys) - set(obj))
+        extra = sorted(set(obj) - set(keys), key=str)
+        raise error(rule, f"{where}: missing keys {missing}, unexpected keys {extra}")
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as published: the same canonical JSON (so 1, 1.0 and true all differ)."""
+    try:
+        return canonical(a) == canonical(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_statements(
+    record: dict[str, Any],
+    closing_digest: str | None,
+    error: type[DrawError],
+    check_signature: bool,
+) -> None:
+    """§4's rules 4 to 24: the statements, how they link, the beacon, the slots."""
+    check_opening(record["opening"], error)
+    check_closing(record["closing"], error)
+    _check_beacon_form(record["beacon"], error)
+    _check_links(record, closing_digest, error)
+    _check_beacon_round(record, error, check_signature)
+    closing_slots = [
+        {"code": slot["code"], "capacity": slot["capacity"]} for slot in record["closing"]["slots"]
+    ]
+    if not _same(record["slots"], closing_slots):
+        raise error("slots", "the slots differ from the closing statement's codes and capacities")
+
+
+def _check_beacon_form(beacon: object, error: type[DrawError]) -> None:
+    if not isinstance(beacon, dict):
+        raise error("beacon_keys", "the beacon must be an object")
+    _exact_keys(beacon, _BEACON_KEYS, "beacon_keys", "the beacon", error)
+    check_chain(beacon["chain"], error)
+    forms = {"round": _POSITIVE, "signature": _HEX96, "randomness": _HEX64}
+    _check_fields("beacon", beacon, forms, error, rule="beacon")
+
+
+def _check_links(
+    record: dict[str, Any], closing_digest: str | None, error: type[DrawError]
+) -> None:
+    opening, closing = record["opening"], record["closing"]
+    if opening["round"] != record["round"] or closing["round"] != record["round"]:
+        raise error(
+            "round",
+            f"the record is for round {record['round']!r}, the opening statement for "
+            f"{opening['round']!r}, the closing statement for {closing['round']!r}",
+        )
+    secret_digest = commitment_for(bytes.fromhex(record["secret"]))
+    if secret_digest != record["commitment"]:
+        raise error(
+            "commitment",
+            f"sha256(secret) is {secret_digest}, the commitment is {record['commitment']}",
+        )
+    for name, statement in (("opening", opening), ("closing", closing)):
+        if statement["commitment"] != record["commitment"]:
+            raise error(
+                f"{name}_commitment",
+                f"the {name} statement's commitment is {statement['commitment']}, "
+                f"the record's {record['commitment']}",
+            )
+    if closing["opening_digest"] != digest(opening):
+        raise error(
+            "opening_digest",
+            f"the closing statement names opening {closing['opening_digest']}, "
+            f"the opening statement's digest is {digest(opening)}",
+        )
+    if closing_digest is not None and closing_digest != digest(closing):
+        raise error(
+            "closing_digest",
+            f"closing_digest is {closing_digest}, the closing statement's digest is "
+            f"{digest(closing)}",
+        )
+    if not _same(closing["options"], opening["options"]):
+        raise error("closing_options", "the closing statement's options differ from the opening's")
+
+
+def _check_beacon_round(record: dict[str, Any], error: type[DrawError], check: bool) -> None:
+    """§1.2 and §1.3: the beacon is the round fixed at open, published after the close."""
+    from tourdraw.lottery import drand
+
+    opening, closing, beacon = record["opening"], record["closing"], record["beacon"]
+    fixed = opening["beacon"]
+    if not _same(beacon["chain"], fixed["chain"]) or (
+        closing["beacon"]["chain_hash"] != fixed["chain"]["hash"]
+    ):
+        raise error("beacon_chain", "the beacon's chain is not the one the opening fixed")
+    number = fixed["round"]
+    if beacon["round"] != number or closing["beacon"]["round"] != number:
+        raise error(
+            "beacon_round",
+            f"the opening fixed beacon round {number}; the closing statement says "
+            f"{closing['beacon']['round']}, the beacon is round {beacon['round']}",
+        )
+    chain = drand.Chain(**fixed["chain"])
+    due = unix_time(opening["closes_at"]) + BEACON_MARGIN_SECONDS
+    first = drand.round_at(chain, datetime.fromtimestamp(due, UTC))
+    if number != first:
+        raise error(
+            "beacon_round_fixed",
+            f"the first round at or after closes_at + {BEACON_MARGIN_SECONDS} s is {first}, "
+            f"not {number}",
+        )
+    published = drand.round_time(chain, number)
+    if fixed["time"] != timestamp_of(published):
+        raise error("beacon_time", f"round {number} is published at {timestamp_of(published)}")
+    if published < unix_time(closing["closed_at"]):
+        raise error(
+            "beacon_after_close",
+            f"round {number} was published at {timestamp_of(published)}, before the round "
+            f"closed at {closing['closed_at']}: its randomness was known at the close",
+        )
+    if beacon["randomness"] != drand.randomness(beacon["signature"]):
+        raise error("beacon_randomness", "the randomness is not sha256 of the signature")
+    if check:
+        try:
+            _signature_holds(
+                canonical(beacon["chain"]).decode("ascii"), number, beacon["signature"]
+            )
+        except drand.BeaconError as failure:
+            raise error(
+                "chain" if failure.rule == "chain" else "beacon_signature", str(failure)
+            ) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _signature_holds(chain_text: str, number: int, signature: str) -> None:
+    """drand.verify, remembered: a pairing check costs half a second of pure Python, and
+    only checks that pass are kept."""
+    from tourdraw.lottery import drand
+
+    drand.verify(drand.Chain(**json.loads(chain_text)), number, signature)
+
+
+def _sealed_by(closing: dict[str, Any], options: dict[str, Any]) -> Callable[[_Columns, str], None]:
+    """§4's rules 27 to 31: the entries are the ones the closing statement sealed."""
+
+    def check(columns: _Columns, entries_digest: str) -> None:
+        count, persons = len(columns.codes), sum(columns.parties)
+        if count != closing["entries"]:
+            raise DrawInputError(
+                "closing_entries",
+                f"{count} entries, the closing statement says {closing['entries']}",
+            )
+        if persons != closing["persons"]:
+            raise DrawInputError(
+                "closing_persons",
+                f"the entries seat {persons} persons, the closing statement says "
+                f"{closing['persons']}",
+            )
+        top_tier = 0 if options["priority"] == "none" else 1
+        if columns.codes and columns.max_tier > top_tier:
+            raise DrawInputError(
+                "tiers", f"with priority {options['priority']!r}, tiers go up to {top_tier}"
+            )
+        cap = 1 if options["repeat_weight_days"] == 0 else options["repeat_weight_cap"]
+        if columns.codes and columns.max_weight > cap:
+            raise DrawInputError("weights", f"these options allow at most {cap} tickets an entry")
+        if entries_digest != closing["entries_digest"]:
+            raise DrawInputError(
+                "entries_digest",
+                f"the entries' digest is {entries_digest}, the closing statement sealed "
+                f"{closing['entries_digest']}",
+            )
+
+    return check
 
 
 class Waitlist:
@@ -288,6 +772,7 @@ class _Columns:
     weights: list[int]
     choices: list[list[str]]
     tier_count: int  # of distinct tiers
+    max_tier: int
     max_weight: int
     # The codes joined by '"': the tickets are laid out from it, and it says that the
     # digest's text can be laid out from the columns. None when the entries were
@@ -297,7 +782,18 @@ class _Columns:
 
 
 def _derive(secret: bytes, beacon: str, slots: object, entries: object) -> _Derived:
-    digest, seed, order, placed, taken = _steps(secret, beacon, slots, entries)
+    return _derive_with(slots, entries, lambda digest: seed_for(secret, digest, beacon))
+
+
+def _derive_with(
+    slots: object,
+    entries: object,
+    seed_of: Callable[[str], str],
+    check: Callable[[_Columns, str], None] | None = None,
+) -> _Derived:
+    """§2 and §3: ``seed_of`` makes the seed from the entries digest (it differs by
+    format); ``check``, if given, sees the checked columns and their digest first."""
+    digest, seed, order, placed, taken = _steps(slots, entries, seed_of, check)
     # The placements' dicts are made last, once the steps' big lists are gone: every
     # few hundred new dicts start a garbage collection, which would otherwise go
     # through each item of those lists.
@@ -308,13 +804,18 @@ def _derive(secret: bytes, beacon: str, slots: object, entries: object) -> _Deri
 
 
 def _steps(
-    secret: bytes, beacon: str, slots: object, entries: object
+    slots: object,
+    entries: object,
+    seed_of: Callable[[str], str],
+    check: Callable[[_Columns, str], None] | None,
 ) -> tuple[str, str, list[str], list[str], list[str]]:
     """Digest, seed, order, and the placements as entry codes and slot codes."""
     capacities = _check_slots(slots)
     columns = _check_entries(entries, capacities)
     digest = _digest(columns, capacities)
-    seed = seed_for(secret, digest, beacon)
+    if check is not None:
+        check(columns, digest)
+    seed = seed_of(digest)
     positions = _order(columns, bytes.fromhex(seed))
     placed, taken = _walk(columns, positions, capacities)
     return digest, seed, list(map(columns.codes.__getitem__, positions)), placed, taken
@@ -385,6 +886,7 @@ def _check_entries(entries: object, capacities: Mapping[str, int]) -> _Columns:
         weights=weights,
         choices=choices,
         tier_count=len(set(tiers)),
+        max_tier=max(tiers, default=0),
         max_weight=max(weights, default=1),
         codes_text=None,
     )
@@ -440,6 +942,7 @@ def _fast_columns(entries: list[Any], capacities: Mapping[str, int]) -> _Columns
         weights=weights,
         choices=choices,
         tier_count=len(tier_values),
+        max_tier=max(tier_values),
         max_weight=max(weight_values),
         codes_text=codes_text,
     )

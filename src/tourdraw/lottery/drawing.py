@@ -14,7 +14,6 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,6 @@ from tourdraw.catalog.models import Slot
 from tourdraw.db import insert_rows
 from tourdraw.errors import DomainError
 from tourdraw.lottery import draw
-from tourdraw.lottery.beacon import fetch_drand
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
 from tourdraw.visits import capacity, notices
 from tourdraw.visits.models import Offer
@@ -152,14 +150,6 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
         if locked.state != Round.State.CLOSED:
             raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
         inputs = draw_inputs(locked)
-        if locked.beacon_from_drand and not locked.beacon:
-            if not settings.TOURDRAW_DRAND_URL:
-                raise _refuse(
-                    _("This round reads its beacon from drand, but no drand address is set."),
-                    "beacon_unavailable",
-                )
-            assert locked.closed_at is not None
-            locked.beacon = fetch_drand(settings.TOURDRAW_DRAND_URL, locked.closed_at)
         record = draw.draw(
             locked.code, bytes.fromhex(locked.secret), locked.beacon, inputs.slots, inputs.entries
         )

@@ -62,17 +62,27 @@ class Round(Translated, models.Model):
     # sha256 of the secret, public from the moment the round opens (spec section 1).
     commitment = models.CharField(_("commitment"), max_length=64, blank=True)
     secret = EncryptedTextField(blank=True, editable=False)
-    beacon = models.CharField(
-        _("beacon"),
-        max_length=500,
-        blank=True,
-        help_text=_("A public random value fixed after the round closed; empty for none."),
+    # tourdraw-draw/1 only: the free-text beacon rounds drawn before version 2
+    # bound after close. Kept so their records still read and verify; never an input.
+    beacon = models.CharField(_("beacon"), max_length=500, blank=True, editable=False)
+    # Fixed at open (tourdraw-opening/2, spec section 1): the canonical JSON of the
+    # opening statement, and the drand chain and round number it names.
+    opening_statement = models.TextField(blank=True, editable=False)
+    beacon_chain = models.JSONField(null=True, blank=True, editable=False)
+    beacon_round = models.PositiveBigIntegerField(
+        _("beacon round"), null=True, blank=True, editable=False
     )
-    beacon_from_drand = models.BooleanField(
-        _("read the beacon from drand"),
-        default=False,
-        help_text=_("At the draw, take the first drand randomness published after closing."),
-    )
+    # Fixed at close (tourdraw-closing/2, spec section 2): the canonical JSON of the
+    # closing statement and its digest, which the draw record carries.
+    closing_statement = models.TextField(blank=True, editable=False)
+    closing_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # The beacon round's signature and randomness, once fetched and verified.
+    beacon_signature = models.CharField(max_length=96, blank=True, editable=False)
+    beacon_randomness = models.CharField(max_length=64, blank=True, editable=False)
+    # The last try at fetching the beacon and why it failed: the round shows
+    # "waiting for beacon round R" with this reason until a relay answers.
+    beacon_tried_at = models.DateTimeField(null=True, blank=True, editable=False)
+    beacon_error = models.TextField(blank=True, editable=False)
     # sha256 of the frozen entries at close; the draw refuses if they changed since.
     frozen_digest = models.CharField(max_length=64, blank=True, editable=False)
     frozen_entries = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -102,6 +112,15 @@ class Round(Translated, models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def waiting_for_beacon(self) -> bool:
+        """Closed, with its beacon round fixed, and the beacon not yet fetched."""
+        return (
+            self.state == self.State.CLOSED
+            and self.beacon_round is not None
+            and not self.beacon_signature
+        )
 
 
 class RoundSlot(models.Model):

@@ -124,7 +124,6 @@ def create_round(
             "priority": copy_of.priority,
             "repeat_weight_days": copy_of.repeat_weight_days,
             "repeat_weight_cap": copy_of.repeat_weight_cap,
-            "beacon_from_drand": copy_of.beacon_from_drand,
         }
     with transaction.atomic():
         round = Round.objects.create(
