@@ -25,6 +25,7 @@ from tourdraw.people import services as people_services
 from tourdraw.people import sign_in
 from tourdraw.people.ratelimits import too_many_codes
 from tourdraw.reports import stats
+from tourdraw.transparency import round_facts
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
@@ -71,9 +72,10 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
 def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     demand = stats.public_demand(round)
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
     rows = [
-        (slot, slot.label, demand.by_slot.get(slot.pk, stats.Demand()))
-        for slot in round.slots.select_related("tour__site").order_by("starts_at")
+        (places, places.slot.label, demand.by_slot.get(places.slot.pk, stats.Demand()))
+        for places in round_facts.slot_places(slots)
     ]
     my_entry = None
     if request.user.is_authenticated and hasattr(request.user, "visitor"):
@@ -89,6 +91,9 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "my_entry": my_entry,
         "accepting": round.state == Round.State.OPEN
         and round.opens_at <= timezone.now() < round.closes_at,
+        "beacon": round_facts.beacon(round),
+        "promotion_cutoff_hours": int(settings.TOURDRAW_PROMOTION_CUTOFF.total_seconds() // 3600),
+        "confirm_hours": int(round.confirm_window.total_seconds() // 3600),
     }
     return render(request, "web/round.html", context)
 
