@@ -4,11 +4,13 @@ replaying those releases by spec section 5 gives exactly the promotions made."""
 import json
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from tests.support import drawn_round
 from tourdraw.lottery import draw
 from tourdraw.lottery.models import DrawOutcome
+from tourdraw.transparency import log
 from tourdraw.transparency.models import LogRecord
 from tourdraw.visits import capacity, offers, tickets
 from tourdraw.visits.cancellation import cancel_slot
@@ -21,6 +23,14 @@ def _offer(entry):  # type: ignore[no-untyped-def]
 
 def _releases() -> list[dict]:
     return [json.loads(r.body) for r in LogRecord.objects.filter(kind="release").order_by("seq")]
+
+
+def _publish_draw(round) -> None:  # type: ignore[no-untyped-def]
+    """The draw in the log, after its statements and beacon, as drawing a
+    tourdraw-draw/2 round leaves it (their bodies are not what is tested here)."""
+    with transaction.atomic():
+        for kind in ("opening", "closing", "beacon", "draw"):
+            log.append(kind, round_code=round.code, body={}, now=timezone.now())
 
 
 def _replay(round, slot, releases: list[dict]) -> None:  # type: ignore[no-untyped-def]
@@ -51,6 +61,7 @@ def _replay(round, slot, releases: list[dict]) -> None:  # type: ignore[no-untyp
 
 def test_replaying_the_logged_releases_gives_the_promotions_made(db):  # type: ignore[no-untyped-def]
     round, slot, entries = drawn_round(4, [2, 2], [3, 2, 1])
+    _publish_draw(round)
     placed_a, placed_b, big, two, one = entries
     offers.decline_offer(_offer(placed_a), actor=None)
     ticket = offers.confirm_offer(_offer(placed_b), actor=None, accepted_rules=True, via="online")
@@ -81,9 +92,19 @@ def test_replaying_the_logged_releases_gives_the_promotions_made(db):  # type: i
 def test_after_the_promotion_cutoff_a_release_says_the_waitlist_is_closed(db, settings):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(days=30)
     round, slot, entries = drawn_round(2, [2], [2])
+    _publish_draw(round)
     offers.decline_offer(_offer(entries[0]), actor=None)
 
     (release,) = _releases()
     assert release["waitlist_open"] is False and release["promotions"] == []
     assert not Offer.objects.filter(entry=entries[1]).exists()
     _replay(round, slot, [release])
+
+
+def test_a_round_whose_draw_is_not_in_the_log_gets_no_release_after_it(db):  # type: ignore[no-untyped-def]
+    # Drawn before tourdraw-draw/2: a release would come before any draw of its
+    # round in the log, which spec section 7.3 forbids.
+    _, _, entries = drawn_round(2, [2], [2])
+    offers.decline_offer(_offer(entries[0]), actor=None)
+    assert Offer.objects.filter(entry=entries[1], source="waitlist").exists()
+    assert _releases() == []

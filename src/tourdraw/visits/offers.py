@@ -162,10 +162,15 @@ def log_release(offer: Offer, *, reason: str, promoted: list[Offer], now: dateti
 
     A verifier replays these by spec section 5, so ``waitlist_open`` says whether
     promotions were due at all (none after the cut-off or in a cancelled slot).
+    A round drawn before tourdraw-draw/2 has no draw in the log, and a release
+    there would break the log's order (spec section 7.3): it is not logged.
     """
+    round_code = offer.entry.round.code
+    if not public_log.has_draw(round_code):
+        return
     public_log.append(
         "release",
-        round_code=offer.entry.round.code,
+        round_code=round_code,
         body={
             "slot": offer.slot.code,
             "entry": offer.entry.code,
