@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from tests import support
+from tourdraw.catalog.models import Slot
 from tourdraw.groups.services import approve_visit
-from tourdraw.lottery import drand, drawing, statements
+from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round
 
 
@@ -68,3 +69,56 @@ def test_the_page_explains_the_fairness_options_and_the_waitlist_cutoff(client, 
     assert "Parties with someone under 18" in html
     assert "drawn in the 365 days before this one opened" in html
     assert "up to 3 tickets" in html
+
+
+def _close_with_statement(round, now):  # type: ignore[no-untyped-def]
+    """The round closed with a closing statement fixing what the draw seats now."""
+    opening = statements.opening_statement(
+        round=round.code,
+        commitment=round.commitment,
+        opened_at=round.opens_at,
+        closes_at=round.closes_at,
+        options={"priority": "none", "repeat_weight_days": 0, "repeat_weight_cap": 3},
+        chain=drand.QUICKNET,
+    )
+    inputs = drawing.draw_inputs(round)
+    closing = statements.closing_statement(
+        opening=opening,
+        closed_at=now,
+        entries_digest=draw.entries_digest(inputs.entries),
+        entries=len(inputs.entries),
+        persons=sum(e["party"] for e in inputs.entries),
+        slots=[{"code": s["code"], "capacity": s["capacity"], "reserved": 0} for s in inputs.slots],
+    )
+    Round.objects.filter(pk=round.pk).update(
+        state=Round.State.CLOSED, closing_statement=draw.canonical(closing).decode()
+    )
+
+
+def test_after_close_the_pages_show_the_places_the_closing_statement_fixed(client, round):  # type: ignore[no-untyped-def]
+    slot = round.slots.order_by("starts_at").first()
+    _close_with_statement(round, timezone.now())
+    # Whatever happens to the row afterwards, the draw seats what was fixed.
+    Slot.objects.filter(pk=slot.pk).update(capacity=90)
+
+    html = client.get(f"/rounds/{round.code}/").content.decode()
+    assert '<td class="num">60</td><td class="num">0</td>' in _row(html, slot.label)
+    detail = client.get(f"/api/v1/rounds/{round.code}").json()
+    first = next(s for s in detail["slots"] if s["code"] == slot.code)
+    assert (first["places_in_draw"], first["kept_for_groups"]) == (60, 0)
+
+
+def test_the_api_states_the_places_in_the_draw_and_the_beacon(client, round):  # type: ignore[no-untyped-def]
+    slot = round.slots.order_by("starts_at").first()
+    approve_visit(support.request_group(round.tour.site, size=20), slot=slot, actor=None)
+    number = statements.beacon_round(drand.QUICKNET, round.closes_at)
+    Round.objects.filter(pk=round.pk).update(
+        beacon_chain=drand.QUICKNET.as_json(), beacon_round=number
+    )
+
+    detail = client.get(f"/api/v1/rounds/{round.code}").json()
+
+    first = next(s for s in detail["slots"] if s["code"] == slot.code)
+    assert (first["capacity"], first["places_in_draw"], first["kept_for_groups"]) == (60, 40, 20)
+    assert detail["beacon"]["round"] == number
+    assert detail["beacon"]["chain_hash"] == drand.QUICKNET.hash

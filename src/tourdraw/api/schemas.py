@@ -65,8 +65,24 @@ class RoundOut(Schema):
     max_choices: int
 
 
+class RoundSlotOut(SlotOut):
+    # What the draw seats (capacity less the groups' places), fixed at close.
+    places_in_draw: int
+    kept_for_groups: int
+
+
+class BeaconOut(Schema):
+    """The drand round fixed when the round opened (spec section 1)."""
+
+    chain: str
+    chain_hash: str
+    round: int
+    time: datetime
+
+
 class RoundDetail(RoundOut):
-    slots: list[SlotOut]
+    slots: list[RoundSlotOut]
+    beacon: BeaconOut | None
 
 
 class Lookup(Schema):

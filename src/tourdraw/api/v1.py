@@ -4,6 +4,7 @@ Handlers check access, call a service and shape the answer; a service's
 DomainError becomes ``{"code", "message", "field"}`` with its own code.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,7 @@ from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import access, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.ratelimits import too_many_codes
+from tourdraw.transparency import round_facts
 from tourdraw.visits import calls, gate, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer, decline_offer
@@ -159,8 +161,20 @@ def list_rounds(request: HttpRequest, site: str = "") -> Any:
 @public.get("/rounds/{code}", response={200: RoundDetail, **ERRORS})
 def get_round(request: HttpRequest, code: str) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
-    slots = round.slots.select_related("tour__site").order_by("starts_at")
-    return {**_round_out(round), "slots": [_slot_out(s) for s in slots]}
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
+    beacon = round_facts.beacon(round)
+    return {
+        **_round_out(round),
+        "slots": [
+            {
+                **_slot_out(places.slot),
+                "places_in_draw": places.lottery,
+                "kept_for_groups": places.groups,
+            }
+            for places in round_facts.slot_places(round, slots)
+        ],
+        "beacon": asdict(beacon) if beacon else None,
+    }
 
 
 def _slot_out(slot: Slot) -> dict[str, Any]:

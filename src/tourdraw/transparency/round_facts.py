@@ -2,6 +2,7 @@
 the places the lottery seats in each slot, the beacon fixed at open, and the
 fairness options, in the figures the draw itself uses."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,9 +19,17 @@ class SlotPlaces:
     groups: int  # kept for approved group visits, outside the lottery
 
 
-def slot_places(slots: list[Slot]) -> list[SlotPlaces]:
-    """Each slot's places as the draw counts them (``capacity.reserved_by_slot``,
-    as ``drawing.draw_inputs`` and the closing statement do)."""
+def slot_places(round: Round, slots: list[Slot]) -> list[SlotPlaces]:
+    """Each slot's places as the draw counts them: once the round is closed, as
+    its closing statement fixed them; before, as they stand
+    (``capacity.reserved_by_slot``, which the closing statement is made from)."""
+    if round.closing_statement:
+        fixed = {s["code"]: s for s in json.loads(round.closing_statement)["slots"]}
+        return [
+            SlotPlaces(slot, fixed[slot.code]["capacity"], fixed[slot.code]["reserved"])
+            for slot in slots
+            if slot.code in fixed
+        ]
     reserved = capacity.reserved_by_slot(slots)
     rows = []
     for slot in slots:

@@ -75,7 +75,7 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
     rows = [
         (places, places.slot.label, demand.by_slot.get(places.slot.pk, stats.Demand()))
-        for places in round_facts.slot_places(slots)
+        for places in round_facts.slot_places(round, slots)
     ]
     my_entry = None
     if request.user.is_authenticated and hasattr(request.user, "visitor"):
@@ -121,13 +121,21 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
         "round": round,
         "site": round.tour.site,
         "drawn": drawn,
-        "slot_results": results.slot_results(round),
+        "slot_results": _with_places(round, results.slot_results(round)),
         "waitlist_length": drawn.waitlisted_entries,
         "asked": asked,
         "looked_up": looked_up,
         "promotions": promotions,
     }
     return render(request, "web/results.html", context)
+
+
+def _with_places(
+    round: Round, rows: list[results.SlotResult]
+) -> list[tuple[results.SlotResult, round_facts.SlotPlaces]]:
+    """Each slot's result beside the places the draw seated in it."""
+    places = {p.slot.pk: p for p in round_facts.slot_places(round, [r.slot for r in rows])}
+    return [(row, places[row.slot.pk]) for row in rows if row.slot.pk in places]
 
 
 def _next_url(request: HttpRequest) -> str:
