@@ -138,6 +138,26 @@ def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignor
     assert visitor.phone.as_e164 not in text
 
 
+def test_a_password_set_in_the_admin_is_logged_without_it(client, platform_admin):  # type: ignore[no-untyped-def]
+    staff = support.make_staff("agent", "call_centre", support.make_site())
+    client.force_login(platform_admin)
+    response = client.post(
+        f"/admin/people/user/{staff.pk}/password/",
+        {
+            "password1": "Another-pass-987",
+            "password2": "Another-pass-987",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    (entry,) = LogEntry.objects.filter(action="tourdraw.admin.changed", object_type="people.user")
+    assert entry.actor == platform_admin and entry.object_id == str(staff.pk)
+    assert "password" in json.dumps(entry.data)
+    staff.refresh_from_db()
+    assert staff.password not in json.dumps(entry.data)
+    assert "Another-pass-987" not in json.dumps(entry.data)
+
+
 def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ignore[no-untyped-def]
     client, db, platform_admin
 ):
