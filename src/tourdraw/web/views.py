@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tourdraw.catalog.models import Site
@@ -33,6 +34,9 @@ from tourdraw.visits.status import entry_status
 from tourdraw.web.forms import CodeForm, EntryForm, GroupRequestForm, PhoneForm, ProfileForm
 
 View = Callable[..., HttpResponse]
+
+# After each entry or change: the receipt states it as it now stands.
+RECEIPT_HINT = gettext_lazy("Download its new receipt below and keep it.")
 
 
 def visitor_required(view: View) -> View:
@@ -244,7 +248,9 @@ def enter(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("You are in the draw. Your entry code is %(code)s.") % {"code": entry.code},
+                _("You are in the draw. Your entry code is %(code)s.") % {"code": entry.code}
+                + " "
+                + RECEIPT_HINT,
             )
             return redirect("web:entry_detail", code=entry.code)
     return render(
@@ -352,7 +358,7 @@ def entry_change(request: HttpRequest, code: str) -> HttpResponse:
         except entries.EntryRejected as rejected:
             form.add_domain_errors(rejected.errors)
         else:
-            messages.success(request, _("Your entry is changed."))
+            messages.success(request, _("Your entry is changed.") + " " + RECEIPT_HINT)
             return redirect("web:entry_detail", code=entry.code)
     return render(
         request,
