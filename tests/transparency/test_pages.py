@@ -51,6 +51,7 @@ def test_the_log_page_tells_each_entry_in_words_and_links_the_json_and_key(clien
     html = client.get("/transparency/").content.decode()
     assert "/transparency/log.json" in html and "/.well-known/tourdraw-log-key.json" in html
     assert "plant-r1" in html
+    assert "2026-12-01 08:00:00 UTC" in html
     assert "Entry A2B3C4D5E6 freed 2 places in plant-20261210-0930 (declined)." in html
     assert "Promoted from the waitlist: Z9Y8X7W6V5 (2)." in html
 
