@@ -11,9 +11,11 @@ from django.forms import MultiWidget
 
 from tests import support
 from tourdraw.admin_helpers import AuditedAdmin
+from tourdraw.audit import changes
 from tourdraw.audit.models import LogEntry
 from tourdraw.catalog.models import Slot
-from tourdraw.people.models import User
+from tourdraw.lottery.models import Round
+from tourdraw.people.models import Person, User
 from tourdraw.transparency import log
 
 
@@ -234,3 +236,18 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     other = support.make_staff("other-op", "site_operator", support.make_site("nio", name="蔚来"))
     client.force_login(other)
     assert client.get(f"/backoffice/rounds/{round.pk}/audit.json").status_code == 404
+
+
+def test_a_rounds_secret_and_an_id_number_never_enter_the_log_in_clear(round, visitor):  # type: ignore[no-untyped-def]
+    before = changes.snapshot(round)
+    round.secret = "the-draw-secret-before-the-draw"
+    found = changes.changes(Round, before, changes.snapshot(round))
+    assert found == {"secret": {"before": changes.WITHHELD, "after": changes.WITHHELD}}
+
+    person = visitor.self_person
+    before = changes.snapshot(person)
+    person.id_number = support.resident_id(support.date(1990, 1, 1))
+    person.full_name = "李四"
+    found = changes.changes(Person, before, changes.snapshot(person))
+    assert set(found) == {"id_number", "full_name"}
+    assert person.id_number not in json.dumps(found) and "李四" not in json.dumps(found)
