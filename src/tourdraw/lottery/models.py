@@ -25,6 +25,21 @@ class Round(Translated, models.Model):
         DRAWN = "drawn", _("drawn")
         CANCELLED = "cancelled", _("cancelled")
 
+    # What the opening statement fixes, and what the closing statement pins
+    # besides the entries and slots: never changed after (spec sections 1-2).
+    # The admin shows them read-only; on PostgreSQL a trigger refuses them too
+    # (migration 0006_sealed_inputs_i12b).
+    FIXED_AT_OPEN: ClassVar[tuple[str, ...]] = (
+        "code",
+        "tour",
+        "opens_at",
+        "closes_at",
+        "priority",
+        "repeat_weight_days",
+        "repeat_weight_cap",
+    )
+    FIXED_AT_CLOSE: ClassVar[tuple[str, ...]] = ("draws_at",)
+
     code = models.SlugField(_("code"), max_length=80, unique=True)
     tour = models.ForeignKey(Tour, on_delete=models.PROTECT, related_name="rounds")
     title = models.CharField(_("title"), max_length=200)
@@ -112,6 +127,16 @@ class Round(Translated, models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def opened(self) -> bool:
+        """Its opening statement is public (or it was cancelled after)."""
+        return self.state != self.State.SCHEDULED
+
+    @property
+    def inputs_sealed(self) -> bool:
+        """Closed: its entries, slots, capacities and group places are sealed."""
+        return self.state in (self.State.CLOSED, self.State.DRAWN)
 
     @property
     def waiting_for_beacon(self) -> bool:
