@@ -125,7 +125,8 @@ def test_no_slot_is_added_after_close_or_twice_across_rounds(round):  # type: ig
     assert closed.value.code == "round_closed"
 
 
-def test_a_round_is_created_as_a_copy_of_an_earlier_one(round):  # type: ignore[no-untyped-def]
+def test_a_round_is_created_as_a_copy_of_an_earlier_one(db):  # type: ignore[no-untyped-def]
+    round = make_round(open_now=False)
     round.priority = "minors"
     round.repeat_weight_days = 60
     round.save()

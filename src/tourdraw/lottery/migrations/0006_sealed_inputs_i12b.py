@@ -25,7 +25,7 @@ $$ LANGUAGE sql STABLE;
 
 CREATE FUNCTION lottery_refuse(what text) RETURNS void AS $$
 BEGIN
-    RAISE EXCEPTION 'sealed: %', what USING ERRCODE = 'integrity_constraint_violation';
+    RAISE EXCEPTION 'sealed: %%', what USING ERRCODE = 'integrity_constraint_violation';
 END;
 $$ LANGUAGE plpgsql;
 
