@@ -71,11 +71,15 @@ def draw_inputs(round: Round) -> DrawInputs:
     # Built as draw.prepare returns them, exactly the keys of section 2, so that
     # only the sort is left to do: copying 100k entries again costs a tenth of
     # a second, at close and at the draw. draw() checks every key and value.
+    # An entry left without choices (only by writing past the services) is read
+    # as such, so that the draw refuses it with a reason instead of failing.
     entries: list[draw.Entry] = []
     ids: dict[str, int] = {}
+    none: list[str] = []
     for pk, code, party, tier, weight in rows:
+        ranked = choices.get(pk, none)
         entries.append(
-            {"code": code, "party": party, "tier": tier, "weight": weight, "choices": choices[pk]}
+            {"code": code, "party": party, "tier": tier, "weight": weight, "choices": ranked}
         )
         ids[code] = pk
     entries.sort(key=itemgetter("code"))

@@ -232,17 +232,24 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
     return len(new)
 
 
-def check_slot_not_sealed(slot_id: int, *, field: str) -> None:
-    """Refuse a change to what a slot gives the lottery once its round has closed.
+def sealing_round(slot_id: int) -> Round | None:
+    """The closed or drawn round that offers the slot, if any: the slot's capacity
+    and the places groups keep in it are then pinned by its closing statement.
 
     Inside a transaction the round's row is locked, so a close waits for the
-    change and its statement counts it, or the change sees the round closed.
+    caller's change and its statement counts it, or the change sees it closed.
     """
     offering = Round.objects.filter(round_slots__slot_id=slot_id)
     if transaction.get_connection().in_atomic_block:
         offering = offering.select_for_update(of=("self",))
     round = offering.first()
-    if round is not None and round.inputs_sealed:
+    return round if round is not None and round.inputs_sealed else None
+
+
+def check_slot_not_sealed(slot_id: int, *, field: str) -> None:
+    """Refuse a change to what a slot gives the lottery once its round has closed."""
+    round = sealing_round(slot_id)
+    if round is not None:
         raise RoundError(
             _(
                 "Round %(round)s has closed: the places in its sessions are sealed by its "
