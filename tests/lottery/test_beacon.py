@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from tests import support
@@ -131,7 +132,7 @@ def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves
     assert promotion.offer.entry.code == first_waiting
 
 
-def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, settings):  # type: ignore[no-untyped-def]
+def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, settings, client):  # type: ignore[no-untyped-def]
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     round.refresh_from_db()
@@ -144,6 +145,11 @@ def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, sett
     assert round.beacon_tried_at == due
     assert f"beacon round {round.beacon_round}" in round.beacon_error
     assert "127.0.0.1:9" in round.beacon_error
+    waiting = f"waiting for beacon round {round.beacon_round}"
+    assert waiting in client.get(reverse("web:round", args=[round.code])).content.decode()
+    client.force_login(support.make_staff("op", "site_operator", round.tour.site))
+    page = client.get(reverse("backoffice:round", args=[round.pk])).content.decode()
+    assert f"Waiting for beacon round {round.beacon_round}." in page and "127.0.0.1:9" in page
     # The next tick soon after does not hammer the relays; one later tries again.
     assert run_due_transitions(due + timedelta(seconds=5))["beacons_fetched"] == 0
     settings.TOURDRAW_DRAND_RELAYS = ["http://127.0.0.1:9", relay.url]

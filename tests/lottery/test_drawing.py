@@ -212,6 +212,9 @@ def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type:
     assert record_response.content.decode() == drawn.record
     page = client.get(reverse("web:results", args=[round.code])).content.decode()
     assert round.secret in page and drawn.seed in page and round.commitment in page
+    round.refresh_from_db()
+    assert f"drand round {round.beacon_round} of the tourdraw-local chain" in page
+    assert round.beacon_randomness in page
     for text in (page, drawn.record):
         assert "同伴" not in text and "+86139" not in text and "王建国" not in text
 

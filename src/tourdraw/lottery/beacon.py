@@ -42,8 +42,8 @@ def chain_of(round: Round) -> drand.Chain:
 
 def beacon_time(round: Round) -> int:
     """The Unix time at which the round's beacon round is published."""
-    assert round.beacon_round is not None
-    return drand.round_time(chain_of(round), round.beacon_round)
+    assert round.beacon_at is not None
+    return int(round.beacon_at.timestamp())
 
 
 def _ask(relay: str, chain: drand.Chain, number: int, timeout: float) -> str:

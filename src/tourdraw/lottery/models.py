@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Slot, Tour
+from tourdraw.lottery import drand
 from tourdraw.people.fields import EncryptedTextField
 from tourdraw.people.models import Person, Visitor
 from tourdraw.translated import Translated
@@ -137,6 +138,14 @@ class Round(Translated, models.Model):
     def inputs_sealed(self) -> bool:
         """Closed: its entries, slots, capacities and group places are sealed."""
         return self.state in (self.State.CLOSED, self.State.DRAWN)
+
+    @property
+    def beacon_at(self) -> datetime | None:
+        """When the beacon round fixed at open is published (None before open)."""
+        if self.beacon_round is None or self.beacon_chain is None:
+            return None
+        chain = drand.Chain.from_json(self.beacon_chain)
+        return datetime.fromtimestamp(drand.round_time(chain, self.beacon_round), UTC)
 
     @property
     def waiting_for_beacon(self) -> bool:
