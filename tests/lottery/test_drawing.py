@@ -239,3 +239,21 @@ def test_sqlite_and_postgres_store_the_same_record_bytes(db):  # type: ignore[no
     drawn = draw_round(round, now=timezone.now())
     assert Draw.objects.get().record == drawn.record
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_round_opened_before_version_2_closes_but_is_not_drawn_without_statements(db):  # type: ignore[no-untyped-def]
+    """A round opened by the old code has no opening statement: it closes as before,
+    but no draw runs without the beacon and statements fixed in advance."""
+    tour = make_tour()
+    round = make_round(tour, slots=make_slots(tour, timezone.localdate() + timedelta(days=10)))
+    with past_the_database_guards():  # as the old code left it
+        Round.objects.filter(pk=round.pk).update(
+            opening_statement="", beacon_chain=None, beacon_round=None
+        )
+    _fill(round, 2)
+    assert rounds.close_round(round, now=timezone.now())
+    round.refresh_from_db()
+    assert (round.state, round.closing_statement, round.frozen_entries) == ("closed", "", 2)
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now() + timedelta(days=3))
+    assert refused.value.code == "no_statements"
