@@ -8,7 +8,7 @@ here sends what no task did (retries, bulk notices, a crashed worker's).
 
 from datetime import datetime
 
-from tourdraw.lottery import drawing, rounds
+from tourdraw.lottery import beacon, drawing, rounds
 from tourdraw.notify import outbox
 from tourdraw.visits import gate, offers
 
@@ -17,6 +17,7 @@ def run_due_transitions(now: datetime) -> dict[str, int]:
     return {
         "rounds_opened": rounds.open_due_rounds(now),
         "rounds_closed": rounds.close_due_rounds(now),
+        "beacons_fetched": beacon.fetch_due_beacons(now),
         "rounds_drawn": drawing.draw_due_rounds(now),
         "offers_expired": offers.expire_due_offers(now),
         "offers_reminded": offers.remind_due_offers(now),

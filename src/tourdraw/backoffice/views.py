@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tourdraw.catalog.models import Slot
+from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.people import access
@@ -201,7 +202,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
                     group, reason=request.POST.get("reason", ""), actor=request.user
                 )
                 messages.success(request, _("Declined."))
-        except group_services.GroupError as error:
+        except DomainError as error:
             messages.error(request, str(error.message))
         return redirect("backoffice:group", group_id=group.pk)
     upcoming = Slot.objects.filter(

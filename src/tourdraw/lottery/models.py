@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Slot, Tour
+from tourdraw.lottery import drand
 from tourdraw.people.fields import EncryptedTextField
 from tourdraw.people.models import Person, Visitor
 from tourdraw.translated import Translated
@@ -24,6 +25,21 @@ class Round(Translated, models.Model):
         CLOSED = "closed", _("closed")
         DRAWN = "drawn", _("drawn")
         CANCELLED = "cancelled", _("cancelled")
+
+    # What the opening statement fixes, and what the closing statement pins
+    # besides the entries and slots: never changed after (spec sections 1-2).
+    # The admin shows them read-only; on PostgreSQL a trigger refuses them too
+    # (migration 0006_sealed_inputs_i12b).
+    FIXED_AT_OPEN: ClassVar[tuple[str, ...]] = (
+        "code",
+        "tour",
+        "opens_at",
+        "closes_at",
+        "priority",
+        "repeat_weight_days",
+        "repeat_weight_cap",
+    )
+    FIXED_AT_CLOSE: ClassVar[tuple[str, ...]] = ("draws_at",)
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
     tour = models.ForeignKey(Tour, on_delete=models.PROTECT, related_name="rounds")
@@ -112,6 +128,24 @@ class Round(Translated, models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def opened(self) -> bool:
+        """Its opening statement is public (or it was cancelled after)."""
+        return self.state != self.State.SCHEDULED
+
+    @property
+    def inputs_sealed(self) -> bool:
+        """Closed: its entries, slots, capacities and group places are sealed."""
+        return self.state in (self.State.CLOSED, self.State.DRAWN)
+
+    @property
+    def beacon_at(self) -> datetime | None:
+        """When the beacon round fixed at open is published (None before open)."""
+        if self.beacon_round is None or self.beacon_chain is None:
+            return None
+        chain = drand.Chain.from_json(self.beacon_chain)
+        return datetime.fromtimestamp(drand.round_time(chain, self.beacon_round), UTC)
 
     @property
     def waiting_for_beacon(self) -> bool:
