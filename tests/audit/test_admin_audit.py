@@ -17,6 +17,7 @@ from tourdraw.catalog.models import Slot
 from tourdraw.lottery.models import Round
 from tourdraw.people.models import Person, User
 from tourdraw.transparency import log
+from tourdraw.transparency.models import LogRecord
 
 
 def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -164,23 +165,24 @@ def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ign
     client, db, platform_admin
 ):
     tour = support.make_tour()
-    slots = support.make_slots(tour, support.timezone.localdate(), days=2)
+    slot = support.make_slots(tour, support.timezone.localdate(), days=1)[0]
+    spare = [support.make_tour(code=f"spare-{n}", min_age=n + 10) for n in range(2)]
     client.force_login(platform_admin)
-    client.post(f"/admin/catalog/slot/{slots[0].pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/catalog/slot/{slot.pk}/delete/", {"post": "yes"})
     client.post(
-        "/admin/catalog/slot/",
-        {
-            "action": "delete_selected",
-            "_selected_action": [s.pk for s in slots[1:3]],
-            "post": "yes",
-        },
+        "/admin/catalog/tour/",
+        {"action": "delete_selected", "_selected_action": [t.pk for t in spare], "post": "yes"},
     )
 
     deleted = LogEntry.objects.filter(action="tourdraw.admin.deleted").order_by("pk")
-    assert [e.object_id for e in deleted] == [str(s.pk) for s in slots[:3]]
+    assert [(e.object_type, e.object_id) for e in deleted] == [
+        ("catalog.slot", str(slot.pk)),
+        *(("catalog.tour", str(t.pk)) for t in spare),
+    ]
     assert all(e.actor == platform_admin for e in deleted)
     assert deleted[0].data["changes"]["capacity"] == {"before": 60, "after": None}
-    assert Slot.objects.filter(pk__in=[s.pk for s in slots[:3]]).count() == 0
+    assert [e.data["changes"]["min_age"]["before"] for e in deleted[1:]] == [10, 11]
+    assert not Slot.objects.filter(pk=slot.pk).exists()
 
 
 def test_an_admin_addition_is_logged_with_its_values(client, db, platform_admin):  # type: ignore[no-untyped-def]
@@ -212,7 +214,7 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     client.post(url, {**_form_data(client, url), "capacity": "40"})
     with transaction.atomic():
-        log.append("opening", round_code=round.code, body={"round": round.code}, now=slot.starts_at)
+        log.append("release", round_code=round.code, body={"slot": slot.code}, now=slot.starts_at)
         log.append("opening", round_code="another-round", body={}, now=slot.starts_at)
     operator = support.make_staff("op", "site_operator", round.tour.site)
     client.force_login(operator)
@@ -232,7 +234,10 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
             "data": {"via": "admin", "changes": {"capacity": {"before": 60, "after": 40}}},
         }
     ]
-    assert [e["round"] for e in exported["public_log"]["entries"]] == [round.code]
+    ours = LogRecord.objects.filter(round_code=round.code).order_by("seq")
+    assert exported["public_log"]["entries"] == [log.published(r) for r in ours]
+    assert {e["round"] for e in exported["public_log"]["entries"]} == {round.code}
+    assert "release" in [e["kind"] for e in exported["public_log"]["entries"]]
     other = support.make_staff("other-op", "site_operator", support.make_site("nio", name="蔚来"))
     client.force_login(other)
     assert client.get(f"/backoffice/rounds/{round.pk}/audit.json").status_code == 404
