@@ -7,8 +7,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from tests import support
 from tests.support import drawn_round
-from tourdraw.lottery import draw
+from tourdraw.lottery import draw, rounds
 from tourdraw.lottery.models import DrawOutcome
 from tourdraw.transparency import log
 from tourdraw.transparency.models import LogRecord
@@ -108,3 +109,50 @@ def test_a_round_whose_draw_is_not_in_the_log_gets_no_release_after_it(db):  # t
     offers.decline_offer(_offer(entries[0]), actor=None)
     assert Offer.objects.filter(entry=entries[1], source="waitlist").exists()
     assert _releases() == []
+
+
+def _replay_record(record: dict, releases: list[dict]) -> None:
+    """Spec section 5.2 from a tourdraw-draw/2 record alone: its closing
+    statement's capacities, its placements and its order."""
+    party = {e["code"]: e["party"] for e in record["entries"]}
+    seats = {s["code"]: s["capacity"] for s in record["closing"]["slots"]}
+    holding = {p["entry"]: p["slot"] for p in record["placements"]}
+    offered = set(holding)
+    waitlist = draw.Waitlist.from_record(record)
+    for release in releases:
+        slot, code = release["slot"], release["entry"]
+        assert holding.pop(code) == slot
+        assert release["persons"] == party[code]
+        free = seats[slot] - sum(party[c] for c, s in holding.items() if s == slot)
+        chosen: list[str] = []
+        if release["waitlist_open"]:
+            chosen = waitlist.next_promotions(slot, free, set(holding), offered)
+        assert release["promotions"] == [{"entry": c, "persons": party[c]} for c in chosen]
+        holding.update(dict.fromkeys(chosen, slot))
+        offered.update(chosen)
+
+
+def test_releases_after_a_real_draw_replay_from_its_published_record(db):  # type: ignore[no-untyped-def]
+    tour = support.make_tour()
+    slot = support.make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=5)[0]
+    round = support.make_round(tour, slots=[slot])
+    entries = [support.make_party_entry(round, 500 + n, 1 + n % 3, [slot.pk]) for n in range(8)]
+    rounds.close_round(round, now=timezone.now())
+    record = json.loads(support.draw_with_beacon(round).record)
+    later = support.beacon_moment(round) + timedelta(hours=1)
+
+    placed = [p["entry"] for p in record["placements"]]
+    by_code = {e.code: e for e in entries}
+    for code in placed:
+        offers.decline_offer(_offer(by_code[code]), actor=None, now=later)
+
+    kinds = list(
+        LogRecord.objects.filter(round_code=round.code)
+        .order_by("seq")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["opening", "closing", "beacon", "draw"] + ["release"] * len(kinds[4:])
+    releases = _releases()
+    assert [r["entry"] for r in releases[: len(placed)]] == placed
+    assert any(r["promotions"] for r in releases)
+    _replay_record(record, releases)
