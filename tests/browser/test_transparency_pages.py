@@ -8,8 +8,6 @@ from django.db import transaction
 from tests import support
 from tests.browser.conftest import LANGUAGES, VIEWPORTS
 from tourdraw.groups.services import approve_visit
-from tourdraw.lottery import drand, statements
-from tourdraw.lottery.models import Round
 from tourdraw.transparency import log
 
 
@@ -17,10 +15,6 @@ def test_the_fairness_log_and_round_pages_fit_a_phone(browser, transactional_db)
     round = support.make_round()
     slot = round.slots.order_by("starts_at").first()
     approve_visit(support.request_group(round.tour.site, size=20), slot=slot, actor=None)
-    number = statements.beacon_round(drand.QUICKNET, round.closes_at)
-    Round.objects.filter(pk=round.pk).update(
-        beacon_chain=drand.QUICKNET.as_json(), beacon_round=number
-    )
     with transaction.atomic():
         log.append(
             "release",
