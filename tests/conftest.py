@@ -37,6 +37,13 @@ def _english(settings):  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.fixture(autouse=True)
+def _local_drand_chain(settings):  # type: ignore[no-untyped-def]
+    """Rounds fix their beacon on the local test chain; no relay is reachable."""
+    settings.TOURDRAW_DRAND_CHAIN = support.CHAIN.chain
+    settings.TOURDRAW_DRAND_RELAYS = []
+
+
 @pytest.fixture
 def sent() -> list:
     return support.SENT

@@ -1,23 +1,70 @@
 """Builders shared by the tests: real objects made through the real services."""
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import rounds
-from tourdraw.lottery.models import Round, RoundSlot
+from tourdraw.lottery import beacon, drawing, rounds, testchain
+from tourdraw.lottery.models import Draw, Round, RoundSlot
 from tourdraw.notify.channels import Channel, Message
 from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import save_profile
 
 SENT: list[Message] = []
+# The local drand chain every test's rounds fix their beacon on (conftest sets it).
+CHAIN = testchain.LocalChain()
+
+
+@contextmanager
+def past_the_database_guards() -> Iterator[None]:
+    """Write as someone holding the database's superuser would: on PostgreSQL with
+    its triggers off (session_replication_role), so that what the draw itself
+    checks can be shown on both databases."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def beacon_moment(round: Round) -> datetime:
+    """When the round's fixed beacon round is published."""
+    round.refresh_from_db()
+    return datetime.fromtimestamp(beacon.beacon_time(round), UTC)
+
+
+def give_beacon(round: Round) -> None:
+    """Store the round's beacon as the worker would after fetching it: the local
+    chain's signature of the fixed round, checked by ``beacon.accept``."""
+    round.refresh_from_db()
+    assert round.beacon_round is not None
+    signature = CHAIN.beacon(round.beacon_round)["signature"]
+    beacon.accept(round, signature, now=beacon_moment(round))
+
+
+def draw_with_beacon(round: Round, now: datetime | None = None) -> Draw:
+    """Draw a closed round through the service, its beacon fetched first; the draw
+    runs at ``now`` or, if that is earlier, at its beacon round's time."""
+    round.refresh_from_db()
+    if not round.beacon_signature:
+        give_beacon(round)
+    at = max(now or timezone.now(), beacon_moment(round))
+    return drawing.draw_round(round, now=at)
 
 
 class MemoryChannel(Channel):
@@ -179,9 +226,17 @@ def make_party_entry(round: Round, number: int, party: int, choices: list[int]):
     return enter_round(round, visitor, choices=choices, companions=companions)
 
 
-def drawn_round(capacity: int, placed: list[int], waiting: list[int], *, days_ahead: int = 10):  # type: ignore[no-untyped-def]
+def drawn_round(  # type: ignore[no-untyped-def]
+    capacity: int,
+    placed: list[int],
+    waiting: list[int],
+    *,
+    days_ahead: int = 10,
+    group: GroupVisit | None = None,
+):
     """A round as a draw left it, with a chosen order: the ``placed`` parties hold
-    pending offers in the slot, the ``waiting`` ones follow in that order.
+    pending offers in the slot, the ``waiting`` ones follow in that order; ``group``
+    is approved in the slot before the round closes.
 
     Setting the order by hand (instead of searching for a seed) keeps waitlist
     tests about the waitlist rule, which reads only this state.
@@ -202,6 +257,8 @@ def drawn_round(capacity: int, placed: list[int], waiting: list[int], *, days_ah
         make_party_entry(round, 1000 + n, party, [slot.pk])
         for n, party in enumerate(placed + waiting)
     ]
+    if group is not None:
+        group_services.approve_visit(group, slot=slot, actor=None)
     rounds.close_round(round, now=timezone.now())
     now = timezone.now()
     for position, entry in enumerate(entries, start=1):

@@ -6,7 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.support import drawn_round, make_site, make_staff, request_group, sign_in_staff
+from tests.support import (
+    draw_with_beacon,
+    drawn_round,
+    make_site,
+    make_staff,
+    request_group,
+    sign_in_staff,
+)
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery.models import Round
 from tourdraw.visits.models import Offer, Ticket
@@ -111,9 +118,16 @@ def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-unty
     assert Round.objects.get().state == "open"
     client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "close"})
     assert Round.objects.get().state == "closed"
-    client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "draw"})
-    assert Round.objects.get().state == "drawn"
+    # The beacon round fixed at open is not published yet: the draw waits for it.
+    page = client.post(
+        reverse("backoffice:round_action", args=[round.pk]), {"action": "draw"}, follow=True
+    )
+    round.refresh_from_db()
+    assert f"Waiting for beacon round {round.beacon_round}." in page.content.decode()
+    assert round.state == "closed"
     assert LogEntry.objects.get(action="tourdraw.round.closed").actor == operator
+    assert draw_with_beacon(round).placed_entries == 0
+    assert Round.objects.get().state == "drawn"
 
 
 def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: ignore[no-untyped-def]

@@ -1,12 +1,14 @@
 import json
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tests.support import sign_in_staff
+from tests.support import beacon_moment, sign_in_staff
 from tourdraw.catalog.models import Site
-from tourdraw.lottery import draw
+from tourdraw.lottery import beacon, draw, drawing, testchain
 from tourdraw.lottery.models import Entry, Round
+from tourdraw.transparency.models import LogRecord
 from tourdraw.visits.models import Ticket
 
 
@@ -22,8 +24,8 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
         "tsingtao",
     }
     xiaomi = Round.objects.filter(tour__site__code="xiaomi-ev")
-    assert sorted(xiaomi.values_list("state", flat=True)) == ["drawn", "open", "scheduled"]
-    current = xiaomi.get(state="open")
+    assert sorted(xiaomi.values_list("state", flat=True)) == ["drawn", "open", "open", "scheduled"]
+    current = xiaomi.exclude(code__contains="express").get(state="open")
     assert current.slots.count() == 14 * 3
     assert set(current.slots.values_list("capacity", flat=True)) == {60}
     assert current.entries.filter(state=Entry.State.ACTIVE).count() == 300
@@ -31,6 +33,13 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
     assert past.outcomes.filter(slot__isnull=True).count() > 100  # oversubscribed: a waitlist
     assert Ticket.objects.filter(offer__entry__round=past).count() > 50
     assert past.promotions.exists()
+    # Drawn as tourdraw-draw/2 on the demo's local chain, its beacon fetched over HTTP.
+    record = json.loads(past.draw.record)
+    assert record["format"] == "tourdraw-draw/2"
+    assert record["beacon"]["chain"]["name"] == "tourdraw-local"
+    draw.verify(record)
+    kinds = LogRecord.objects.filter(round_code=past.code).values_list("kind", flat=True)
+    assert list(kinds.order_by("seq"))[:4] == ["opening", "closing", "beacon", "draw"]
 
 
 def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]
@@ -40,12 +49,19 @@ def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]
         assert client.get(reverse("web:round", args=[round.code])).status_code == 200
 
 
-def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys):  # type: ignore[no-untyped-def]
+def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys, settings):  # type: ignore[no-untyped-def]
     call_command("demo", "--no-serve")
-    current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
+    current = Round.objects.exclude(code__contains="express").get(
+        tour__site__code="xiaomi-ev", state="open"
+    )
     call_command("close", current.code)
-    call_command("draw", current.code)
-    record = json.loads(Round.objects.get(pk=current.pk).draw.record)
+    with pytest.raises(CommandError, match="beacon_waiting"):
+        call_command("draw", current.code)
+    # Once the beacon round is out, the demo's chain has signed it.
+    chain = testchain.load_or_create(settings.DATA_DIR / "drand-local-chain.json")
+    at = beacon_moment(current)
+    beacon.accept(current, chain.beacon(current.beacon_round)["signature"], now=at)
+    record = json.loads(drawing.draw_round(current, now=at).record)
     draw.verify(record)
     assert len(record["entries"]) == 300
     # 42 slots of 60 persons for about 700 persons: nearly every party fits.
@@ -62,7 +78,9 @@ def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-
     assert summary.persons > summary.capacity  # oversubscribed
     assert summary.offers["confirmed"] > 50 and summary.no_shows > 0
     assert stats.visitors_this_year(None) > 100
-    current = Round.objects.get(tour__site__code="xiaomi-ev", state="open")
+    current = Round.objects.exclude(code__contains="express").get(
+        tour__site__code="xiaomi-ev", state="open"
+    )
     # A study-tour company's places are out of one slot's lottery capacity.
     assert any(row.capacity < row.slot.capacity for row in stats.slot_demand(current))
     sign_in_staff(client, User.objects.get(username="operator"))

@@ -4,9 +4,14 @@ Each helper fails loudly on a value it cannot read, so that a typo in a
 deployment stops the process at start-up instead of running half-configured.
 """
 
+import json
 import os
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from tourdraw.lottery import drand
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -56,3 +61,19 @@ def env_secrets(names: tuple[str, ...]) -> dict[str, str]:
             "`tourdraw demo` makes its own in var/keys.env for a local demo)."
         )
     return {name: os.environ[name].strip() for name in names}
+
+
+def env_drand_chain(name: str) -> "drand.Chain":
+    """A drand chain: ``quicknet`` (the default), or the JSON of a chain's ``/info``
+    fields (name, hash, public_key, period, genesis_time, scheme) for a local chain."""
+    from tourdraw.lottery import drand
+
+    raw = os.environ.get(name, "quicknet").strip()
+    if raw == "quicknet":
+        return drand.QUICKNET
+    try:
+        return drand.Chain.from_json(json.loads(raw))
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(
+            f"{name} must be 'quicknet' or a drand chain as JSON: {error}"
+        ) from None

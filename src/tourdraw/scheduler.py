@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tourdraw.api import idempotency
-from tourdraw.lottery import drawing, rounds
+from tourdraw.lottery import beacon, drawing, rounds
 from tourdraw.notify import outbox
 from tourdraw.people import retention
 from tourdraw.visits import gate, offers
@@ -19,6 +19,7 @@ from tourdraw.visits import gate, offers
 DUTIES: dict[str, Callable[[datetime], int]] = {
     "rounds_opened": rounds.open_due_rounds,
     "rounds_closed": rounds.close_due_rounds,
+    "beacons_fetched": beacon.fetch_due_beacons,
     "rounds_drawn": drawing.draw_due_rounds,
     "offers_expired": offers.expire_due_offers,
     "offers_reminded": offers.remind_due_offers,

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from tourdraw import keys
-from tourdraw.env import env_bool, env_int, env_list, env_secrets, env_str
+from tourdraw.env import env_bool, env_drand_chain, env_int, env_list, env_secrets, env_str
 
 SOURCE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = SOURCE_DIR.parent.parent
@@ -283,9 +283,23 @@ LOGGING = {
 # Offers must be confirmed by this long before the slot starts, so a place
 # freed by a lapsed offer still has time to go down the waitlist.
 TOURDRAW_OFFER_CUTOFF = timedelta(hours=env_int("TOURDRAW_OFFER_CUTOFF_HOURS", 24))
-# A drand-compatible HTTP endpoint for rounds that bind their beacon to drand;
-# empty turns the fetcher off.
-TOURDRAW_DRAND_URL = env_str("TOURDRAW_DRAND_URL", "")
+# The drand chain every round's beacon is fixed on when it opens (spec section 1):
+# "quicknet", or a chain's JSON for a local chain (tests, the demo).
+TOURDRAW_DRAND_CHAIN = env_drand_chain("TOURDRAW_DRAND_CHAIN")
+# drand HTTP relays the worker asks for the beacon round, in turn, at
+# <relay>/<chain hash>/public/<round>; whatever answers is checked against the
+# chain's public key before use, so a relay cannot choose the value.
+TOURDRAW_DRAND_RELAYS = env_list(
+    "TOURDRAW_DRAND_RELAYS",
+    [
+        "https://api.drand.sh",
+        "https://api2.drand.sh",
+        "https://api3.drand.sh",
+        "https://drand.cloudflare.com",
+    ],
+)
+# Seconds to wait for one relay before asking the next.
+TOURDRAW_DRAND_TIMEOUT = env_int("TOURDRAW_DRAND_TIMEOUT", 10)
 
 # Ed25519 keys that sign ticket QR codes, as "key-id:base64url(32 raw bytes)",
 # comma-separated; the first signs, all verify (rotation: put the new key first).
@@ -294,6 +308,9 @@ TOURDRAW_TICKET_KEYS = [key.strip() for key in _SECRETS["TOURDRAW_TICKET_KEYS"].
 # "key-id:base64url(32 raw bytes)"; its public half is at
 # /.well-known/tourdraw-log-key.json.
 TOURDRAW_LOG_KEY = _SECRETS["TOURDRAW_LOG_KEY"]
+# Where the draw's spec (docs/spec) is read from, to serve it at /fairness/spec/:
+# a deployment that installs the package without the repository points it at a copy.
+TOURDRAW_SPEC_DIR = Path(env_str("TOURDRAW_SPEC_DIR", str(PROJECT_DIR / "docs" / "spec")))
 # A visitor may cancel a ticket until this long before the slot; the waitlist
 # stops promoting this long before the slot (there must be time to confirm).
 TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("backoffice/", include("tourdraw.backoffice.urls")),
     path("api/v1/", api.urls),
     path("transparency/", include("tourdraw.transparency.urls")),
+    path("fairness/", transparency.fairness, name="fairness"),
+    path("fairness/spec/<str:name>", transparency.spec, name="spec"),
     path(".well-known/tourdraw-log-key.json", transparency.log_key_json, name="log_key"),
     path("", include("tourdraw.web.urls")),
 ]

@@ -120,7 +120,12 @@ def test_the_whole_journey_through_the_api(
     assert (
         client.post(f"{API}/operator/rounds/{round.code}/close", **op).json()["state"] == "closed"
     )
-    assert client.post(f"{API}/operator/rounds/{round.code}/draw", **op).json()["state"] == "drawn"
+    # The beacon round fixed at open is not out yet: the draw waits for it, then
+    # runs (as the worker would run it) once the beacon is in.
+    waiting = client.post(f"{API}/operator/rounds/{round.code}/draw", **op)
+    assert (waiting.status_code, waiting.json()["code"]) == (400, "beacon_waiting")
+    support.draw_with_beacon(round)
+    assert client.get(f"{API}/rounds/{round.code}").json()["state"] == "drawn"
     assert (
         client.get(f"{API}/rounds/{round.code}/results", {"entry": entry_code}).json()["slot"]
         == slot.code

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests import support
 from tests.browser.conftest import SHOTS
-from tourdraw.lottery import drawing, rounds
+from tourdraw.lottery import rounds
 from tourdraw.visits import tickets
 from tourdraw.visits.models import CheckIn, Ticket
 
@@ -89,7 +89,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
     browser.shoot("08-entry")
 
     rounds.close_round(round, now=timezone.now())
-    drawing.draw_round(round, now=timezone.now())
+    support.draw_with_beacon(round)
 
     page.reload()
     assert "You have a place!" in page.inner_text("main")

@@ -19,6 +19,7 @@ from tourdraw.groups import services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.entries import enter_round
+from tourdraw.lottery.rounds import RoundError
 from tourdraw.visits import capacity
 from tourdraw.visits.gate import GateRefusal
 
@@ -57,14 +58,15 @@ def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def
     assert "has 20 places free; this group needs 30" in str(error.value)
 
 
-def test_approval_counts_the_lotterys_offers_after_the_draw(db):  # type: ignore[no-untyped-def]
+def test_no_group_takes_places_in_a_slot_whose_round_has_closed(db):  # type: ignore[no-untyped-def]
+    """The closing statement published the slot's lottery capacity; a group
+    approved after it would take places the draw and the waitlist count on."""
     _, slot, _ = drawn_round(10, [3, 3], [])
-    with pytest.raises(services.GroupError):
-        services.approve_visit(request_group(slot.tour.site, 5), slot=slot, actor=None)
-    assert (
-        services.approve_visit(request_group(slot.tour.site, 4), slot=slot, actor=None).state
-        == "approved"
-    )
+    with pytest.raises(RoundError) as error:
+        services.approve_visit(request_group(slot.tour.site, 4), slot=slot, actor=None)
+    assert error.value.code == "round_sealed" and error.value.field == "slot"
+    assert "sealed by its closing statement" in str(error.value)
+    assert not GroupVisit.objects.filter(state="approved").exists()
 
 
 def test_a_decline_needs_a_reason(slot):  # type: ignore[no-untyped-def]

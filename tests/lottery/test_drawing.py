@@ -1,7 +1,6 @@
 import json
 import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,10 +8,18 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from tests.support import make_round, make_slots, make_tour, make_visitor, resident_id
+from tests.support import (
+    beacon_moment,
+    give_beacon,
+    make_round,
+    make_slots,
+    make_tour,
+    make_visitor,
+    past_the_database_guards,
+    resident_id,
+)
 from tourdraw.lottery import draw, rounds
-from tourdraw.lottery.beacon import first_round_after
-from tourdraw.lottery.drawing import DrawRefused, draw_round, set_beacon
+from tourdraw.lottery.drawing import DrawRefused, draw_round
 from tourdraw.lottery.entries import CompanionInput, enter_round
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, Round
 from tourdraw.visits.models import Offer
@@ -31,17 +38,29 @@ def _fill(round, count, *, start=100, companions=1):  # type: ignore[no-untyped-
             for k in range(companions)
         ]
         enter_round(
-            round, visitor, choices=slots[n % len(slots) :][:2] or slots[:1], companions=party
+            round,
+            visitor,
+            choices=slots[n % len(slots) :][:2] or slots[:1],
+            companions=party,
+            now=max(round.opens_at, timezone.now() - timedelta(hours=2)),
         )
 
 
-def _small_round(capacity=4, entries=12):  # type: ignore[no-untyped-def]
+def _small_round(capacity=4, entries=12, *, beacon=True):  # type: ignore[no-untyped-def]
+    """A round that closed an hour ago, its beacon round (fixed at open) since
+    published and, unless ``beacon`` is False, fetched."""
     tour = make_tour()
+    now = timezone.now()
     round = make_round(
-        tour, slots=make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=capacity)
+        tour,
+        slots=make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=capacity),
+        opens_at=now - timedelta(hours=3),
+        closes_at=now - timedelta(hours=1),
     )
     _fill(round, entries)
-    rounds.close_round(round, now=timezone.now())
+    rounds.close_round(round, now=round.closes_at)
+    if beacon:
+        give_beacon(round)
     return round
 
 
@@ -98,10 +117,11 @@ def test_it_refuses_to_draw_before_close(round):  # type: ignore[no-untyped-def]
 
 def test_it_refuses_when_entries_changed_after_close(db):  # type: ignore[no-untyped-def]
     round = _small_round()
-    Entry.objects.filter(pk=round.entries.first().pk).update(party_size=1)
+    with past_the_database_guards():
+        Entry.objects.filter(pk=round.entries.first().pk).update(party_size=1)
     with pytest.raises(DrawRefused) as refused:
         draw_round(round, now=timezone.now())
-    assert refused.value.code == "entries_changed"
+    assert refused.value.code == "inputs_changed"
     assert not Draw.objects.exists()
 
 
@@ -124,7 +144,8 @@ def test_each_winner_gets_the_call_and_text_a_single_offer_would_get(db):  # typ
             entry.visitor.user.language = "en"
             entry.visitor.user.save()
     rounds.close_round(round, now=timezone.now())
-    draw_round(round, now=timezone.now())
+    give_beacon(round)
+    draw_round(round, now=beacon_moment(round))
 
     offers = {o.pk: o for o in Offer.objects.select_related("entry__visitor__user", "slot")}
     messages = list(OutboxMessage.objects.filter(topic="offer.made"))
@@ -184,63 +205,6 @@ def test_the_draw_command_draws_by_hand_and_explains_a_refusal(db, capsys):  # t
         call_command("draw", round.code)
 
 
-def test_a_beacon_is_set_only_between_close_and_draw(round):  # type: ignore[no-untyped-def]
-    with pytest.raises(DrawRefused) as refused:
-        set_beacon(round, "drand-quicknet:round=1")
-    assert refused.value.code == "beacon_not_now"
-    rounds.close_round(round, now=timezone.now())
-    set_beacon(round, "drand-quicknet:round=1234567")
-    record = json.loads(draw_round(round, now=timezone.now()).record)
-    assert record["beacon"] == "drand-quicknet:round=1234567"
-    draw.verify(record)
-
-
-class _FakeDrand(BaseHTTPRequestHandler):
-    genesis = 1_700_000_000
-
-    def do_GET(self) -> None:
-        if self.path.endswith("/info"):
-            body = {"genesis_time": self.genesis, "period": 3, "hash": "abc123"}
-        else:
-            number = int(self.path.rsplit("/", 1)[1])
-            body = {"round": number, "randomness": f"{number:064x}", "signature": "00"}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_a_round_can_bind_the_first_drand_value_after_close(db, settings):  # type: ignore[no-untyped-def]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeDrand)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        settings.TOURDRAW_DRAND_URL = f"http://127.0.0.1:{server.server_port}/chain"
-        round = _small_round(entries=3)
-        Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
-        record = json.loads(draw_round(round, now=timezone.now()).record)
-    finally:
-        server.shutdown()
-    closed = Round.objects.get().closed_at
-    number = first_round_after(_FakeDrand.genesis, 3, closed)
-    assert _FakeDrand.genesis + (number - 1) * 3 > closed.timestamp()
-    assert _FakeDrand.genesis + (number - 2) * 3 <= closed.timestamp()
-    assert record["beacon"] == f"drand:abc123:round={number}:randomness={number:064x}"
-    draw.verify(record)
-
-
-def test_a_drand_round_without_an_address_is_refused_with_a_reason(db, settings):  # type: ignore[no-untyped-def]
-    settings.TOURDRAW_DRAND_URL = ""
-    round = _small_round(entries=2)
-    Round.objects.filter(pk=round.pk).update(beacon_from_drand=True)
-    with pytest.raises(DrawRefused) as refused:
-        draw_round(round, now=timezone.now())
-    assert refused.value.code == "beacon_unavailable"
-
-
 def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type: ignore[no-untyped-def]
     round = _small_round()
     drawn = draw_round(round, now=timezone.now())
@@ -249,6 +213,9 @@ def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type:
     assert record_response.content.decode() == drawn.record
     page = client.get(reverse("web:results", args=[round.code])).content.decode()
     assert round.secret in page and drawn.seed in page and round.commitment in page
+    round.refresh_from_db()
+    assert f"drand round {round.beacon_round} of the tourdraw-local chain" in page
+    assert round.beacon_randomness in page
     for text in (page, drawn.record):
         assert "同伴" not in text and "+86139" not in text and "王建国" not in text
 
@@ -273,3 +240,21 @@ def test_sqlite_and_postgres_store_the_same_record_bytes(db):  # type: ignore[no
     drawn = draw_round(round, now=timezone.now())
     assert Draw.objects.get().record == drawn.record
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_round_opened_before_version_2_closes_but_is_not_drawn_without_statements(db):  # type: ignore[no-untyped-def]
+    """A round opened by the old code has no opening statement: it closes as before,
+    but no draw runs without the beacon and statements fixed in advance."""
+    tour = make_tour()
+    round = make_round(tour, slots=make_slots(tour, timezone.localdate() + timedelta(days=10)))
+    with past_the_database_guards():  # as the old code left it
+        Round.objects.filter(pk=round.pk).update(
+            opening_statement="", beacon_chain=None, beacon_round=None
+        )
+    _fill(round, 2)
+    assert rounds.close_round(round, now=timezone.now())
+    round.refresh_from_db()
+    assert (round.state, round.closing_statement, round.frozen_entries) == ("closed", "", 2)
+    with pytest.raises(DrawRefused) as refused:
+        draw_round(round, now=timezone.now() + timedelta(days=3))
+    assert refused.value.code == "no_statements"

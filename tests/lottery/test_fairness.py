@@ -3,20 +3,33 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.support import make_round, make_site, make_slots, make_tour, resident_id
+from tests.support import (
+    draw_with_beacon,
+    make_round,
+    make_site,
+    make_slots,
+    make_tour,
+    resident_id,
+)
 from tourdraw.lottery import draw, fairness, rounds
-from tourdraw.lottery.drawing import draw_round
 from tourdraw.lottery.entries import CompanionInput, enter_round
 from tourdraw.lottery.models import Entry, Round
 
 
-def _round(tour, code, day_offset, **options):  # type: ignore[no-untyped-def]
+def _round(tour, code, day_offset, *, past=False, **options):  # type: ignore[no-untyped-def]
+    """A round with these fairness options, opened (they are fixed at open); a
+    ``past`` one opened three days ago and closed two days ago."""
+    now = timezone.now()
     round = make_round(
         tour,
         code=code,
         slots=make_slots(tour, timezone.localdate() + timedelta(days=day_offset), capacity=1),
+        open_now=False,
+        opens_at=now - timedelta(days=3) if past else None,
+        closes_at=now - timedelta(days=2) if past else None,
     )
     Round.objects.filter(pk=round.pk).update(**options)
+    rounds.open_round(round, now=round.opens_at)
     round.refresh_from_db()
     return round
 
@@ -46,14 +59,18 @@ def test_with_the_minors_rule_a_party_with_a_child_is_tier_0(db, visitor, other_
 
 
 def _lose(tour, code, day_offset, winner, loser):  # type: ignore[no-untyped-def]
-    earlier = _round(tour, code, day_offset)
+    # Drawn two days ago; its tiers count (the minors rule), so that the winner
+    # can be put first.
+    earlier = _round(tour, code, day_offset, past=True, priority=Round.Priority.MINORS)
     slot = earlier.slots.order_by("starts_at").first()  # one place
-    enter_round(earlier, winner, choices=[slot.pk])
-    lost = enter_round(earlier, loser, choices=[slot.pk])
-    # Setup, not the rule under test: the loser is drawn after the winner.
-    Entry.objects.filter(pk=lost.pk).update(tier=1)
-    rounds.close_round(earlier, now=timezone.now())
-    draw_round(earlier, now=timezone.now() - timedelta(days=1))
+    entered = earlier.opens_at + timedelta(hours=1)
+    won = enter_round(earlier, winner, choices=[slot.pk], now=entered)
+    enter_round(earlier, loser, choices=[slot.pk], now=entered)
+    # Setup, not the rule under test: the winner (an adult party, tier 1) is
+    # drawn first.
+    Entry.objects.filter(pk=won.pk).update(tier=0)
+    rounds.close_round(earlier, now=earlier.closes_at)
+    draw_with_beacon(earlier, earlier.closes_at)
 
 
 def test_an_entrant_not_drawn_before_holds_more_tickets_up_to_the_cap(db, visitor, other_visitor):  # type: ignore[no-untyped-def]
@@ -70,7 +87,7 @@ def test_an_entrant_not_drawn_before_holds_more_tickets_up_to_the_cap(db, visito
     winner = enter_round(current, other_visitor, choices=[current.slots.first().pk])
     assert (winner.lost_rounds, winner.weight) == (0, 1)
     rounds.close_round(current, now=timezone.now())
-    record = json.loads(draw_round(current, now=timezone.now()).record)
+    record = json.loads(draw_with_beacon(current).record)
     draw.verify(record)
     assert {e["code"]: e["weight"] for e in record["entries"]} == {entry.code: 3, winner.code: 1}
 

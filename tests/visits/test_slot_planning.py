@@ -3,11 +3,18 @@ from datetime import date, time, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.support import drawn_round, make_round, make_slots, make_tour, request_group
+from tests.support import (
+    draw_with_beacon,
+    drawn_round,
+    make_round,
+    make_site,
+    make_slots,
+    make_tour,
+    request_group,
+)
 from tourdraw.catalog.models import Slot
 from tourdraw.catalog.services import SlotError, generate_slots
-from tourdraw.groups import services as groups
-from tourdraw.lottery import drawing, rounds
+from tourdraw.lottery import rounds
 from tourdraw.lottery.entries import enter_round
 from tourdraw.lottery.models import Entry
 from tourdraw.lottery.rounds import RoundError, add_slots, create_round
@@ -98,7 +105,7 @@ def test_a_slot_added_to_an_open_round_is_in_the_draw(round, visitor):  # type: 
     assert add_slots(round, [extra], actor=None) == 1
     enter_round(round, visitor, choices=[extra.pk])
     rounds.close_round(round, now=timezone.now())
-    record = drawing.draw_round(round, now=timezone.now()).record
+    record = draw_with_beacon(round).record
     assert extra.code in record
     assert Offer.objects.get().slot == extra
 
@@ -118,7 +125,8 @@ def test_no_slot_is_added_after_close_or_twice_across_rounds(round):  # type: ig
     assert closed.value.code == "round_closed"
 
 
-def test_a_round_is_created_as_a_copy_of_an_earlier_one(round):  # type: ignore[no-untyped-def]
+def test_a_round_is_created_as_a_copy_of_an_earlier_one(db):  # type: ignore[no-untyped-def]
+    round = make_round(open_now=False)
     round.priority = "minors"
     round.repeat_weight_days = 60
     round.save()
@@ -157,12 +165,11 @@ def test_cancelling_a_slot_before_the_draw_drops_the_choice_and_tells_the_entran
 
 
 def test_cancelling_a_slot_after_the_draw_cancels_offers_tickets_and_group_places(db):  # type: ignore[no-untyped-def]
-    _, slot, entries = drawn_round(10, [2, 2], [])
+    group = request_group(make_site(), 4, organisation="学校")
+    _, slot, entries = drawn_round(10, [2, 2], [], group=group)
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
-    group = request_group(slot.tour.site, 4, organisation="学校")
-    groups.approve_visit(group, slot=slot, actor=None)
     counts = cancel_slot(slot, reason="Power cut", actor=None)
     assert counts == {
         "choices_dropped": 0,

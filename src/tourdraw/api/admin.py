@@ -3,11 +3,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from tourdraw.admin_helpers import AuditedAdmin
 from tourdraw.api.models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     """Platform admins issue partner systems' tokens here; the key is shown once."""
 
     list_display = [

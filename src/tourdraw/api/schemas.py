@@ -137,8 +137,24 @@ class RoundOut(Schema):
     max_choices: int
 
 
+class RoundSlotOut(SlotOut):
+    # What the draw seats (capacity less the groups' places), fixed at close.
+    places_in_draw: int
+    kept_for_groups: int
+
+
+class BeaconOut(Schema):
+    """The drand round fixed when the round opened (spec section 1)."""
+
+    chain: str
+    chain_hash: str
+    round: int
+    time: datetime
+
+
 class RoundDetail(RoundOut):
-    slots: list[SlotOut]
+    slots: list[RoundSlotOut]
+    beacon: BeaconOut | None
 
 
 class Lookup(Schema):
@@ -245,6 +261,25 @@ class EntryOut(Schema):
     members: list[MemberOut]
     offer: OfferOut | None
     ticket: str | None
+
+
+class ReceiptOut(Schema):
+    """The signed receipt of spec section 6; keep it to check the draw later."""
+
+    format: str
+    round: str
+    entry: str
+    party: int
+    tier: int
+    weight: int
+    choices_digest: str
+    time: str
+    key: str
+    signature: str
+
+
+class EntryWithReceiptOut(EntryOut):
+    receipt: ReceiptOut
 
 
 class ConfirmIn(In):

@@ -5,6 +5,7 @@ DomainError becomes ``{"code", "message", "field"}`` with its own code.
 """
 
 import threading
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from tourdraw.api.schemas import (
     EntryIn,
     EntryOut,
     EntryQuery,
+    EntryWithReceiptOut,
     Error,
     GroupCheckInIn,
     GroupMembersIn,
@@ -64,11 +66,12 @@ from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import drawing, entries, results, rounds
+from tourdraw.lottery import drawing, entries, receipts, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import access, consent, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
+from tourdraw.transparency import round_facts
 from tourdraw.visits import calls, gate, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer, decline_offer
@@ -190,8 +193,20 @@ def list_rounds(request: HttpRequest, site: CodeQuery = "") -> Any:
 @public.get("/rounds/{code}", response={200: RoundDetail, **ERRORS})
 def get_round(request: HttpRequest, code: CodePath) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
-    slots = round.slots.select_related("tour__site").order_by("starts_at")
-    return {**_round_out(round), "slots": [_slot_out(s) for s in slots]}
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
+    beacon = round_facts.beacon(round)
+    return {
+        **_round_out(round),
+        "slots": [
+            {
+                **_slot_out(places.slot),
+                "places_in_draw": places.lottery,
+                "kept_for_groups": places.groups,
+            }
+            for places in round_facts.slot_places(round, slots)
+        ],
+        "beacon": asdict(beacon) if beacon else None,
+    }
 
 
 def _slot_out(slot: Slot) -> dict[str, Any]:
@@ -416,7 +431,11 @@ def list_entries(request: HttpRequest) -> Any:
     return Shaped(mine, lambda page: [_entry_out(e) for e in page])
 
 
-@visitor.post("/rounds/{code}/entries", response={201: EntryOut, **ERRORS})
+def _with_receipt(entry: Entry) -> dict[str, Any]:
+    return {**_entry_out(entry), "receipt": receipts.receipt_for(entry)}
+
+
+@visitor.post("/rounds/{code}/entries", response={201: EntryWithReceiptOut, **ERRORS})
 def create_entry(request: HttpRequest, code: CodePath, body: EntryIn) -> Any:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     entry = entries.enter_round(
@@ -425,7 +444,7 @@ def create_entry(request: HttpRequest, code: CodePath, body: EntryIn) -> Any:
         choices=body.choices,
         companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
     )
-    return Status(201, _entry_out(entry))
+    return Status(201, _with_receipt(entry))
 
 
 @visitor.get("/me/entries/{code}", response={200: EntryOut, **ERRORS})
@@ -433,14 +452,14 @@ def get_entry(request: HttpRequest, code: CodePath) -> Any:
     return _entry_out(_own_entry(request, code))
 
 
-@visitor.put("/me/entries/{code}", response={200: EntryOut, **ERRORS})
+@visitor.put("/me/entries/{code}", response={200: EntryWithReceiptOut, **ERRORS})
 def change_entry(request: HttpRequest, code: CodePath, body: EntryIn) -> Any:
     entry = entries.change_entry(
         _own_entry(request, code),
         choices=body.choices,
         companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
     )
-    return _entry_out(entry)
+    return _with_receipt(entry)
 
 
 @visitor.delete("/me/entries/{code}", response={200: EntryOut, **ERRORS})

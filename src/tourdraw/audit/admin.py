@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from tourdraw.admin_helpers import ReadOnlyAdmin
+from tourdraw.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from tourdraw.audit.models import LogEntry
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LogEntryAdmin(ReadOnlyAdmin, AuditedAdmin):
     list_display = ["created_at", "action", "actor", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "action"]

@@ -6,7 +6,7 @@ demo entry has passed every rule.
 """
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import drawing, entries, rounds
+from tourdraw.lottery import beacon, drawing, entries, rounds
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
@@ -23,6 +23,9 @@ from tourdraw.people.services import check_document, get_or_create_person
 from tourdraw.visits import gate, offers
 from tourdraw.visits.models import Offer, Ticket
 
+# The express round closes this soon after the demo starts, so the worker alone
+# takes it through close, beacon, draw and (offers lapsing) promotions.
+EXPRESS_CLOSES_IN = timedelta(minutes=3)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建文宇浩然子轩梓涵"
 # Beijing districts, and other provinces' capitals, for plausible ID regions.
@@ -68,6 +71,16 @@ def _round(tour: Tour, code: str, slots: list[Slot], **fields: object) -> Round:
     round = Round.objects.create(tour=tour, code=code, **fields)
     RoundSlot.objects.bulk_create(RoundSlot(round=round, slot=slot) for slot in slots)
     return round
+
+
+def _draw_with_fetched_beacon(round: Round) -> None:
+    """Fetch the round's beacon from the configured relays (the demo's local
+    chain) and draw it, as the worker does when its time comes."""
+    fetched_at = datetime.fromtimestamp(beacon.beacon_time(round), UTC)
+    if not beacon.fetch_for(round, now=max(fetched_at, round.draws_at)):
+        round.refresh_from_db()
+        raise RuntimeError(f"the demo's beacon could not be fetched: {round.beacon_error}")
+    drawing.draw_round(round, now=max(fetched_at, round.draws_at))
 
 
 def _visitor(rng: random.Random, number: int, today: date) -> Visitor:
@@ -393,13 +406,34 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
             )
         )
 
-    visitors = [_visitor(rng, number, today) for number in range(entrants + 120)]
+    express = _round(
+        xiaomi_tour,
+        f"xiaomi-ev-express-{today + timedelta(days=5):%Y-%m-%d}",
+        generate_slots(
+            xiaomi_tour,
+            first_day=today + timedelta(days=5),
+            last_day=today + timedelta(days=6),
+            times=[time(11, 0)],
+            capacity=10,
+        ),
+        title="工厂参观加急轮（演示：几分钟内完成）",
+        title_en="Factory tour, express round (demo: done in minutes)",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + EXPRESS_CLOSES_IN,
+        # Drawn once the beacon round (10 minutes after the close) is out.
+        draws_at=now + EXPRESS_CLOSES_IN + timedelta(minutes=11),
+        confirm_window=timedelta(minutes=15),
+    )
+
+    visitors = [_visitor(rng, number, today) for number in range(entrants + 160)]
     counts = {}
     rounds.open_round(past, now=past.opens_at)
     counts["past"] = _fill(past, visitors[:400], rng, at=past.opens_at + timedelta(hours=2))
+    # The delegation's places are kept before the round closes: its closing
+    # statement publishes the capacity left to the lottery.
+    delegation = _delegation(xiaomi, past_slots[-1], rng, at=past.closes_at - timedelta(hours=1))
     rounds.close_round(past, now=past.closes_at)
-    delegation = _delegation(xiaomi, past_slots[-1], rng, at=past.closes_at)
-    drawing.draw_round(past, now=past.draws_at)
+    _draw_with_fetched_beacon(past)
     counts["past_confirmed"] = _decide_offers(past, rng)
     rounds.open_round(current, now=now)
     counts["current"] = _fill(current, visitors[:entrants], rng, at=now)
@@ -407,6 +441,8 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         rounds.open_round(other, now=now)
         batch = visitors[entrants + index * 40 : entrants + (index + 1) * 40]
         counts[other.code] = _fill(other, batch, rng, at=now)
+    rounds.open_round(express, now=express.opens_at)
+    counts["express"] = _fill(express, visitors[entrants + 120 :], rng, at=now)
     # The past round's visits happened after these entries were made: its
     # no-shows are barred from rounds opening later.
     counts["past_visitors"] = _visit(past, rng) + group_services.check_in_members(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tourdraw.backoffice import operations, sign_in, views
+from tourdraw.backoffice import operations, round_audit, sign_in, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("rounds/new/", operations.round_create, name="round_create"),
     path("rounds/<int:round_id>/", operations.round_detail, name="round"),
     path("rounds/<int:round_id>/action/", operations.round_action, name="round_action"),
+    path("rounds/<int:round_id>/audit.json", round_audit.round_audit_json, name="round_audit"),
     path("planning/", operations.planning, name="planning"),
     path("slots/<int:slot_id>/cancel/", operations.slot_cancel, name="slot_cancel"),
     path("dashboards/", operations.dashboards, name="dashboards"),

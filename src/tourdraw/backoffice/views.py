@@ -282,7 +282,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
                     group, reason=request.POST.get("reason", ""), actor=request.user
                 )
                 messages.success(request, _("Declined."))
-        except group_services.GroupError as error:
+        except DomainError as error:
             messages.error(request, str(error.message))
         return redirect("backoffice:group", group_id=group.pk)
     upcoming = Slot.objects.filter(

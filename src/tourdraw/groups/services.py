@@ -16,6 +16,7 @@ from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import DomainError
 from tourdraw.groups.models import GroupMember, GroupVisit
+from tourdraw.lottery import rounds
 from tourdraw.people import crypto, documents
 from tourdraw.visits import capacity
 from tourdraw.visits.models import Offer
@@ -110,6 +111,9 @@ def approve_visit(
         )
     with transaction.atomic():
         locked_slot = capacity.lock_slot(slot.pk)
+        # After close the group's places would come out of a capacity the closing
+        # statement already published (and the draw would refuse).
+        rounds.check_slot_not_sealed(locked_slot.pk, field="slot")
         locked = GroupVisit.objects.select_for_update().get(pk=group.pk)
         if locked.state != GroupVisit.State.REQUESTED:
             raise GroupError(

@@ -14,7 +14,6 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,9 +21,9 @@ from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.db import insert_rows
 from tourdraw.errors import DomainError
-from tourdraw.lottery import draw
-from tourdraw.lottery.beacon import fetch_drand
+from tourdraw.lottery import drand, draw, statements
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
+from tourdraw.transparency import log as public_log
 from tourdraw.visits import capacity, notices
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import offer_deadline
@@ -42,6 +41,24 @@ class DrawInputs:
     entries: list[draw.Entry]
     slot_by_code: dict[str, Slot]
     entry_id_by_code: dict[str, int]
+    # Places approved groups keep, by slot code: out of the lottery's capacity.
+    reserved: dict[str, int]
+
+    def sealed(self) -> dict[str, Any]:
+        """What the closing statement pins of these inputs (spec section 2)."""
+        return {
+            "entries": len(self.entries),
+            "persons": sum(entry["party"] for entry in self.entries),
+            "entries_digest": draw.entries_digest(self.entries),
+            "slots": [
+                {
+                    "code": slot["code"],
+                    "capacity": slot["capacity"],
+                    "reserved": self.reserved[slot["code"]],
+                }
+                for slot in self.slots
+            ],
+        }
 
 
 def draw_inputs(round: Round) -> DrawInputs:
@@ -54,11 +71,15 @@ def draw_inputs(round: Round) -> DrawInputs:
     # Built as draw.prepare returns them, exactly the keys of section 2, so that
     # only the sort is left to do: copying 100k entries again costs a tenth of
     # a second, at close and at the draw. draw() checks every key and value.
+    # An entry left without choices (only by writing past the services) is read
+    # as such, so that the draw refuses it with a reason instead of failing.
     entries: list[draw.Entry] = []
     ids: dict[str, int] = {}
+    none: list[str] = []
     for pk, code, party, tier, weight in rows:
+        ranked = choices.get(pk, none)
         entries.append(
-            {"code": code, "party": party, "tier": tier, "weight": weight, "choices": choices[pk]}
+            {"code": code, "party": party, "tier": tier, "weight": weight, "choices": ranked}
         )
         ids[code] = pk
     entries.sort(key=itemgetter("code"))
@@ -69,7 +90,8 @@ def draw_inputs(round: Round) -> DrawInputs:
         for code, slot in slots.items()
     ]
     capacities.sort(key=itemgetter("code"))
-    return DrawInputs(capacities, entries, slots, ids)
+    held = {code: reserved.get(slot.pk, 0) for code, slot in slots.items()}
+    return DrawInputs(capacities, entries, slots, ids, held)
 
 
 def _ranked_choices(round: Round, code_of: dict[int, str]) -> dict[int, list[str]]:
@@ -113,17 +135,22 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def freeze(round: Round) -> None:
-    """Record what the draw will see, so that any later change is caught."""
+def freeze(round: Round) -> dict[str, Any] | None:
+    """Seal what the draw will see in the round's closing statement, so that any
+    later change is caught; the statement, or None for a round opened before
+    tourdraw-draw/2 (it has no opening statement to close)."""
     with _collector_paused():
-        round.frozen_digest, round.frozen_entries = _digest_of_inputs(round)
-
-
-def _digest_of_inputs(round: Round) -> tuple[str, int]:
-    # The inputs are freed on return, before the collector resumes: else its
-    # first pass would walk every one of them.
-    entries = draw_inputs(round).entries
-    return draw.entries_digest(entries), len(entries)
+        sealed = draw_inputs(round).sealed()
+    round.frozen_digest, round.frozen_entries = sealed["entries_digest"], sealed["entries"]
+    if not round.opening_statement:
+        return None
+    assert round.closed_at is not None
+    closing = statements.closing_statement(
+        opening=json.loads(round.opening_statement), closed_at=round.closed_at, **sealed
+    )
+    round.closing_statement = draw.canonical(closing).decode("ascii")
+    round.closing_digest = statements.digest(closing)
+    return closing
 
 
 def _refuse(message: str, code: str) -> DrawRefused:
@@ -151,23 +178,25 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
             raise _refuse(_("This round has already been drawn."), "already_drawn")
         if locked.state != Round.State.CLOSED:
             raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
+        opening, closing, beacon = _sealed_statements(locked, now)
         inputs = draw_inputs(locked)
-        if locked.beacon_from_drand and not locked.beacon:
-            if not settings.TOURDRAW_DRAND_URL:
-                raise _refuse(
-                    _("This round reads its beacon from drand, but no drand address is set."),
-                    "beacon_unavailable",
-                )
-            assert locked.closed_at is not None
-            locked.beacon = fetch_drand(settings.TOURDRAW_DRAND_URL, locked.closed_at)
-        record = draw.draw(
-            locked.code, bytes.fromhex(locked.secret), locked.beacon, inputs.slots, inputs.entries
-        )
-        if record["entries_digest"] != locked.frozen_digest:
-            raise _refuse(
-                _("The entries changed after the round closed; the draw is refused."),
-                "entries_changed",
+        _check_sealed(locked, closing, inputs)
+        try:
+            record = draw.draw_v2(
+                locked.code,
+                bytes.fromhex(locked.secret),
+                opening,
+                closing,
+                beacon,
+                inputs.slots,
+                inputs.entries,
+                # Checked just above, by _sealed_statements.
+                check_signature=False,
             )
+        except draw.DrawError as error:
+            raise _refuse(
+                _("The draw's inputs do not hold: %(error)s") % {"error": error}, "inputs_invalid"
+            ) from None
         entry_ids, slots = inputs.entry_id_by_code, inputs.slot_by_code
         party = {entry["code"]: entry["party"] for entry in inputs.entries}
         slot_ids = {code: slot.pk for code, slot in slots.items()}
@@ -219,20 +248,126 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
         notices.offers_made_by_draw(locked, winners, now=now)
         locked.state = Round.State.DRAWN
         locked.drawn_at = now
-        locked.save(update_fields=["state", "drawn_at", "beacon"])
+        locked.save(update_fields=["state", "drawn_at"])
         log_action(
             "tourdraw.round.drawn",
             locked,
             actor=actor,
             data={"seed": record["seed"], "entries": len(inputs.entries), "placed": len(winners)},
         )
+        _publish(locked, record, placed=len(winners), now=now)
     return result
 
 
+def _sealed_statements(
+    round: Round, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any], draw.Beacon]:
+    """The round's opening and closing statements and its beacon, checked again:
+    a draw runs only on the beacon round fixed at open, once its time has come,
+    with the chain's own signature of it."""
+    if not (round.opening_statement and round.closing_statement):
+        raise _refuse(
+            _("This round has no opening and closing statements; it cannot be drawn."),
+            "no_statements",
+        )
+    opening = json.loads(round.opening_statement)
+    closing = json.loads(round.closing_statement)
+    number = opening["beacon"]["round"]
+    chain = drand.Chain.from_json(opening["beacon"]["chain"])
+    if (
+        round.beacon_round != number
+        or round.beacon_chain != chain.as_json()
+        or statements.digest(closing) != round.closing_digest
+    ):
+        raise _refuse(
+            _("The round's beacon or closing digest differs from its statements."),
+            "statements_changed",
+        )
+    if now.timestamp() < drand.round_time(chain, number) or not round.beacon_signature:
+        raise _refuse(
+            _("Waiting for beacon round %(round)d.") % {"round": number}, "beacon_waiting"
+        )
+    try:
+        randomness = drand.verify(chain, number, round.beacon_signature)
+    except drand.BeaconError as error:
+        raise _refuse(str(error), "beacon_invalid") from None
+    beacon: draw.Beacon = {
+        "chain": chain.as_json(),
+        "round": number,
+        "signature": round.beacon_signature,
+        "randomness": randomness,
+    }
+    return opening, closing, beacon
+
+
+def _check_sealed(round: Round, closing: dict[str, Any], inputs: DrawInputs) -> None:
+    """Refuse to draw on inputs other than those the closing statement pinned."""
+    now_sealed = inputs.sealed()
+    for field, value in now_sealed.items():
+        if closing[field] != value:
+            raise _refuse(
+                _(
+                    "The draw's inputs differ from the closing statement (%(field)s); "
+                    "the draw is refused."
+                )
+                % {"field": field},
+                "inputs_changed",
+            )
+    if closing["options"] != options_of(round):
+        raise _refuse(
+            _(
+                "The draw's inputs differ from the closing statement (%(field)s); "
+                "the draw is refused."
+            )
+            % {"field": "options"},
+            "inputs_changed",
+        )
+
+
+def options_of(round: Round) -> statements.Options:
+    """The fairness options as the statements write them."""
+    return {
+        "priority": round.priority,
+        "repeat_weight_days": round.repeat_weight_days,
+        "repeat_weight_cap": round.repeat_weight_cap,
+    }
+
+
+def _publish(round: Round, record: draw.RecordV2, *, placed: int, now: datetime) -> None:
+    """The beacon and the record's digest, on the public log (spec section 7)."""
+    beacon = record["beacon"]
+    public_log.append(
+        "beacon",
+        round_code=round.code,
+        body={
+            "chain_hash": beacon["chain"]["hash"],
+            "round": beacon["round"],
+            "signature": beacon["signature"],
+            "randomness": beacon["randomness"],
+        },
+        now=now,
+    )
+    public_log.append(
+        "draw",
+        round_code=round.code,
+        body={
+            "record_digest": statements.digest(record),
+            "record": f"/rounds/{round.code}/draw.json",
+            "entries": len(record["entries"]),
+            "placed": placed,
+        },
+        now=now,
+    )
+
+
 def draw_due_rounds(now: datetime) -> int:
-    """Draw every closed round whose draw time has come; a refusal waits for an operator."""
+    """Draw every closed round whose draw time has come and whose beacon is in; a
+    refusal waits for an operator."""
     drawn = 0
-    for round in Round.objects.filter(state=Round.State.CLOSED, draws_at__lte=now):
+    due = Round.objects.filter(state=Round.State.CLOSED, draws_at__lte=now).exclude(
+        beacon_signature=""
+    )
+    for round in due:
         try:
             draw_round(round, now=now)
         except DrawRefused as refused:
@@ -240,24 +375,3 @@ def draw_due_rounds(now: datetime) -> int:
             continue
         drawn += 1
     return drawn
-
-
-def set_beacon(round: Round, beacon: str, *, actor: Any = None) -> Round:
-    """Bind a public random value, fixed after close, before the draw."""
-    with transaction.atomic():
-        locked = Round.objects.select_for_update().get(pk=round.pk)
-        if locked.state != Round.State.CLOSED:
-            raise DrawRefused(
-                _("The beacon is set after the round closes and before it is drawn."),
-                code="beacon_not_now",
-                field="beacon",
-            )
-        if len(beacon) > 500:
-            raise DrawRefused(
-                _("A beacon has at most 500 characters."), code="beacon_too_long", field="beacon"
-            )
-        locked.beacon = beacon.strip()
-        locked.save(update_fields=["beacon"])
-        log_action("tourdraw.round.beacon_set", locked, actor=actor, data={"beacon": locked.beacon})
-    round.refresh_from_db()
-    return locked

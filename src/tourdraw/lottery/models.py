@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Slot, Tour
+from tourdraw.lottery import drand
 from tourdraw.people.fields import EncryptedTextField
 from tourdraw.people.models import Person, Visitor
 from tourdraw.translated import Translated
@@ -24,6 +25,21 @@ class Round(Translated, models.Model):
         CLOSED = "closed", _("closed")
         DRAWN = "drawn", _("drawn")
         CANCELLED = "cancelled", _("cancelled")
+
+    # What the opening statement fixes, and what the closing statement pins
+    # besides the entries and slots: never changed after (spec sections 1-2).
+    # The admin shows them read-only; on PostgreSQL a trigger refuses them too
+    # (migration 0006_sealed_inputs_i12b).
+    FIXED_AT_OPEN: ClassVar[tuple[str, ...]] = (
+        "code",
+        "tour",
+        "opens_at",
+        "closes_at",
+        "priority",
+        "repeat_weight_days",
+        "repeat_weight_cap",
+    )
+    FIXED_AT_CLOSE: ClassVar[tuple[str, ...]] = ("draws_at",)
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
     tour = models.ForeignKey(Tour, on_delete=models.PROTECT, related_name="rounds")
@@ -62,17 +78,27 @@ class Round(Translated, models.Model):
     # sha256 of the secret, public from the moment the round opens (spec section 1).
     commitment = models.CharField(_("commitment"), max_length=64, blank=True)
     secret = EncryptedTextField(blank=True, editable=False)
-    beacon = models.CharField(
-        _("beacon"),
-        max_length=500,
-        blank=True,
-        help_text=_("A public random value fixed after the round closed; empty for none."),
+    # tourdraw-draw/1 only: the free-text beacon rounds drawn before version 2
+    # bound after close. Kept so their records still read and verify; never an input.
+    beacon = models.CharField(_("beacon"), max_length=500, blank=True, editable=False)
+    # Fixed at open (tourdraw-opening/2, spec section 1): the canonical JSON of the
+    # opening statement, and the drand chain and round number it names.
+    opening_statement = models.TextField(blank=True, editable=False)
+    beacon_chain = models.JSONField(null=True, blank=True, editable=False)
+    beacon_round = models.PositiveBigIntegerField(
+        _("beacon round"), null=True, blank=True, editable=False
     )
-    beacon_from_drand = models.BooleanField(
-        _("read the beacon from drand"),
-        default=False,
-        help_text=_("At the draw, take the first drand randomness published after closing."),
-    )
+    # Fixed at close (tourdraw-closing/2, spec section 2): the canonical JSON of the
+    # closing statement and its digest, which the draw record carries.
+    closing_statement = models.TextField(blank=True, editable=False)
+    closing_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # The beacon round's signature and randomness, once fetched and verified.
+    beacon_signature = models.CharField(max_length=96, blank=True, editable=False)
+    beacon_randomness = models.CharField(max_length=64, blank=True, editable=False)
+    # The last try at fetching the beacon and why it failed: the round shows
+    # "waiting for beacon round R" with this reason until a relay answers.
+    beacon_tried_at = models.DateTimeField(null=True, blank=True, editable=False)
+    beacon_error = models.TextField(blank=True, editable=False)
     # sha256 of the frozen entries at close; the draw refuses if they changed since.
     frozen_digest = models.CharField(max_length=64, blank=True, editable=False)
     frozen_entries = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -102,6 +128,33 @@ class Round(Translated, models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def opened(self) -> bool:
+        """Its opening statement is public (or it was cancelled after)."""
+        return self.state != self.State.SCHEDULED
+
+    @property
+    def inputs_sealed(self) -> bool:
+        """Closed: its entries, slots, capacities and group places are sealed."""
+        return self.state in (self.State.CLOSED, self.State.DRAWN)
+
+    @property
+    def beacon_at(self) -> datetime | None:
+        """When the beacon round fixed at open is published (None before open)."""
+        if self.beacon_round is None or self.beacon_chain is None:
+            return None
+        chain = drand.Chain.from_json(self.beacon_chain)
+        return datetime.fromtimestamp(drand.round_time(chain, self.beacon_round), UTC)
+
+    @property
+    def waiting_for_beacon(self) -> bool:
+        """Closed, with its beacon round fixed, and the beacon not yet fetched."""
+        return (
+            self.state == self.State.CLOSED
+            and self.beacon_round is not None
+            and not self.beacon_signature
+        )
 
 
 class RoundSlot(models.Model):

@@ -11,7 +11,6 @@ from tourdraw.lottery.models import DrawOutcome, Round
 @dataclass(frozen=True)
 class SlotResult:
     slot: Slot
-    capacity: int
     placed_entries: int
     placed_persons: int
 
@@ -34,10 +33,7 @@ def slot_results(round: Round) -> list[SlotResult]:
         )
         .order_by("starts_at")
     )
-    return [
-        SlotResult(slot, slot.capacity, slot.placed_entries, slot.placed_persons or 0)
-        for slot in slots
-    ]
+    return [SlotResult(slot, slot.placed_entries, slot.placed_persons or 0) for slot in slots]
 
 
 def lookup(round: Round, code: str) -> Lookup | None:

@@ -1,17 +1,19 @@
-"""A round's life: scheduled, open (commitment public), closed (entries frozen)."""
+"""A round's life: scheduled, open (opening statement public), closed (inputs sealed)."""
 
 import secrets
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.errors import DomainError
-from tourdraw.lottery import draw, drawing
+from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round, RoundSlot
+from tourdraw.transparency import log as public_log
 
 
 def lock_round_for_entry(round: Round) -> Round:
@@ -43,40 +45,85 @@ def lock_round_for_entry(round: Round) -> Round:
 
 
 def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
-    """Open a scheduled round and fix its commitment. False if it was not scheduled."""
+    """Open a scheduled round and publish its opening statement: the commitment,
+    the fairness options and the beacon (chain and round), fixed from here on.
+    False if it was not scheduled."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.state != Round.State.SCHEDULED:
             return False
         secret = secrets.token_bytes(32)
+        chain: drand.Chain = settings.TOURDRAW_DRAND_CHAIN
         locked.secret = secret.hex()
         locked.commitment = draw.commitment_for(secret)
         locked.state = Round.State.OPEN
         locked.opened_at = now
-        locked.save(update_fields=["secret", "commitment", "state", "opened_at"])
-        log_action(
-            "tourdraw.round.opened", locked, actor=actor, data={"commitment": locked.commitment}
+        opening = statements.opening_statement(
+            round=locked.code,
+            commitment=locked.commitment,
+            opened_at=now,
+            # The statement shows whole seconds, and R must follow from what it shows.
+            closes_at=locked.closes_at.replace(microsecond=0),
+            options=drawing.options_of(locked),
+            chain=chain,
         )
+        locked.opening_statement = draw.canonical(opening).decode("ascii")
+        locked.beacon_chain = chain.as_json()
+        locked.beacon_round = opening["beacon"]["round"]
+        locked.save(
+            update_fields=[
+                "secret",
+                "commitment",
+                "state",
+                "opened_at",
+                "opening_statement",
+                "beacon_chain",
+                "beacon_round",
+            ]
+        )
+        log_action(
+            "tourdraw.round.opened",
+            locked,
+            actor=actor,
+            data={"commitment": locked.commitment, "beacon_round": locked.beacon_round},
+        )
+        public_log.append("opening", round_code=locked.code, body=opening, now=now)
     round.refresh_from_db()
     return True
 
 
 def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
-    """Close an open round: from here on its entries are frozen."""
+    """Close an open round and publish its closing statement: from here on the
+    entries, the capacity each slot gives the lottery and the options are sealed."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.state != Round.State.OPEN:
             return False
         locked.state = Round.State.CLOSED
         locked.closed_at = now
-        drawing.freeze(locked)
-        locked.save(update_fields=["state", "closed_at", "frozen_digest", "frozen_entries"])
+        closing = drawing.freeze(locked)
+        locked.save(
+            update_fields=[
+                "state",
+                "closed_at",
+                "frozen_digest",
+                "frozen_entries",
+                "closing_statement",
+                "closing_digest",
+            ]
+        )
         log_action(
             "tourdraw.round.closed",
             locked,
             actor=actor,
-            data={"entries": locked.frozen_entries, "entries_digest": locked.frozen_digest},
+            data={
+                "entries": locked.frozen_entries,
+                "entries_digest": locked.frozen_digest,
+                "closing_digest": locked.closing_digest,
+            },
         )
+        if closing is not None:
+            public_log.append("closing", round_code=locked.code, body=closing, now=now)
     round.refresh_from_db()
     return True
 
@@ -124,7 +171,6 @@ def create_round(
             "priority": copy_of.priority,
             "repeat_weight_days": copy_of.repeat_weight_days,
             "repeat_weight_cap": copy_of.repeat_weight_cap,
-            "beacon_from_drand": copy_of.beacon_from_drand,
         }
     with transaction.atomic():
         round = Round.objects.create(
@@ -184,3 +230,32 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
                 data={"slots": [r.slot_id for r in new]},
             )
     return len(new)
+
+
+def sealing_round(slot_id: int) -> Round | None:
+    """The closed or drawn round that offers the slot, if any: the slot's capacity
+    and the places groups keep in it are then pinned by its closing statement.
+
+    Inside a transaction the round's row is locked, so a close waits for the
+    caller's change and its statement counts it, or the change sees it closed.
+    """
+    offering = Round.objects.filter(round_slots__slot_id=slot_id)
+    if transaction.get_connection().in_atomic_block:
+        offering = offering.select_for_update(of=("self",))
+    round = offering.first()
+    return round if round is not None and round.inputs_sealed else None
+
+
+def check_slot_not_sealed(slot_id: int, *, field: str) -> None:
+    """Refuse a change to what a slot gives the lottery once its round has closed."""
+    round = sealing_round(slot_id)
+    if round is not None:
+        raise RoundError(
+            _(
+                "Round %(round)s has closed: the places in its sessions are sealed by its "
+                "closing statement."
+            )
+            % {"round": round.code},
+            code="round_sealed",
+            field=field,
+        )

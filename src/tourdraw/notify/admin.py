@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from tourdraw.admin_helpers import ReadOnlyAdmin
+from tourdraw.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from tourdraw.notify.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin, AuditedAdmin):
     """Operators see what was sent to whom and whether it arrived."""
 
     list_display = ["created_at", "kind", "topic", "to", "state", "attempts", "sent_at"]

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from tourdraw.admin_helpers import ReadOnlyAdmin
+from tourdraw.admin_helpers import AuditedAdmin, ReadOnlyAdmin
 from tourdraw.people.models import Person, User, Visitor
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("tourdraw", {"fields": ["language"]}))
 
 
@@ -18,14 +18,14 @@ class PersonInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Visitor)
-class VisitorAdmin(admin.ModelAdmin):
+class VisitorAdmin(AuditedAdmin):
     list_display = ["phone", "created_at"]
     readonly_fields = ["user", "phone", "created_at"]
     inlines = [PersonInline]
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin, AuditedAdmin):
     """Shows the masked ID number only; the clear number never reaches a page, and
     neither does the birth date, which no operator task needs."""
 

@@ -48,6 +48,12 @@ def append(kind: str, *, round_code: str, body: Mapping[str, Any], now: datetime
     return record
 
 
+def has_draw(round_code: str) -> bool:
+    """Whether the round's draw is in the log: only then may releases follow it
+    (spec section 7.3), as only a tourdraw-draw/2 record can replay them."""
+    return LogRecord.objects.filter(round_code=round_code, kind="draw").exists()
+
+
 def published(record: LogRecord) -> dict[str, Any]:
     """The entry as ``/transparency/log.json`` serves it."""
     return {

@@ -16,6 +16,10 @@ from tourdraw.lottery.models import Entry, EntryChoice, Round, RoundSlot
 from tourdraw.notify import outbox
 from tourdraw.visits import capacity
 from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits.offers import log_release
+
+# The reason a release names in the public log when its slot is cancelled.
+SLOT_CANCELLED = "slot_cancelled"
 
 
 class CancelError(DomainError):
@@ -116,13 +120,15 @@ def cancel_slot(
                 counts["choices_dropped"] += 1
             RoundSlot.objects.filter(slot=locked).delete()
         for offer in Offer.objects.filter(slot=locked, state__in=capacity.HOLDING).select_related(
-            "entry__visitor__user"
+            "entry__visitor__user", "entry__round"
         ):
             Offer.objects.filter(pk=offer.pk).update(state=Offer.State.CANCELLED, decided_at=now)
             Ticket.objects.filter(offer=offer, state=Ticket.State.VALID).update(
                 state=Ticket.State.CANCELLED, cancelled_at=now
             )
             _tell(offer.entry, "offer.slot_cancelled", PLACE_CANCELLED, label, offer)
+            offer.slot = locked
+            log_release(offer, reason=SLOT_CANCELLED, promoted=[], now=now)
             counts["places_cancelled"] += 1
         for group in GroupVisit.objects.filter(slot=locked, state=GroupVisit.State.APPROVED):
             GroupVisit.objects.filter(pk=group.pk).update(

@@ -21,6 +21,7 @@ from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
 from tourdraw.lottery import draw
 from tourdraw.lottery.models import DrawOutcome, Entry, Round
+from tourdraw.transparency import log as public_log
 from tourdraw.visits import capacity, notices
 from tourdraw.visits.models import Offer, Promotion, Ticket
 
@@ -96,7 +97,7 @@ def release(offer: Offer, state: str, reason: str, *, now: datetime, actor: Any)
     log_action(f"tourdraw.offer.{state}", offer, actor=actor, data={"persons": offer.persons})
     if state != Offer.State.CANCELLED:
         notices.offer_lapsed(offer)
-    promote(offer.slot, reason=reason, now=now)
+    release_places(offer, reason=reason, now=now)
 
 
 def expire_due_offers(now: datetime) -> int:
@@ -118,7 +119,7 @@ def expire_due_offers(now: datetime) -> int:
             ).get(pk=pk)
             log_action("tourdraw.offer.expired", offer, data={"persons": offer.persons})
             notices.offer_lapsed(offer)
-            promote(offer.slot, reason=Promotion.Reason.EXPIRED, now=now)
+            release_places(offer, reason=Promotion.Reason.EXPIRED, now=now)
             expired += 1
     return expired
 
@@ -157,6 +158,46 @@ def _lock_waitlist(slot: Slot) -> Round | None:
     return rounds.first()
 
 
+def waitlist_open(slot: Slot, now: datetime) -> bool:
+    """Freed places go down the waitlist until the promotion cut-off before the slot."""
+    return now < slot.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF
+
+
+def release_places(offer: Offer, *, reason: str, now: datetime) -> list[Offer]:
+    """Offer the places ``offer`` no longer holds down the waitlist, and publish
+    the release with the promotions it caused (spec section 7), in the same
+    transaction so the log never shows one without the other."""
+    promoted = promote(offer.slot, reason=reason, now=now)
+    log_release(offer, reason=reason, promoted=promoted, now=now)
+    return promoted
+
+
+def log_release(offer: Offer, *, reason: str, promoted: list[Offer], now: datetime) -> None:
+    """One public ``release`` entry: whose places were freed and who got them.
+
+    A verifier replays these by spec section 5, so ``waitlist_open`` says whether
+    promotions were due at all (none after the cut-off or in a cancelled slot).
+    A round drawn before tourdraw-draw/2 has no draw in the log, and a release
+    there would break the log's order (spec section 7.3): it is not logged.
+    """
+    round_code = offer.entry.round.code
+    if not public_log.has_draw(round_code):
+        return
+    public_log.append(
+        "release",
+        round_code=round_code,
+        body={
+            "slot": offer.slot.code,
+            "entry": offer.entry.code,
+            "persons": offer.persons,
+            "reason": reason,
+            "waitlist_open": waitlist_open(offer.slot, now) and offer.slot.cancelled_at is None,
+            "promotions": [{"entry": p.entry.code, "persons": p.persons} for p in promoted],
+        },
+        now=now,
+    )
+
+
 def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     """Offer the slot's free places down the waitlist (spec section 5).
 
@@ -164,7 +205,7 @@ def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     offered, that list this slot, in draw order; ``draw.Waitlist`` applies the
     rule to them. Nothing is promoted after the promotion cut-off.
     """
-    if now >= slot.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF:
+    if not waitlist_open(slot, now):
         return []
     locked = capacity.lock_slot(slot.pk)
     free = capacity.free_places(locked)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("privacy/", views.privacy_notice, name="privacy"),
     path("me/entries/", views.my_entries, name="my_entries"),
     path("me/entries/<str:code>/", views.entry_detail, name="entry_detail"),
+    path("me/entries/<str:code>/receipt.json", views.entry_receipt, name="entry_receipt"),
     path("me/entries/<str:code>/change/", views.entry_change, name="entry_change"),
     path("me/entries/<str:code>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
     path("me/entries/<str:code>/confirm/", views.offer_confirm, name="offer_confirm"),

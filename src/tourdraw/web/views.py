@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tourdraw import limits
@@ -22,13 +23,14 @@ from tourdraw.catalog.models import Site
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import entries, fairness, results
+from tourdraw.lottery import entries, fairness, receipts, results
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.models import Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import exports, stats
+from tourdraw.transparency import round_facts
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
@@ -44,6 +46,9 @@ from tourdraw.web.forms import (
 )
 
 View = Callable[..., HttpResponse]
+
+# After each entry or change: the receipt states it as it now stands.
+RECEIPT_HINT = gettext_lazy("Download its new receipt below and keep it.")
 
 
 def visitor_required(view: View) -> View:
@@ -83,9 +88,10 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
 def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     demand = stats.public_demand(round)
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
     rows = [
-        (slot, slot.label, demand.by_slot.get(slot.pk, stats.Demand()))
-        for slot in round.slots.select_related("tour__site").order_by("starts_at")
+        (places, places.slot.label, demand.by_slot.get(places.slot.pk, stats.Demand()))
+        for places in round_facts.slot_places(round, slots)
     ]
     my_entry = None
     if request.user.is_authenticated and hasattr(request.user, "visitor"):
@@ -101,6 +107,9 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "my_entry": my_entry,
         "accepting": round.state == Round.State.OPEN
         and round.opens_at <= timezone.now() < round.closes_at,
+        "beacon": round_facts.beacon(round),
+        "promotion_cutoff_hours": int(settings.TOURDRAW_PROMOTION_CUTOFF.total_seconds() // 3600),
+        "confirm_hours": int(round.confirm_window.total_seconds() // 3600),
     }
     return render(request, "web/round.html", context)
 
@@ -129,13 +138,21 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
         "round": round,
         "site": round.tour.site,
         "drawn": drawn,
-        "slot_results": results.slot_results(round),
+        "slot_results": _with_places(round, results.slot_results(round)),
         "waitlist_length": drawn.waitlisted_entries,
         "asked": asked,
         "looked_up": looked_up,
         "promotions": promotions,
     }
     return render(request, "web/results.html", context)
+
+
+def _with_places(
+    round: Round, rows: list[results.SlotResult]
+) -> list[tuple[results.SlotResult, round_facts.SlotPlaces]]:
+    """Each slot's result beside the places the draw seated in it."""
+    places = {p.slot.pk: p for p in round_facts.slot_places(round, [r.slot for r in rows])}
+    return [(row, places[row.slot.pk]) for row in rows if row.slot.pk in places]
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -337,7 +354,9 @@ def enter(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("You are in the draw. Your entry code is %(code)s.") % {"code": entry.code},
+                _("You are in the draw. Your entry code is %(code)s.") % {"code": entry.code}
+                + " "
+                + RECEIPT_HINT,
             )
             return redirect("web:entry_detail", code=entry.code)
     return render(
@@ -403,6 +422,15 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @visitor_required
+def entry_receipt(request: HttpRequest, code: str) -> HttpResponse:
+    """The signed receipt of the entry as it stands, as a file to keep (owner only)."""
+    entry = _own_entry(request, code)
+    response = JsonResponse(receipts.receipt_for(entry), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
+    return response
+
+
+@visitor_required
 def entry_change(request: HttpRequest, code: str) -> HttpResponse:
     entry = _own_entry(request, code)
     round = entry.round
@@ -437,7 +465,7 @@ def entry_change(request: HttpRequest, code: str) -> HttpResponse:
         except entries.EntryRejected as rejected:
             form.add_domain_errors(rejected.errors)
         else:
-            messages.success(request, _("Your entry is changed."))
+            messages.success(request, _("Your entry is changed.") + " " + RECEIPT_HINT)
             return redirect("web:entry_detail", code=entry.code)
     return render(
         request,

@@ -1,3 +1,5 @@
+import json
+import os
 import secrets
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from tourdraw.backoffice import demo_data
 from tourdraw.catalog.models import Site
+from tourdraw.lottery import testchain
 from tourdraw.people import second_factor
 from tourdraw.people.models import User
 
@@ -20,8 +23,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
         parser.add_argument("--no-serve", action="store_true", help="set up and load, then exit")
+        parser.add_argument(
+            "--chain-port",
+            type=int,
+            default=0,
+            help="port of the local drand chain's relay (default: any free port)",
+        )
 
-    def handle(self, *args: Any, addr: str, no_serve: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, addr: str, no_serve: bool, chain_port: int, **options: Any
+    ) -> None:
+        relay = self.start_local_chain(chain_port)
+        try:
+            self.run_demo(addr, no_serve)
+        finally:
+            relay.shutdown()
+
+    def start_local_chain(self, port: int) -> Any:
+        """Serve the demo's own drand-compatible chain (no drand relay is reachable
+        here) and fix every round's beacon on it, in this process and the worker's."""
+        chain = testchain.load_or_create(settings.DATA_DIR / "drand-local-chain.json")
+        relay = chain.serve("127.0.0.1", port)
+        url = f"http://127.0.0.1:{relay.server_port}"
+        settings.TOURDRAW_DRAND_CHAIN = chain.chain
+        settings.TOURDRAW_DRAND_RELAYS = [url]
+        self.stdout.write(f"Local drand chain {chain.chain.hash[:16]}... relayed at {url}/")
+        return relay
+
+    def run_demo(self, addr: str, no_serve: bool) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         if not Site.objects.exists():
             self.stdout.write("Loading demo data (sites, tours, slots, rounds, entries)...")
@@ -51,7 +80,14 @@ class Command(BaseCommand):
         )
         if no_serve:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "tourdraw", "worker"])
+        # The worker fetches the beacons from the same local chain.
+        chain = {
+            "TOURDRAW_DRAND_CHAIN": json.dumps(settings.TOURDRAW_DRAND_CHAIN.as_json()),
+            "TOURDRAW_DRAND_RELAYS": ",".join(settings.TOURDRAW_DRAND_RELAYS),
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tourdraw", "worker"], env={**os.environ, **chain}
+        )
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
