@@ -5,6 +5,13 @@
 Rounds have 2,000 slots of about 60 persons; parties of 1 to 3 persons, mostly
 3; one to three choices; weight 1 for most entries, 2 or 3 for some; tier 0.
 
+"draw v2" is draw_v2(), the tourdraw-draw/2 draw: the same steps, plus the
+checks of the opening and closing statements and the sealed inputs (counts,
+persons, tiers, weights, digest against the closing statement). It runs with
+check_signature=False, as the worker calls it right after checking the beacon
+it fetched; the "BLS check" column is that check (drand.verify, once per
+round, whatever its size), on a local test chain's signature.
+
 Besides draw() itself, the table shows what its parts cost: checking the
 inputs (section 2), the entries digest (the fast path the draw uses, which also
 joins each entry's choices into the text it lays out, and the spec's json.dumps
@@ -16,7 +23,8 @@ the seed, positions sorted by str keys), stops walking once every slot is full,
 as draw() does, and lists the order, which a record must hold. Lean + checks +
 digest is the least a draw of the spec costs: one hash per entry, every input
 rule checked, the digest taken. Timings swing on a
-busy machine; draw/bare is the steadier figure.
+busy machine; draw/bare and v2/bare are the steadier figures: the two draws and
+the bare loop are run in turn, repeat after repeat.
 
 The header says how the table was made (command line, Python, platform), so
 that it can be pasted as it is into docs/performance.md.
@@ -34,12 +42,13 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tourdraw.lottery import draw
+from tourdraw.lottery import drand, draw, statements
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SLOTS = 2000
@@ -118,6 +127,43 @@ def lean(secret: bytes, slots: list[draw.Slot], entries: list[draw.Entry]) -> li
     return list(map(codes.__getitem__, positions))
 
 
+CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+CHAIN_KEY = int.from_bytes(hashlib.sha256(b"bench chain").digest(), "big") % CURVE_ORDER
+
+
+def v2_inputs(
+    secret: bytes, slots: list[draw.Slot], entries: list[draw.Entry]
+) -> tuple[dict[str, Any], dict[str, Any], draw.Beacon]:
+    """The statements and beacon of a tourdraw-draw/2 round, on a local test chain."""
+    public = drand.public_key(CHAIN_KEY)
+    chain = drand.Chain(
+        "bench", hashlib.sha256(bytes.fromhex(public)).hexdigest(), public, 3, 1767225600
+    )
+    closes_at = datetime(2026, 1, 12, 14, 0, tzinfo=UTC)
+    options: statements.Options = {
+        "priority": "none",
+        "repeat_weight_days": 30,
+        "repeat_weight_cap": 3,
+    }
+    opening = statements.opening_statement(
+        round="bench", commitment=draw.commitment_for(secret), opened_at=closes_at,
+        closes_at=closes_at, options=options, chain=chain,
+    )  # fmt: skip
+    closing = statements.closing_statement(
+        opening=opening, closed_at=closes_at, entries_digest=draw.entries_digest(entries),
+        entries=len(entries), persons=sum(entry["party"] for entry in entries),
+        slots=[{"code": s["code"], "capacity": s["capacity"], "reserved": 0} for s in slots],
+    )  # fmt: skip
+    signature = drand.sign(CHAIN_KEY, opening["beacon"]["round"])
+    beacon: draw.Beacon = {
+        "chain": chain.as_json(),
+        "round": opening["beacon"]["round"],
+        "signature": signature,
+        "randomness": drand.randomness(signature),
+    }
+    return opening, closing, beacon
+
+
 def timed(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
     """Best and median wall time of ``repeat`` runs, in seconds."""
     times = []
@@ -126,6 +172,18 @@ def timed(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
         run()
         times.append(time.perf_counter() - start)
     return min(times), statistics.median(times)
+
+
+def timed_in_turn(repeat: int, *runs: Callable[[], Any]) -> list[tuple[float, float]]:
+    """:func:`timed` for several runs taken in turn, so that a busy spell of the
+    machine weighs on all of them alike: the ratios between them stay fair."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for run, kept in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run()
+            kept.append(time.perf_counter() - start)
+    return [(min(kept), statistics.median(kept)) for kept in times]
 
 
 def measure(n: int, seed: int, repeat: int) -> str:
@@ -143,19 +201,39 @@ def measure(n: int, seed: int, repeat: int) -> str:
         return draw._check_entries(entries, draw._check_slots(slots))
 
     columns = checks()
+    opening, closing, beacon_v2 = v2_inputs(secret, slots, entries)
+    record_v2 = draw.draw_v2("bench", secret, opening, closing, beacon_v2, slots, entries)
+    draw.verify(dict(record_v2))
+    chain = drand.Chain(**beacon_v2["chain"])
+
+    def draw_v2() -> draw.RecordV2:
+        return draw.draw_v2(
+            "bench", secret, opening, closing, beacon_v2, slots, entries, check_signature=False
+        )
+
+    # The draws and the bare loop are taken in turn: their ratios are the point.
+    draw_v1, draw_v2_, bare_loop = timed_in_turn(
+        repeat,
+        lambda: draw.draw("bench", secret, beacon, slots, entries),
+        draw_v2,
+        lambda: bare(secret, slots, entries),
+    )
     times = [
-        timed(repeat, lambda: draw.draw("bench", secret, beacon, slots, entries)),
+        draw_v1,
+        draw_v2_,
+        timed(1, lambda: drand.verify(chain, beacon_v2["round"], beacon_v2["signature"])),
         timed(repeat, checks),
         timed(repeat, lambda: draw._digest(columns, capacities)),
         timed(repeat, lambda: draw.entries_digest(entries)),
         timed(repeat, lambda: draw.verify(record)),
         timed(repeat, lambda: lean(secret, slots, entries)),
-        timed(repeat, lambda: bare(secret, slots, entries)),
+        bare_loop,
     ]
     cells = " | ".join(f"{best:.3f} s ({median:.3f})" for best, median in times)
-    ratio = times[0][0] / times[-1][0]
-    least = times[5][0] + times[1][0] + times[2][0]
-    return f"| {n:,} | {len(record['placements']):,} | {cells} | {ratio:.2f} | {least:.3f} s |"
+    ratio, ratio_v2 = times[0][0] / times[-1][0], times[1][0] / times[-1][0]
+    least = times[7][0] + times[3][0] + times[4][0]
+    placed = len(record["placements"])
+    return f"| {n:,} | {placed:,} | {cells} | {ratio:.2f} | {ratio_v2:.2f} | {least:.3f} s |"
 
 
 def main() -> None:
@@ -169,10 +247,10 @@ def main() -> None:
     print(f"{platform.platform()}, {os.cpu_count()} CPUs")
     print(f"{SLOTS} slots, round seed {args.seed}, best of {args.repeat} runs (median)\n")
     print(
-        "| entries | placed | draw | checks | digest | digest, json.dumps "
-        "| verify | lean loop | bare loop | draw/bare | lean + checks + digest |"
+        "| entries | placed | draw | draw v2 | BLS check | checks | digest | digest, json.dumps "
+        "| verify | lean loop | bare loop | draw/bare | v2/bare | lean + checks + digest |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes.split(","):
         print(measure(int(size), args.seed, args.repeat), flush=True)
 

@@ -403,7 +403,7 @@ def test_real_quicknet_rounds_verify_and_a_changed_byte_does_not(number: int) ->
 
 
 def quicknet_record() -> draw.RecordV2:
-    """A round whose beacon is real quicknet round 1000 (2023-08-23T16:39:24Z)."""
+    """A round whose beacon is real quicknet round 1000 (2023-08-23T15:59:24Z)."""
     published = drand.round_time(drand.QUICKNET, 1000)
     closes_at = datetime.fromtimestamp(published - 600, UTC)
     slots = [{"code": "S", "capacity": 2, "reserved": 0}]
@@ -576,3 +576,72 @@ def test_an_empty_round_draws_and_verifies_in_v2() -> None:
     record = v2chain.draw_round("empty", bytes(32), [], [], options)
     assert record["order"] == [] and record["placements"] == []
     draw.verify(dict(record))
+
+
+def test_a_close_with_a_fraction_of_a_second_fixes_the_round_a_verifier_computes() -> None:
+    # 14:10:00 is a round of the test chain; the statement publishes closes_at to the
+    # second, so the round fixed must be computed from that too, not from 14:00:00.5.
+    closes_at = v2chain.CLOSES_AT.replace(microsecond=500_000)
+    assert statements.beacon_round(v2chain.TEST_CHAIN, closes_at) == 333801
+    record = v2chain.draw_round(
+        "fraction",
+        bytes(32),
+        [{"code": "S", "capacity": 1, "reserved": 0}],
+        [{"code": "A", "party": 1, "tier": 0, "weight": 1, "choices": ["S"]}],
+        {"priority": "none", "repeat_weight_days": 0, "repeat_weight_cap": 3},
+        closes_at=closes_at,
+    )
+    draw.verify(dict(record))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("opening", "closes_at"), "9999-12-31T23:59:59Z"),
+        (("opening", "closes_at"), "0001-01-01T00:00:00Z"),
+        (("opening", "beacon", "chain", "genesis_time"), 10**30),
+        (("opening", "beacon", "chain", "period"), 10**30),
+        (("opening", "beacon", "round"), 10**30),
+    ],
+)
+def test_times_and_rounds_out_of_any_calendar_fail_as_rules_not_crashes(
+    vector: dict[str, Any], path: tuple[Any, ...], value: Any
+) -> None:
+    # Everything made consistent, as the operator could, so that the beacon rules run.
+    get(vector, path[:-1])[path[-1]] = value
+    vector["beacon"]["chain"] = vector["opening"]["beacon"]["chain"]
+    vector["beacon"]["round"] = vector["closing"]["beacon"]["round"] = vector["opening"]["beacon"][
+        "round"
+    ]
+    vector["closing"]["opening_digest"] = statements.digest(vector["opening"])
+    vector["closing_digest"] = statements.digest(vector["closing"])
+    assert broken_rule(vector) in ("beacon_round_fixed", "beacon_time", "beacon_after_close")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+VECTOR_PATHS = [
+    path
+    for source in (leaves, containers)
+    for path, _ in source(json.loads(VECTOR.read_text("utf-8")))
+    if path
+]
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.sampled_from(VECTOR_PATHS), JSON)
+def test_any_json_anywhere_in_the_vector_is_a_broken_rule_never_a_crash(
+    path: tuple[Any, ...], value: Any
+) -> None:
+    record = json.loads(VECTOR.read_text("utf-8"))
+    original = get(record, path)
+    get(record, path[:-1])[path[-1]] = value
+    if draw.canonical(value) == draw.canonical(original):
+        return
+    with pytest.raises(RecordError):
+        draw.verify(record)

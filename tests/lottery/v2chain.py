@@ -7,6 +7,7 @@ the vector's chain.
 
 import copy
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,3 +90,115 @@ def draw_round(
     return draw.draw_v2(
         round_code, secret, opening, closing, beacon, draw_slots, copy.deepcopy(entries)
     )
+
+
+class Log:
+    """A platform's public log (draw.md §7), built and signed the way the platform does."""
+
+    def __init__(self, key_id: str = "test-2026") -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.private = Ed25519PrivateKey.generate()
+        self.key_id = key_id
+        self.entries: list[dict[str, Any]] = []
+
+    @property
+    def public_key(self) -> str:
+        return self.private.public_key().public_bytes_raw().hex()
+
+    def key_document(self) -> dict[str, str]:
+        return {"id": self.key_id, "algorithm": "Ed25519", "public_key": self.public_key}
+
+    def append(
+        self, kind: str, round: str, body: dict[str, Any], time: datetime = CLOSED_AT
+    ) -> dict[str, Any]:
+        entry = statements.log_entry(
+            seq=len(self.entries) + 1,
+            prev=self.entries[-1]["hash"] if self.entries else statements.GENESIS,
+            time=time,
+            kind=kind,
+            round=round,
+            body=body,
+        )
+        self.entries.append(entry)
+        self.seal(entry)
+        return entry
+
+    def seal(self, entry: dict[str, Any]) -> None:
+        """(Re)compute an entry's hash and signature, as a forger holding the key would."""
+        hashed = {key: entry[key] for key in ("seq", "prev", "time", "kind", "round", "body")}
+        entry["hash"] = statements.digest(hashed)
+        entry["signature"] = self.private.sign(bytes.fromhex(entry["hash"])).hex()
+
+    def reseal_from(self, seq: int) -> None:
+        """Rechain and re-sign every entry from ``seq`` on, after changing one."""
+        for position in range(seq - 1, len(self.entries)):
+            before = self.entries[position - 1]["hash"] if position else statements.GENESIS
+            self.entries[position]["prev"] = before
+            self.seal(self.entries[position])
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "format": "tourdraw-log/2",
+            "key": self.key_document(),
+            "entries": copy.deepcopy(self.entries),
+        }
+
+    def receipt(
+        self, round: str, entry: Mapping[str, Any], time: datetime = OPENED_AT
+    ) -> dict[str, Any]:
+        payload = statements.receipt_payload(
+            round=round,
+            entry=entry["code"],
+            party=entry["party"],
+            tier=entry["tier"],
+            weight=entry["weight"],
+            choices=entry["choices"],
+            time=time,
+            key_id=self.key_id,
+        )
+        signature = self.private.sign(draw.canonical(payload)).hex()
+        return {**payload, "signature": signature}
+
+
+def logged_round(log: Log, record: draw.RecordV2 | dict[str, Any], path: str) -> None:
+    """Log a drawn round as the platform does: opening, closing, beacon, draw."""
+    code = record["round"]
+    log.append("opening", code, record["opening"], OPENED_AT)
+    log.append("closing", code, record["closing"], CLOSED_AT)
+    beacon = record["beacon"]
+    log.append(
+        "beacon",
+        code,
+        {key: beacon[key] for key in ("round", "signature", "randomness")}
+        | {"chain_hash": beacon["chain"]["hash"]},
+    )
+    body = {
+        "record_digest": draw.digest(record),
+        "record": path,
+        "entries": len(record["entries"]),
+        "placed": len(record["placements"]),
+    }
+    log.append("draw", code, body)
+
+
+def release(
+    log: Log,
+    round: str,
+    slot: str,
+    entry: str,
+    persons: int,
+    promotions: list[tuple[str, int]],
+    *,
+    reason: str = "declined",
+    waitlist_open: bool = True,
+) -> dict[str, Any]:
+    body = {
+        "slot": slot,
+        "entry": entry,
+        "persons": persons,
+        "reason": reason,
+        "waitlist_open": waitlist_open,
+        "promotions": [{"entry": code, "persons": n} for code, n in promotions],
+    }
+    return log.append("release", round, body)

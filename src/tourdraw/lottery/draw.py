@@ -1,12 +1,15 @@
-"""The draw of ``spec/draw.md`` (format ``tourdraw-draw/1``), in code.
+"""The draw of ``docs/spec/draw.md`` (``tourdraw-draw/2``) and ``draw-v1.md`` (``/1``), in code.
 
 This is the one place the draw rule lives: the project's draw, its published
 records, the ``tourdraw verify`` command and the waitlist all come through
 here. It uses the standard library only, so anyone can read it, copy it and
 re-run a published record without the project.
 
-Section numbers (§) refer to ``spec/draw.md``. A change to any rule here that
-changes a byte of a record is a new format, not an edit.
+Section numbers (§) refer to ``draw-v1.md`` in the v1 code and ``draw.md`` in the
+v2 code, which shares the v1 steps (§2, §3) and adds the statements and beacon
+checks; the BLS check goes through ``drand.py``, imported only when needed. A
+change to any rule here that changes a byte of a record is a new format, not an
+edit.
 """
 
 from __future__ import annotations
@@ -275,6 +278,7 @@ _CLOSING_KEYS: Final = (
     "entries_digest", "slots", "options", "beacon",
 )  # fmt: skip
 _CLOSING_SLOT_KEYS: Final = ("code", "capacity", "reserved")
+_CLOSING_SLOT_KEY_SET: Final = frozenset(_CLOSING_SLOT_KEYS)
 _CLOSING_BEACON_KEYS: Final = ("chain_hash", "round")
 _OPTION_KEYS: Final = ("priority", "repeat_weight_days", "repeat_weight_cap")
 _CHAIN_KEYS: Final = ("name", "hash", "public_key", "period", "genesis_time", "scheme")
@@ -430,18 +434,36 @@ def check_closing(closing: object, error: type[DrawError] = RecordError) -> None
     )
     if not isinstance(closing["slots"], list):
         raise error("closing", "the closing statement's slots must be a list")
-    for i, slot in enumerate(closing["slots"]):
-        if not isinstance(slot, dict):
-            raise error("closing_keys", f"closing slots[{i}] must be an object")
-        _exact_keys(slot, _CLOSING_SLOT_KEYS, "closing_keys", f"closing slots[{i}]", error)
-        fields = {"code": str, "capacity": _NATURAL, "reserved": _NATURAL}
-        _check_fields(f"closing slots[{i}]", slot, fields, error, rule="closing")
+    if not all(map(_plain_closing_slot, closing["slots"])):
+        _find_broken_closing_slot(closing["slots"], error)
     check_options(closing["options"], error)
     beacon = closing["beacon"]
     if not isinstance(beacon, dict):
         raise error("closing_keys", "the closing statement's beacon must be an object")
     _exact_keys(beacon, _CLOSING_BEACON_KEYS, "closing_keys", "the closing's beacon", error)
     _check_fields("closing", beacon, {"chain_hash": _HEX64, "round": _POSITIVE}, error)
+
+
+def _plain_closing_slot(slot: object) -> bool:
+    """A closing slot of the right form, at a glance: a round may have thousands."""
+    return (
+        type(slot) is dict
+        and slot.keys() == _CLOSING_SLOT_KEY_SET
+        and type(slot["code"]) is str
+        and type(slot["capacity"]) is int
+        and type(slot["reserved"]) is int
+        and slot["capacity"] >= 0
+        and slot["reserved"] >= 0
+    )
+
+
+def _find_broken_closing_slot(slots: list[Any], error: type[DrawError]) -> None:
+    for i, slot in enumerate(slots):
+        if not isinstance(slot, dict):
+            raise error("closing_keys", f"closing slots[{i}] must be an object")
+        _exact_keys(slot, _CLOSING_SLOT_KEYS, "closing_keys", f"closing slots[{i}]", error)
+        fields = {"code": str, "capacity": _NATURAL, "reserved": _NATURAL}
+        _check_fields(f"closing slots[{i}]", slot, fields, error, rule="closing")
 
 
 def check_options(options: object, error: type[DrawError] = RecordError) -> None:
@@ -476,6 +498,17 @@ def check_chain(chain: object, error: type[DrawError] = RecordError) -> None:
         raise error("chain", "the chain's scheme must be bls-unchained-g1-rfc9380")
 
 
+def is_timestamp(value: object) -> bool:
+    """Is ``value`` a statement's timestamp, ``YYYY-MM-DDTHH:MM:SSZ``, a real UTC time?"""
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        unix_time(value)
+    except ValueError:
+        return False
+    return True
+
+
 def unix_time(text: str) -> int:
     """A statement's timestamp as Unix seconds."""
     moment = datetime.strptime(text, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
@@ -483,8 +516,11 @@ def unix_time(text: str) -> int:
 
 
 def timestamp_of(seconds: int) -> str:
-    """Unix seconds as a statement's timestamp."""
-    return datetime.fromtimestamp(seconds, UTC).strftime(_TIMESTAMP_FORMAT)
+    """Unix seconds as a statement's timestamp (years 1 to 9999; others cannot be one)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime(_TIMESTAMP_FORMAT)
+    except (OverflowError, ValueError, OSError):
+        return f"(no timestamp: {seconds} s after 1970)"
 
 
 _NATURAL: Final = "natural"  # a whole number >= 0
@@ -508,13 +544,11 @@ def _check_fields(
             ok, wanted = type(value) is int and value >= low, f"a whole number >= {low}"
         else:
             assert isinstance(form, re.Pattern)
-            ok = isinstance(value, str) and form.fullmatch(value) is not None
-            wanted = "a time YYYY-MM-DDTHH:MM:SSZ" if form is _TIMESTAMP else "lowercase hex"
-            if ok and form is _TIMESTAMP:
-                try:
-                    unix_time(value)
-                except ValueError:
-                    ok = False
+            if form is _TIMESTAMP:
+                ok, wanted = is_timestamp(value), "a time YYYY-MM-DDTHH:MM:SSZ"
+            else:
+                ok = isinstance(value, str) and form.fullmatch(value) is not None
+                wanted = "lowercase hex"
         if not ok:
             raise error(rule or where, f"{where} {field} must be {wanted}, found {value!r}")
 
@@ -528,7 +562,7 @@ def _exact_keys(
         raise error(rule, f"{where}: missing keys {missing}, unexpected keys {extra}")
 
 
-def _same(a: object, b: object) -> bool:
+def same(a: object, b: object) -> bool:
     """Equal as published: the same canonical JSON (so 1, 1.0 and true all differ)."""
     try:
         return canonical(a) == canonical(b)
@@ -542,7 +576,7 @@ def _check_statements(
     error: type[DrawError],
     check_signature: bool,
 ) -> None:
-    """§4's rules 4 to 24: the statements, how they link, the beacon, the slots."""
+    """draw.md §4 rules 6 to 22: the statements, how they link, the beacon, the slots."""
     check_opening(record["opening"], error)
     check_closing(record["closing"], error)
     _check_beacon_form(record["beacon"], error)
@@ -551,7 +585,7 @@ def _check_statements(
     closing_slots = [
         {"code": slot["code"], "capacity": slot["capacity"]} for slot in record["closing"]["slots"]
     ]
-    if not _same(record["slots"], closing_slots):
+    if not same(record["slots"], closing_slots):
         raise error("slots", "the slots differ from the closing statement's codes and capacities")
 
 
@@ -599,7 +633,7 @@ def _check_links(
             f"closing_digest is {closing_digest}, the closing statement's digest is "
             f"{digest(closing)}",
         )
-    if not _same(closing["options"], opening["options"]):
+    if not same(closing["options"], opening["options"]):
         raise error("closing_options", "the closing statement's options differ from the opening's")
 
 
@@ -609,7 +643,7 @@ def _check_beacon_round(record: dict[str, Any], error: type[DrawError], check: b
 
     opening, closing, beacon = record["opening"], record["closing"], record["beacon"]
     fixed = opening["beacon"]
-    if not _same(beacon["chain"], fixed["chain"]) or (
+    if not same(beacon["chain"], fixed["chain"]) or (
         closing["beacon"]["chain_hash"] != fixed["chain"]["hash"]
     ):
         raise error("beacon_chain", "the beacon's chain is not the one the opening fixed")
@@ -621,8 +655,9 @@ def _check_beacon_round(record: dict[str, Any], error: type[DrawError], check: b
             f"{closing['beacon']['round']}, the beacon is round {beacon['round']}",
         )
     chain = drand.Chain(**fixed["chain"])
+    # §1.2 in whole seconds (drand.round_at, without a datetime that may overflow).
     due = unix_time(opening["closes_at"]) + BEACON_MARGIN_SECONDS
-    first = drand.round_at(chain, datetime.fromtimestamp(due, UTC))
+    first = max(1, -(-(due - chain.genesis_time) // chain.period) + 1)
     if number != first:
         raise error(
             "beacon_round_fixed",
@@ -661,7 +696,7 @@ def _signature_holds(chain_text: str, number: int, signature: str) -> None:
 
 
 def _sealed_by(closing: dict[str, Any], options: dict[str, Any]) -> Callable[[_Columns, str], None]:
-    """§4's rules 27 to 31: the entries are the ones the closing statement sealed."""
+    """draw.md §4 rules 25 to 29: the entries are the ones the closing statement sealed."""
 
     def check(columns: _Columns, entries_digest: str) -> None:
         count, persons = len(columns.codes), sum(columns.parties)

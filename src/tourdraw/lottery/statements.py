@@ -62,8 +62,13 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def beacon_round(chain: drand.Chain, closes_at: datetime) -> int:
-    """The beacon round fixed at open (§1): first at or after ``closes_at`` + margin."""
-    return drand.round_at(chain, closes_at + BEACON_MARGIN)
+    """The beacon round fixed at open (§1.2): first at or after ``closes_at`` + margin.
+
+    ``closes_at`` counts to the whole second, as the opening statement publishes
+    it: a verifier has only that text, and a fraction of a second more would move
+    R to the next round whenever a round falls exactly on closes_at + margin.
+    """
+    return drand.round_at(chain, closes_at.replace(microsecond=0) + BEACON_MARGIN)
 
 
 def opening_statement(
