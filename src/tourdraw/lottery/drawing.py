@@ -181,22 +181,7 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
         opening, closing, beacon = _sealed_statements(locked, now)
         inputs = draw_inputs(locked)
         _check_sealed(locked, closing, inputs)
-        try:
-            record = draw.draw_v2(
-                locked.code,
-                bytes.fromhex(locked.secret),
-                opening,
-                closing,
-                beacon,
-                inputs.slots,
-                inputs.entries,
-                # Checked just above, by _sealed_statements.
-                check_signature=False,
-            )
-        except draw.DrawError as error:
-            raise _refuse(
-                _("The draw's inputs do not hold: %(error)s") % {"error": error}, "inputs_invalid"
-            ) from None
+        record = _record(locked, opening, closing, beacon, inputs)
         entry_ids, slots = inputs.entry_id_by_code, inputs.slot_by_code
         party = {entry["code"]: entry["party"] for entry in inputs.entries}
         slot_ids = {code: slot.pk for code, slot in slots.items()}
@@ -257,6 +242,32 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
         )
         _publish(locked, record, placed=len(winners), now=now)
     return result
+
+
+def _record(
+    round: Round,
+    opening: dict[str, Any],
+    closing: dict[str, Any],
+    beacon: draw.Beacon,
+    inputs: DrawInputs,
+) -> draw.RecordV2:
+    """The tourdraw-draw/2 record of these sealed inputs (spec section 4)."""
+    try:
+        return draw.draw_v2(
+            round.code,
+            bytes.fromhex(round.secret),
+            opening,
+            closing,
+            beacon,
+            inputs.slots,
+            inputs.entries,
+            # Checked already, by _sealed_statements.
+            check_signature=False,
+        )
+    except draw.DrawError as error:
+        raise _refuse(
+            _("The draw's inputs do not hold: %(error)s") % {"error": error}, "inputs_invalid"
+        ) from None
 
 
 def _sealed_statements(
