@@ -8,6 +8,7 @@ from tests.support import beacon_moment, sign_in_staff
 from tourdraw.catalog.models import Site
 from tourdraw.lottery import beacon, draw, drawing, testchain
 from tourdraw.lottery.models import Entry, Round
+from tourdraw.notify.models import OutboxMessage
 from tourdraw.transparency.models import LogRecord
 from tourdraw.visits.models import Ticket
 
@@ -87,3 +88,16 @@ def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-
     html = client.get(reverse("backoffice:dashboards")).content.decode()
     assert "<rect" in html and "Xiaomi" in html
     assert client.get(reverse("backoffice:groups")).content.decode().count("state-") >= 3
+
+
+def test_the_demos_messages_link_to_the_address_it_serves(db, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    # A demo served on another port must not send visitors to port 8000.
+    monkeypatch.delenv("SITE_URL", raising=False)
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    call_command("demo", "--no-serve", "--addr", "127.0.0.1:8147")
+    bodies = list(
+        OutboxMessage.objects.filter(body__contains="http://").values_list("body", flat=True)
+    )
+    assert bodies
+    assert all("http://127.0.0.1:8147/" in body for body in bodies)
+    assert settings.SITE_URL == "http://127.0.0.1:8000"  # restored for whatever runs next

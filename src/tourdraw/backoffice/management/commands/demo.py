@@ -34,9 +34,15 @@ class Command(BaseCommand):
         self, *args: Any, addr: str, no_serve: bool, chain_port: int, **options: Any
     ) -> None:
         relay = self.start_local_chain(chain_port)
+        site_url = settings.SITE_URL
+        # Links in messages (offers, tickets) point at this server, not the
+        # default address, unless SITE_URL was given.
+        if "SITE_URL" not in os.environ:
+            settings.SITE_URL = f"http://{addr}"
         try:
             self.run_demo(addr, no_serve)
         finally:
+            settings.SITE_URL = site_url
             relay.shutdown()
 
     def start_local_chain(self, port: int) -> Any:
@@ -84,6 +90,7 @@ class Command(BaseCommand):
         chain = {
             "TOURDRAW_DRAND_CHAIN": json.dumps(settings.TOURDRAW_DRAND_CHAIN.as_json()),
             "TOURDRAW_DRAND_RELAYS": ",".join(settings.TOURDRAW_DRAND_RELAYS),
+            "SITE_URL": settings.SITE_URL,
         }
         worker = subprocess.Popen(
             [sys.executable, "-m", "tourdraw", "worker"], env={**os.environ, **chain}
