@@ -71,6 +71,9 @@ def node_env(network: Network) -> dict[str, str]:
         "DATABASE_URL": f"postgres://postgres@{h['db']}:5432/tourdraw",
         "REDIS_URL": f"redis://{h['redis']}:6379/0",
         "ALLOWED_HOSTS": ",".join([h["lb"], h["web1"], h["web2"]]),
+        # Production redirects plain HTTP to HTTPS; here HAProxy stands for the
+        # TLS-terminating proxy and sets (overwriting any client's) this header.
+        "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
         "TOURDRAW_SMS_CHANNEL": "tourdraw.notify.channels.WebhookChannel",
         "TOURDRAW_VOICE_CHANNEL": "tourdraw.notify.channels.WebhookChannel",
         "TOURDRAW_EMAIL_CHANNEL": "tourdraw.notify.channels.WebhookChannel",
@@ -96,6 +99,7 @@ defaults
     option redispatch
 frontend api
     bind {lb}:{lb_port}
+    http-request set-header X-Forwarded-Proto https
     default_backend web
 backend web
     balance roundrobin
@@ -324,8 +328,11 @@ class Scenario:
             return made
 
         users = User.objects.bulk_create(User(username=f"mh{n}") for n in range(self.visitors))
+        phones = [f"+86138{n:08d}" for n in range(self.visitors)]
+        # bulk_create skips save(), which keeps the hash the phone is found by.
         visitors = Visitor.objects.bulk_create(
-            Visitor(user=user, phone=f"+86138{n:08d}") for n, user in enumerate(users)
+            Visitor(user=user, phone=phone, phone_hash=crypto.phone_hash(phone))
+            for user, phone in zip(users, phones, strict=True)
         )
         people = []
         for n, visitor in enumerate(visitors):
@@ -339,7 +346,7 @@ class Scenario:
                     id_type="cn_resident",
                     id_number=number,
                     id_hash=crypto.id_hash("cn_resident", number),
-                    id_masked=documents.mask("cn_resident", number),
+                    id_masked=documents.mask(number),
                     birth_date=born,
                 )
             )
