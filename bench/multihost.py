@@ -33,14 +33,16 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -48,15 +50,29 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from hosts import Network, Postgres  # noqa: E402 - after the paths it needs
 
-WEB_PORT, LB_PORT, GATEWAY_PORT = 8115, 8116, 8117
+if TYPE_CHECKING:
+    from tourdraw.lottery.testchain import LocalChain
+
+WEB_PORT, LB_PORT, GATEWAY_PORT, CHAIN_PORT = 8115, 8116, 8117, 8118
 HOSTS = {"db": 2, "redis": 3, "lb": 10, "web1": 11, "web2": 12, "worker1": 21, "worker2": 22}
 RETRYABLE = {0, 409, 429, 500, 502, 503, 504}
 
 
-def node_env(network: Network) -> dict[str, str]:
+def local_chain() -> "LocalChain":
+    """A drand-compatible chain of this run's own (no drand relay is reachable
+    here), served by this machine as the SMS gateway is: the workers fetch each
+    round's beacon from it once its time has come, as they would from drand."""
+    from tourdraw.lottery.testchain import LocalChain, new_secret_key
+
+    return LocalChain(new_secret_key())
+
+
+def node_env(network: Network, chain: "LocalChain") -> dict[str, str]:
     """What every web node and worker is given (docs/deploy.md lists it)."""
     h = network.hosts
     return {
+        "TOURDRAW_DRAND_CHAIN": json.dumps(chain.chain.as_json()),
+        "TOURDRAW_DRAND_RELAYS": f"http://{network.machine}:{CHAIN_PORT}",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TOURDRAW_ENV": "production",
         "DEBUG": "false",
@@ -214,6 +230,7 @@ class Platform:
         self.logs = self.dir / "logs"
         self.db = Postgres(self.network, "db", self.dir / "pg")
         self.web: list[str] = ["web1", "web2"]
+        self.chain = local_chain()
 
     def up(self) -> None:
         if shutil.which("haproxy") is None:
@@ -229,7 +246,9 @@ class Platform:
         redis = ["redis-server", "--bind", self.network.hosts["redis"], "--port", "6379"]
         redis += ["--save", "", "--appendonly", "no", "--protected-mode", "no"]
         self.network.start("redis", redis, log=self.logs / "redis.log")
-        os.environ.update(node_env(self.network), DJANGO_SETTINGS_MODULE="tourdraw.settings")
+        os.environ.update(
+            node_env(self.network, self.chain), DJANGO_SETTINGS_MODULE="tourdraw.settings"
+        )
         import django
 
         django.setup()
@@ -239,15 +258,20 @@ class Platform:
         self.gateway = ThreadingHTTPServer((self.network.machine, GATEWAY_PORT), Gateway)
         self.gateway.daemon_threads = True
         threading.Thread(target=self.gateway.serve_forever, daemon=True).start()
+        self.relay = self.chain.serve(self.network.machine, CHAIN_PORT)
 
     def start_web(self, host: str) -> None:
         command = [str(ROOT / ".venv/bin/gunicorn"), "tourdraw.wsgi", "--preload"]
         command += ["-b", f"{self.network.hosts[host]}:{WEB_PORT}", "-w", "3", "--timeout", "30"]
-        self.network.start(host, command, log=self.logs / f"{host}.log", env=node_env(self.network))
+        self.network.start(
+            host, command, log=self.logs / f"{host}.log", env=node_env(self.network, self.chain)
+        )
 
     def start_worker(self, host: str) -> None:
         command = [str(ROOT / ".venv/bin/tourdraw"), "worker", "--interval", "1"]
-        self.network.start(host, command, log=self.logs / f"{host}.log", env=node_env(self.network))
+        self.network.start(
+            host, command, log=self.logs / f"{host}.log", env=node_env(self.network, self.chain)
+        )
 
     def start_balancer(self) -> None:
         h = self.network.hosts
@@ -269,6 +293,8 @@ class Platform:
         raise SystemExit(f"the web nodes did not come up; see {self.logs}")
 
     def down(self) -> None:
+        if hasattr(self, "relay"):
+            self.relay.shutdown()
         if hasattr(self, "gateway"):
             self.gateway.shutdown()
             from django.db import connections
@@ -313,18 +339,23 @@ class Scenario:
             )
             return made
 
-        def round_of(code: str, its_slots: list[Slot]) -> Round:
-            closes = now + timedelta(days=1)  # until the run sets it (close_soon)
+        def round_of(code: str, its_slots: list[Slot], opens: datetime | None = None) -> Round:
+            """A round opened at ``opens`` (an hour ago), closing half an hour later;
+            or, without ``opens``, scheduled until the run opens it (schedule_entry_rounds)."""
+            # Scheduled ones open tomorrow, so no worker opens them before the run.
+            at = opens or now + timedelta(days=1)
+            closes = at + timedelta(minutes=30)
             made = Round.objects.create(
                 tour=tour,
                 code=code,
                 title=code,
-                opens_at=now - timedelta(minutes=5),
+                opens_at=at - timedelta(minutes=5),
                 closes_at=closes,
                 draws_at=closes + timedelta(seconds=2),
             )
             RoundSlot.objects.bulk_create(RoundSlot(round=made, slot=s) for s in its_slots)
-            rounds.open_round(made, now=now)
+            if opens is not None:
+                rounds.open_round(made, now=opens)
             return made
 
         users = User.objects.bulk_create(User(username=f"mh{n}") for n in range(self.visitors))
@@ -370,24 +401,39 @@ class Scenario:
         # whose tickets are checked in at the gate.
         from tourdraw.lottery.entries import enter_round
 
+        # Both were entered and closed an hour ago, so their beacon rounds are
+        # out: drawn here, as a worker would have drawn them then.
+        opened = now - timedelta(hours=1)
         b_slots = slots(2, 20, 100)
-        self.confirm_round = round_of("mh-b", b_slots)
+        self.confirm_round = round_of("mh-b", b_slots, opens=opened)
         c_slot = slots(1, 60, 200)
-        self.gate_round = round_of("mh-c", c_slot)
+        self.gate_round = round_of("mh-c", c_slot, opens=opened)
         self.confirm_visitors = visitors[:120]
         for v in self.confirm_visitors:
-            enter_round(self.confirm_round, v, choices=[s.pk for s in b_slots])
+            enter_round(self.confirm_round, v, choices=[s.pk for s in b_slots], now=opened)
         self.gate_visitors = visitors[120:170]
         for v in self.gate_visitors:
-            enter_round(self.gate_round, v, choices=[c_slot[0].pk])
+            enter_round(self.gate_round, v, choices=[c_slot[0].pk], now=opened)
         self.gate_slot = c_slot[0]
-        close_soon(self.confirm_round, 0)
-        close_soon(self.gate_round, 0)
+        draw_past(self.confirm_round)
+        draw_past(self.gate_round)
 
     def schedule_entry_rounds(self) -> None:
-        """The entry rounds close one after another over the window, from now."""
+        """The entry rounds open now and close one after another over the window
+        (their times are sealed when they open, so they are set just before)."""
+        from django.utils import timezone
+
+        from tourdraw.lottery import rounds
+        from tourdraw.lottery.models import Round
+
+        now = timezone.now()
         for k, (round, _) in enumerate(self.entry_rounds):
-            close_soon(round, self.window * (k + 1) / self.rounds_open)
+            closes = now + timedelta(seconds=self.window * (k + 1) / self.rounds_open)
+            Round.objects.filter(pk=round.pk).update(
+                opens_at=now, closes_at=closes, draws_at=closes + timedelta(seconds=2)
+            )
+            round.refresh_from_db()
+            rounds.open_round(round, now=now)  # unless a worker was quicker: the same
 
     def prepare_gate(self) -> list[tuple[str, list[int]]]:
         """After the workers drew the gate round: its winners confirm, and the
@@ -410,17 +456,17 @@ class Scenario:
         return tickets
 
 
-def close_soon(round: object, seconds: float) -> None:
-    """Set when a round closes (and is drawn, two seconds later): the workers do the rest."""
-    from django.utils import timezone
+def draw_past(round: Any) -> None:
+    """Close a round whose time has passed, fetch its beacon from the run's chain
+    and draw it, at the times they were due."""
+    from tourdraw.lottery import beacon, drawing, rounds
 
-    from tourdraw.lottery.models import Round
-
-    closes = timezone.now() + timedelta(seconds=seconds)
-    Round.objects.filter(pk=round.pk).update(  # type: ignore[attr-defined]
-        closes_at=closes, draws_at=closes + timedelta(seconds=2)
-    )
-    round.refresh_from_db()  # type: ignore[attr-defined]
+    rounds.close_round(round, now=round.closes_at)
+    due = max(datetime.fromtimestamp(beacon.beacon_time(round), UTC), round.draws_at)
+    if not beacon.fetch_for(round, now=due):
+        round.refresh_from_db()
+        raise SystemExit(f"the beacon of {round.code} could not be fetched: {round.beacon_error}")
+    drawing.draw_round(round, now=due)
 
 
 def wait_drawn(codes: list[str], limit: float) -> None:
@@ -684,6 +730,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subnet", default="10.115.0", help="the hosts' /24")
     parser.add_argument("--keep", action="store_true", help="leave the hosts up at the end")
     args = parser.parse_args(argv)
+    # Terminated (CI stops it when a suite fails): take the hosts down on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0:
         print("multihost needs root (ip netns)", file=sys.stderr)
         return 2
@@ -702,13 +750,14 @@ def main(argv: list[str] | None = None) -> int:
         platform.start_web("web2")
         platform.start_balancer()
         platform.wait_serving()
+        # The data first: its past rounds are entered and drawn at their times,
+        # which a worker, seeing them past their close, would not wait for.
+        print("== data", flush=True)
+        scenario.build()
         platform.start_worker("worker1")
         platform.start_worker("worker2")
         time.sleep(3)
         memory_start = {w: platform.network.rss_kib(w) for w in ("worker1", "worker2")}
-        print("== data", flush=True)
-        scenario.build()
-        wait_drawn(["mh-b", "mh-c"], 120)
         load = Load(platform, scenario, stats, seconds)
         load.gate_tickets = scenario.prepare_gate()
         scenario.schedule_entry_rounds()
@@ -726,7 +775,8 @@ def main(argv: list[str] | None = None) -> int:
             if platform.network.pids(w)
         }
         print("== waiting for the last draws and messages", flush=True)
-        wait_drawn([r.code for r, _ in scenario.entry_rounds], 180)
+        # A round's beacon is the first drand round 10 minutes after it closes.
+        wait_drawn([r.code for r, _ in scenario.entry_rounds], 900)
         drain_outbox(180)
         report(stats, elapsed, memory)
         print("\n== checks")
