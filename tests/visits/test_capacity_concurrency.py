@@ -6,12 +6,12 @@ nothing; the locked run must never exceed capacity.
 """
 
 import threading
-import time
 
 import pytest
 from django.db import IntegrityError, connections
 from django.db.models import Sum
 
+from tests.concurrency import Rendezvous
 from tests.support import drawn_round
 from tourdraw.visits import capacity, tickets
 from tourdraw.visits.models import Offer
@@ -25,7 +25,7 @@ def _promised(slot) -> int:  # type: ignore[no-untyped-def]
     return int(total["n"] or 0)
 
 
-def _run_scenario(monkeypatch) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
+def _run_scenario(monkeypatch) -> tuple[int, int, list[str], Rendezvous]:  # type: ignore[no-untyped-def]
     # 20 places; the draw placed eight parties of two and left four places free
     # (the next parties did not fit their choices then); forty parties wait.
     _, slot, entries = drawn_round(20, [2] * 8, [2] * 40)
@@ -33,17 +33,6 @@ def _run_scenario(monkeypatch) -> tuple[int, int, list[str]]:  # type: ignore[no
     confirmed = [
         confirm_offer(offer, actor=None, accepted_rules=True, via="online") for offer in placed[:2]
     ]
-    # Widen the window between reading the free places and writing offers, the
-    # same in both runs; only the lock differs.
-    original = capacity.free_places
-
-    def slow_free_places(locked_slot):  # type: ignore[no-untyped-def]
-        free = original(locked_slot)
-        time.sleep(0.15)
-        return free
-
-    monkeypatch.setattr(capacity, "free_places", slow_free_places)
-
     actions = [
         *(lambda offer=offer: decline_offer(offer, actor=None) for offer in placed[2:6]),
         *(
@@ -52,10 +41,15 @@ def _run_scenario(monkeypatch) -> tuple[int, int, list[str]]:  # type: ignore[no
         ),
         *(lambda ticket=ticket: tickets.cancel_ticket(ticket, actor=None) for ticket in confirmed),
     ]
+    # The same in both runs; only the lock differs. The four declines and two
+    # cancellations each read the free places (confirming reads none): all six
+    # read before any writes an offer, then each in turn finishes and commits
+    # while the others still act on the count they read.
+    rendezvous = Rendezvous(parties=6, one_at_a_time=True)
+    monkeypatch.setattr(capacity, "free_places", rendezvous.wrap(capacity.free_places))
     errors: list[str] = []
 
-    def run(index: int, action) -> None:  # type: ignore[no-untyped-def]
-        time.sleep(index * 0.05)  # staggered, so one commits while another still counts
+    def run(action) -> None:  # type: ignore[no-untyped-def]
         try:
             action()
         except (OfferError, tickets.TicketError) as error:
@@ -65,20 +59,23 @@ def _run_scenario(monkeypatch) -> tuple[int, int, list[str]]:  # type: ignore[no
             # its one-offer-per-entry constraint refuses the second.
             errors.append("offer_taken_twice")
         finally:
+            rendezvous.finished()
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return _promised(slot), slot.capacity, errors
+    return _promised(slot), slot.capacity, errors, rendezvous
 
 
 def test_confirmed_and_pending_never_exceed_capacity_under_concurrency(
     transactional_db, monkeypatch
 ):  # type: ignore[no-untyped-def]
-    promised, places, errors = _run_scenario(monkeypatch)
+    promised, places, errors, rendezvous = _run_scenario(monkeypatch)
+    assert rendezvous.reads == 6
+    assert not rendezvous.all_met, "the lock let two readers count at once"
     assert errors == []
     assert promised <= places
     # Everything freed went down the waitlist: the slot is full again.
@@ -87,5 +84,6 @@ def test_confirmed_and_pending_never_exceed_capacity_under_concurrency(
 
 def test_without_the_lock_the_same_scenario_overbooks(transactional_db, monkeypatch, settings):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_CAPACITY_LOCKS = False
-    promised, places, _errors = _run_scenario(monkeypatch)
+    promised, places, _errors, rendezvous = _run_scenario(monkeypatch)
+    assert rendezvous.all_met, "not every reader counted before the first wrote"
     assert promised > places, "the control run did not overbook: the race was not exercised"

@@ -8,7 +8,6 @@ are promoted; the control run, with the locks off, picks one entry twice.
 """
 
 import threading
-import time
 from datetime import time as clock
 from datetime import timedelta
 
@@ -17,11 +16,12 @@ from django.db import IntegrityError, connections
 from django.utils import timezone
 
 from tests import support
+from tests.concurrency import Rendezvous
 from tourdraw.catalog.services import generate_slots
 from tourdraw.errors import DomainError
-from tourdraw.lottery import rounds
+from tourdraw.lottery import draw, rounds
 from tourdraw.lottery.models import DrawOutcome, Round
-from tourdraw.visits import calls, capacity, tickets
+from tourdraw.visits import calls, tickets
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import confirm_offer, decline_offer, expire_due_offers
 
@@ -63,22 +63,19 @@ def _drawn_round_of_three_slots():  # type: ignore[no-untyped-def]
     return slots, offers
 
 
-def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int]]:  # type: ignore[no-untyped-def]
+def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int], Rendezvous]:  # type: ignore[no-untyped-def]
     slots, offers = _drawn_round_of_three_slots()
     ticket = confirm_offer(offers[2], actor=None, accepted_rules=True, via="online")
     agent = support.make_staff("agent", "call_centre", slots[0].tour.site)
     expired = Offer.objects.filter(pk=offers[1].pk)
     expired.update(deadline=timezone.now() - timedelta(minutes=1))
-    # Widen the window between the free places and the candidates, the same in
-    # both runs; only the locks differ.
-    original = capacity.free_places
-
-    def slow_free_places(locked_slot):  # type: ignore[no-untyped-def]
-        free = original(locked_slot)
-        time.sleep(0.3)
-        return free
-
-    monkeypatch.setattr(capacity, "free_places", slow_free_places)
+    # The same in both runs; only the locks differ. Each of the four paths
+    # promotes once: all four read the waiting candidates before any of them
+    # offers one a place.
+    rendezvous = Rendezvous(parties=4)
+    monkeypatch.setattr(
+        draw.Waitlist, "next_promotions", rendezvous.wrap(draw.Waitlist.next_promotions)
+    )
     paths = [
         lambda: decline_offer(offers[0], actor=None),
         lambda: tickets.cancel_ticket(ticket, actor=None),
@@ -95,6 +92,7 @@ def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int]]:  # type: i
         except IntegrityError:
             errors.append("entry_offered_twice")
         finally:
+            rendezvous.finished()
             connections.close_all()
 
     threads = [threading.Thread(target=run, args=(path,)) for path in paths]
@@ -105,13 +103,15 @@ def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int]]:  # type: i
     promoted = list(
         Offer.objects.filter(source=Offer.Source.WAITLIST).values_list("entry_id", flat=True)
     )
-    return errors, promoted
+    return errors, promoted, rendezvous
 
 
 def test_four_releases_in_three_slots_at_once_promote_four_different_entries(
     transactional_db, monkeypatch
 ):  # type: ignore[no-untyped-def]
-    errors, promoted = _release_all_at_once(monkeypatch)
+    errors, promoted, rendezvous = _release_all_at_once(monkeypatch)
+    assert rendezvous.reads == 4
+    assert not rendezvous.all_met, "the locks let two promotions read the waitlist at once"
     assert errors == []
     assert len(promoted) == 4
     assert len(set(promoted)) == 4
@@ -119,6 +119,7 @@ def test_four_releases_in_three_slots_at_once_promote_four_different_entries(
 
 def test_without_the_locks_two_slots_pick_the_same_entry(transactional_db, monkeypatch, settings):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_CAPACITY_LOCKS = False
-    errors, promoted = _release_all_at_once(monkeypatch)
+    errors, promoted, rendezvous = _release_all_at_once(monkeypatch)
+    assert rendezvous.all_met, "not every promotion read the waitlist before the first wrote"
     assert "entry_offered_twice" in errors, "the control run did not collide: no race exercised"
     assert len(promoted) < 4
