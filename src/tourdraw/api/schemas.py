@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
 from ninja import Field, Path, Query, Schema
 from pydantic import ConfigDict, StringConstraints
 
@@ -35,9 +36,11 @@ def _mobile_pattern(regions: tuple[str, ...]) -> str:
     return "^(?:" + "|".join(parts) + ")$"
 
 
-# Where sign-in codes are sent: mobiles of mainland China, Hong Kong, Macao and
-# Taiwan, written in E.164 (a mainland number may leave out +86).
-SIGN_IN_REGIONS = ("CN", "HK", "MO", "TW")
+# Where sign-in codes are sent: mobiles of the regions the sign-in service texts
+# (settings.TOURDRAW_SIGN_IN_REGIONS: mainland China, Hong Kong, Macao and
+# Taiwan by default), written in E.164 (a mainland number may leave out +86).
+# Read from the one setting, so the schema states the service's own rule.
+SIGN_IN_REGIONS = tuple(sorted(settings.TOURDRAW_SIGN_IN_REGIONS))
 PHONE_PATTERN = _mobile_pattern(SIGN_IN_REGIONS)
 
 
