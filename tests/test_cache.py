@@ -117,3 +117,23 @@ def test_a_cache_that_cannot_count_atomically_fails_the_checks(settings):  # typ
         "default": {"BACKEND": "tourdraw.cache.DatabaseCache", "LOCATION": "tourdraw_cache"}
     }
     call_command("check")
+
+
+def test_only_the_atomic_backends_go_without_django_ratelimits_warning(settings):  # type: ignore[no-untyped-def]
+    """The warning that a backend is not on django-ratelimit's list is dropped
+    for tourdraw's atomic backends only: a deployment pointing the limits at a
+    backend nobody checked (Django's own Redis cache, whose increment is two
+    commands) is still warned, not silenced."""
+    from django.core.management.base import SystemCheckError
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with pytest.raises(SystemCheckError, match=r"django_ratelimit\.W001"):
+        call_command("check", fail_level="WARNING")
+    for backend in ("tourdraw.cache.RedisCache", "tourdraw.cache.DatabaseCache"):
+        settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "tourdraw_cache"}}
+        call_command("check", fail_level="WARNING")

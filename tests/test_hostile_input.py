@@ -12,12 +12,12 @@ from django.urls import reverse
 from tests.support import (
     api_token_headers,
     drawn_round,
+    make_site,
     make_staff,
     make_visitor,
     request_group,
     sign_in_staff,
 )
-from tourdraw.groups import services as group_services
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import confirm_offer
 
@@ -63,15 +63,17 @@ WRONG_TYPES: list[Any] = [
 
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
-    round, slot, entries = drawn_round(10, [2, 2], [2])
+    # The approved group is placed before the round closes: after that the
+    # slot's places are sealed (a later approval is refused).
+    approved = request_group(make_site(), 2, organisation="另一所学校")
+    round, slot, entries = drawn_round(10, [2, 2], [2], group=approved)
     site = slot.tour.site
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
     group = request_group(site, 2)
     admin = make_staff("admin", "platform_admin", None)
-    approved = request_group(site, 2, organisation="另一所学校")
-    group_services.approve_visit(approved, slot=slot, actor=admin)
+    approved.refresh_from_db()
     return {
         "round": round,
         "slot": slot,

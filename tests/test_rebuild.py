@@ -20,10 +20,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.support import make_round, make_slots, make_tour, request_group, resident_id
+from tests.support import (
+    draw_with_beacon,
+    make_round,
+    make_slots,
+    make_tour,
+    request_group,
+    resident_id,
+)
 from tourdraw.groups import services as group_services
 from tourdraw.lottery import rounds
-from tourdraw.lottery.drawing import draw_round
 from tourdraw.lottery.models import Entry
 from tourdraw.people import consent, documents, retention, rights
 from tourdraw.visits.models import Offer
@@ -162,7 +168,7 @@ def test_a_copy_of_the_database_rebuilds_no_id_number_and_holds_no_contact_in_cl
     codes = _fill(client, sent, round, slot)
     _group(slot)
     rounds.close_round(round, now=timezone.now())
-    draw_round(round, now=timezone.now())
+    draw_with_beacon(round)
     offer = Offer.objects.filter(entry__round=round).first()
     client.force_login(offer.entry.visitor.user)
     confirmed = client.post(

@@ -83,3 +83,34 @@ class DatabaseCache(django_db.DatabaseCache):
                         [self.make_and_validate_key(key, version=version)],
                     )
             return super().incr(key, delta, version)
+
+
+# The backends above, whose increments are atomic (what django-ratelimit needs).
+ATOMIC_BACKENDS = frozenset({"tourdraw.cache.RedisCache", "tourdraw.cache.DatabaseCache"})
+
+
+def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """django-ratelimit's cache check, less its warning that a backend is not on
+    its list when the backend is one of these. Narrower than silencing that
+    warning for every backend: an unknown backend still warns, and its errors
+    (a cache that cannot count atomically) still stop the start."""
+    from django.conf import settings
+    from django_ratelimit.checks import check_caches
+
+    name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    backend = (getattr(settings, "CACHES", None) or {}).get(name, {}).get("BACKEND")
+    return [
+        message
+        for message in check_caches(app_configs, **kwargs)
+        if not (message.id == "django_ratelimit.W001" and backend in ATOMIC_BACKENDS)
+    ]
+
+
+def replace_rate_limit_check() -> None:
+    """Run ``check_rate_limit_cache`` in place of django-ratelimit's own check
+    (registered when its app is ready, which is listed before ours)."""
+    from django.core import checks
+    from django_ratelimit.checks import check_caches
+
+    checks.registry.registry.registered_checks.discard(check_caches)
+    checks.register(check_rate_limit_cache, checks.Tags.caches)

@@ -30,3 +30,18 @@ def test_the_phone_pattern_keeps_to_the_sign_in_regions() -> None:
     # A landline, a satellite phone, UK and Bangladesh mobiles: SMS cost, no visitor.
     for refused in ("01012345678", "+881612345678", "+447911123456", "+8801712345678"):
         assert not re.fullmatch(PHONE_PATTERN, refused), refused
+
+
+def test_a_client_reading_the_schema_finds_no_blank_text_filled() -> None:
+    """A client validates with its own regex engine (JavaScript's, or
+    jsonschema-rs as schemathesis does), whose \\s is not Python's: "\\x1e" was
+    "filled" to it and blank to the services. Every space the services strip is
+    refused by the pattern as published, read by such an engine."""
+    import sys
+
+    import jsonschema_rs
+
+    published = jsonschema_rs.validator_for({"type": "string", "pattern": FILLED})
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert [repr(s) for s in spaces if published.is_valid(s) or published.is_valid(f" {s}\t")] == []
+    assert published.is_valid(" 王 ") and published.is_valid("a\x1eb")

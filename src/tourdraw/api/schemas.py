@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
 from ninja import Field, Path, Query, Schema
 from pydantic import ConfigDict, StringConstraints
 
@@ -13,7 +14,11 @@ from tourdraw.people.models import Person
 # a character that is not a space (the services strip); lengths are the
 # database columns'; ids fit a bigint.
 NO_NUL = r"^[^\x00]*$"
-FILLED = r"^\s*[^\s\x00][^\x00]*$"
+# What str.strip and str.split remove, spelled out: a client reads \s as
+# JavaScript does, which leaves out \x1c-\x1f and \x85 (and adds \ufeff), so
+# "\x1e" would look filled to it and blank to the services.
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+FILLED = rf"^[{SPACE}]*[^{SPACE}\x00][^\x00]*$"
 MAX_ID = 2**63 - 1
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 
@@ -35,9 +40,11 @@ def _mobile_pattern(regions: tuple[str, ...]) -> str:
     return "^(?:" + "|".join(parts) + ")$"
 
 
-# Where sign-in codes are sent: mobiles of mainland China, Hong Kong, Macao and
-# Taiwan, written in E.164 (a mainland number may leave out +86).
-SIGN_IN_REGIONS = ("CN", "HK", "MO", "TW")
+# Where sign-in codes are sent: mobiles of the regions the sign-in service texts
+# (settings.TOURDRAW_SIGN_IN_REGIONS: mainland China, Hong Kong, Macao and
+# Taiwan by default), written in E.164 (a mainland number may leave out +86).
+# Read from the one setting, so the schema states the service's own rule.
+SIGN_IN_REGIONS = tuple(sorted(settings.TOURDRAW_SIGN_IN_REGIONS))
 PHONE_PATTERN = _mobile_pattern(SIGN_IN_REGIONS)
 
 
@@ -195,7 +202,7 @@ class PersonOut(Schema):
     birth_date: date | None  # None once erased
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     version: str = Field(max_length=20)
     notice: bool
     sensitive_pi: bool
@@ -208,8 +215,8 @@ class PrivacyOut(Schema):
     retention_days: int
 
 
-class NameIn(Schema):
-    full_name: str = Field(max_length=200)
+class NameIn(In):
+    full_name: Name
 
 
 class DeletedOut(Schema):

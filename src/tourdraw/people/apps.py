@@ -20,3 +20,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_create_cache_table, sender=self)
+        # The rate limits' cache check, which knows tourdraw's atomic backends.
+        from tourdraw.cache import replace_rate_limit_check
+
+        replace_rate_limit_check()
