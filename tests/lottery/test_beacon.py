@@ -147,7 +147,7 @@ def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, sett
     assert "127.0.0.1:9" in round.beacon_error
     waiting = f"waiting for beacon round {round.beacon_round}"
     assert waiting in client.get(reverse("web:round", args=[round.code])).content.decode()
-    client.force_login(support.make_staff("op", "site_operator", round.tour.site))
+    support.sign_in_staff(client, support.make_staff("op", "site_operator", round.tour.site))
     page = client.get(reverse("backoffice:round", args=[round.pk])).content.decode()
     assert f"Waiting for beacon round {round.beacon_round}." in page and "127.0.0.1:9" in page
     # The next tick soon after does not hammer the relays; one later tries again.

@@ -128,7 +128,7 @@ def test_the_services_refuse_group_places_entries_and_slots(closed):  # type: ig
 
 def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # type: ignore[no-untyped-def]
     slot = closed.slots.order_by("starts_at").first()
-    client.force_login(support.make_staff("op", "site_operator", slot.tour.site))
+    support.sign_in_staff(client, support.make_staff("op", "site_operator", slot.tour.site))
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     page = client.post(
         reverse("backoffice:group", args=[group.pk]),
@@ -177,7 +177,7 @@ def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, cl
 
 @pytest.fixture
 def superuser_client(client, db):  # type: ignore[no-untyped-def]
-    client.force_login(User.objects.create_superuser("root", password="root-pass-123"))
+    support.sign_in_staff(client, User.objects.create_superuser("root", password="root-pass-123"))
     return client
 
 
