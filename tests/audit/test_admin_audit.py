@@ -62,7 +62,7 @@ def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # ty
     client, round, platform_admin
 ):
     slot = round.slots.order_by("starts_at").first()
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     data = _form_data(client, url)
     assert data["capacity"] == "60"
@@ -78,7 +78,7 @@ def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # ty
 
 
 def test_an_admin_another_package_registers_is_audited_too(client, platform_admin):  # type: ignore[no-untyped-def]
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     client.post("/admin/auth/group/add/", {"name": "auditors"})
     (entry,) = LogEntry.objects.filter(action="tourdraw.admin.added", object_type="auth.group")
     assert entry.data["changes"]["name"] == {"before": None, "after": "auditors"}
@@ -86,7 +86,7 @@ def test_an_admin_another_package_registers_is_audited_too(client, platform_admi
 
 def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, platform_admin):  # type: ignore[no-untyped-def]
     extra = support.make_slots(round.tour, support.timezone.localdate(), days=1)[0]
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     url = f"/admin/lottery/round/{round.pk}/change/"
     data = _form_data(client, url)
     prefix = "round_slots"
@@ -119,7 +119,7 @@ def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, pla
 
 def test_saving_unchanged_logs_nothing(client, round, platform_admin):  # type: ignore[no-untyped-def]
     slot = round.slots.first()
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     client.post(url, _form_data(client, url))
     assert not LogEntry.objects.filter(action__startswith="tourdraw.admin.").exists()
@@ -128,7 +128,7 @@ def test_saving_unchanged_logs_nothing(client, round, platform_admin):  # type: 
 def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignore[no-untyped-def]
     client, visitor, platform_admin
 ):
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     url = f"/admin/people/user/{visitor.user.pk}/change/"
     data = _form_data(client, url)
     client.post(url, {**data, "first_name": "秘密名字", "email": "secret@example.com"})
@@ -138,12 +138,12 @@ def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignor
     assert entry.data["changes"]["email"] == {"before": "(withheld)", "after": "(withheld)"}
     text = json.dumps(entry.data, ensure_ascii=False)
     assert "秘密名字" not in text and "secret@example.com" not in text
-    assert visitor.phone.as_e164 not in text
+    assert str(visitor.phone).startswith("+") and str(visitor.phone) not in text
 
 
 def test_a_password_set_in_the_admin_is_logged_without_it(client, platform_admin):  # type: ignore[no-untyped-def]
     staff = support.make_staff("agent", "call_centre", support.make_site())
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     response = client.post(
         f"/admin/people/user/{staff.pk}/password/",
         {
@@ -167,7 +167,7 @@ def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ign
     tour = support.make_tour()
     slot = support.make_slots(tour, support.timezone.localdate(), days=1)[0]
     spare = [support.make_tour(code=f"spare-{n}", min_age=n + 10) for n in range(2)]
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     client.post(f"/admin/catalog/slot/{slot.pk}/delete/", {"post": "yes"})
     client.post(
         "/admin/catalog/tour/",
@@ -187,7 +187,7 @@ def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ign
 
 def test_an_admin_addition_is_logged_with_its_values(client, db, platform_admin):  # type: ignore[no-untyped-def]
     site = support.make_site()
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     response = client.post(
         "/admin/catalog/tour/add/",
         {
@@ -210,14 +210,14 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     client, round, platform_admin
 ):
     slot = round.slots.order_by("starts_at").first()
-    client.force_login(platform_admin)
+    support.sign_in_staff(client, platform_admin)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     client.post(url, {**_form_data(client, url), "capacity": "40"})
     with transaction.atomic():
         log.append("release", round_code=round.code, body={"slot": slot.code}, now=slot.starts_at)
         log.append("opening", round_code="another-round", body={}, now=slot.starts_at)
     operator = support.make_staff("op", "site_operator", round.tour.site)
-    client.force_login(operator)
+    support.sign_in_staff(client, operator)
 
     response = client.get(f"/backoffice/rounds/{round.pk}/audit.json")
     exported = json.loads(b"".join(response.streaming_content))
@@ -239,7 +239,7 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     assert {e["round"] for e in exported["public_log"]["entries"]} == {round.code}
     assert "release" in [e["kind"] for e in exported["public_log"]["entries"]]
     other = support.make_staff("other-op", "site_operator", support.make_site("nio", name="蔚来"))
-    client.force_login(other)
+    support.sign_in_staff(client, other)
     assert client.get(f"/backoffice/rounds/{round.pk}/audit.json").status_code == 404
 
 

@@ -64,10 +64,8 @@ def test_offline_a_signature_that_is_not_base64_is_refused(browser, live_server,
     support.make_staff("gatekeeper", "gate", slot.tour.site)
     page = browser.page
     browser.go(f"/backoffice/gate/{slot.pk}/")
-    page.fill("#id_username", "gatekeeper")
-    page.fill("#id_password", "gatekeeper-pass-123")
-    page.click("main button:has-text('Sign in')")
-    page.wait_for_function("localStorage.length > 1")
+    browser.staff_sign_in("gatekeeper", "gatekeeper-pass-123")
+    browser.wait_for("localStorage.length > 1")  # the manifest is stored
     page.context.set_offline(True)
     prefix, body, _signature = tickets.payload(ticket).split(".")
     for signature in ("!!!!not*base64!!!!", "A" * 86 + " ", "AAAA"):

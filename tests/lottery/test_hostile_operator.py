@@ -128,7 +128,7 @@ def test_the_services_refuse_group_places_entries_and_slots(closed):  # type: ig
 
 def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # type: ignore[no-untyped-def]
     slot = closed.slots.order_by("starts_at").first()
-    client.force_login(support.make_staff("op", "site_operator", slot.tour.site))
+    support.sign_in_staff(client, support.make_staff("op", "site_operator", slot.tour.site))
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     page = client.post(
         reverse("backoffice:group", args=[group.pk]),
@@ -177,7 +177,7 @@ def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, cl
 
 @pytest.fixture
 def superuser_client(client, db):  # type: ignore[no-untyped-def]
-    client.force_login(User.objects.create_superuser("root", password="root-pass-123"))
+    support.sign_in_staff(client, User.objects.create_superuser("root", password="root-pass-123"))
     return client
 
 
@@ -313,3 +313,38 @@ def test_on_postgresql_the_fetched_beacon_cannot_be_replaced(closed):  # type: i
     other = support.CHAIN.beacon(closed.beacon_round + 1)
     with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
         Round.objects.filter(pk=closed.pk).update(beacon_signature=other["signature"])
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_drawn_entry_may_only_leave_the_waitlist(closed):  # type: ignore[no-untyped-def]
+    """After the draw, deleting an account or settling an identity dispute takes an
+    entry (and its party, at the gate) out, one way; the database still refuses
+    bringing it back or changing anything else about it."""
+    support.draw_with_beacon(closed)
+    entry = closed.entries.order_by("code").first()
+    member = entry.members.order_by("position").first()
+    refused = [
+        ("UPDATE lottery_entry SET weight = 3 WHERE id = %s", [entry.pk]),
+        ("UPDATE lottery_entrymember SET position = 9 WHERE id = %s", [member.pk]),
+        ("UPDATE lottery_entrymember SET active = false, role = 'x' WHERE id = %s", [member.pk]),
+        ("DELETE FROM lottery_entrychoice WHERE entry_id = %s", [entry.pk]),
+    ]
+    allowed = [
+        ("UPDATE lottery_entry SET state = 'withdrawn' WHERE id = %s", [entry.pk]),
+        ("UPDATE lottery_entrymember SET active = false WHERE id = %s", [member.pk]),
+    ]
+    back = [
+        ("UPDATE lottery_entry SET state = 'active' WHERE id = %s", [entry.pk]),
+        ("UPDATE lottery_entrymember SET active = true WHERE id = %s", [member.pk]),
+    ]
+    for sql, params in refused:
+        with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
+            connection.cursor().execute(sql, params)
+    for sql, params in allowed:
+        connection.cursor().execute(sql, params)
+    for sql, params in back:
+        with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
+            connection.cursor().execute(sql, params)
+    entry.refresh_from_db()
+    member.refresh_from_db()
+    assert (entry.state, entry.weight, member.active) == ("withdrawn", 1, False)

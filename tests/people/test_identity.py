@@ -146,7 +146,7 @@ def test_the_dispute_page_is_for_the_call_centre_only(client, db, agent):  # typ
         "evidence": "Card seen at the desk.",
     }
     url = reverse("backoffice:identity_dispute")
-    client.force_login(support.make_staff("gatekeeper", "gate", support.make_site()))
+    support.sign_in_staff(client, support.make_staff("gatekeeper", "gate", support.make_site()))
     assert client.post(url, form).status_code == 403
     client.force_login(squatter.user)
     assert client.post(url, form).status_code == 403
@@ -154,7 +154,7 @@ def test_the_dispute_page_is_for_the_call_centre_only(client, db, agent):  # typ
         IdentityClaim.objects.get(id_hash=crypto.id_hash("cn_resident", VICTIM_ID)).visitor
         == squatter
     )
-    client.force_login(agent)
+    support.sign_in_staff(client, agent)
     done = client.post(url, form, follow=True)
     assert "now belongs to" in done.content.decode()
     assert IdentityClaim.objects.get(visitor=victim)

@@ -317,7 +317,7 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # ty
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
-    client.force_login(staff)
+    sign_in_staff(client, staff)
     members = [str(m.pk) for m in ticket.offer.entry.members.all()]
     for typed in (code, code.lower(), ticket.code):
         client.post(
@@ -334,7 +334,7 @@ def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, tic
     slot = ticket.offer.slot
     companion = ticket.offer.entry.members.order_by("position").last().person
     number = companion.id_number
-    client.force_login(staff)
+    sign_in_staff(client, staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]),
         {"id_type": companion.id_type, "id_number": f" {number.lower()} "},
@@ -406,7 +406,7 @@ def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staf
     ],
 )
 def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, staff, body, field):  # type: ignore[no-untyped-def]
-    client.force_login(staff)
+    sign_in_staff(client, staff)
     response = client.post(
         reverse("backoffice:gate_sync", args=[ticket.offer.slot.pk]),
         body,
@@ -425,10 +425,10 @@ def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: igno
     slot = ticket.offer.slot
     today = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
     Slot.objects.filter(pk=slot.pk).update(starts_at=today, ends_at=today + timedelta(hours=1))
-    client.force_login(make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
+    sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) not in html
-    client.force_login(make_staff("own-gate", "gate", slot.tour.site))
+    sign_in_staff(client, make_staff("own-gate", "gate", slot.tour.site))
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) in html
 
