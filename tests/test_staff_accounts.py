@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.support import drawn_round, make_site, make_staff, sign_in_staff
+from tests.support import make_party_entry, make_round, make_site, make_staff, sign_in_staff
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery.models import Round
 from tourdraw.people import second_factor
@@ -93,8 +93,11 @@ def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client,
 
 
 def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(client, operator):  # type: ignore[no-untyped-def]
-    round, _, _ = drawn_round(4, [2], [])
-    Round.objects.filter(pk=round.pk).update(state=Round.State.OPEN)
+    # An open round with an entry, ready to close: a closed round never opens
+    # again (its seal), so the test starts from an open one.
+    round = make_round()
+    make_party_entry(round, 1000, 2, [round.slots.first().pk])
+    assert round.state == Round.State.OPEN
     operator.is_staff = True
     operator.save()
     assert _sign_in(client, "op", PASSWORD).status_code == 302

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
-from tourdraw.lottery.models import Entry
+from tourdraw.lottery.models import Entry, Round
 from tourdraw.people import crypto, documents
 from tourdraw.people.identity import IdentityError
 from tourdraw.people.models import IdentityClaim, Person, Visitor
@@ -52,6 +52,17 @@ def _void_entries(squatter: Visitor, digest: str, *, agent: Any, now: datetime) 
     """Void the squatter's entries that name the document; give up their
     places. Returns (entries voided, offers and tickets released)."""
     entries = Entry.objects.filter(visitor=squatter, members__id_hash=digest).distinct()
+    # Between close and draw an entry is sealed into the draw (voiding it would
+    # change the draw's inputs, which the draw then refuses): settle after it.
+    if entries.filter(state=Entry.State.ACTIVE, round__state=Round.State.CLOSED).exists():
+        raise IdentityError(
+            _(
+                "The squatter has an entry in a round waiting for its draw: settle this"
+                " once the round is drawn."
+            ),
+            code="entry_awaiting_draw",
+            field="",
+        )
     voided = released = 0
     for entry in entries:
         if Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
