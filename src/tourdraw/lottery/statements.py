@@ -16,13 +16,12 @@ published as canonical JSON (``draw.canonical``) and named by its digest,
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypedDict
 
 from tourdraw.lottery import drand
-from tourdraw.lottery.draw import canonical
+from tourdraw.lottery.draw import digest
 
 OPENING: Final = "tourdraw-opening/2"
 CLOSING: Final = "tourdraw-closing/2"
@@ -46,10 +45,6 @@ class SlotCapacity(TypedDict):
     code: str
     capacity: int
     reserved: int
-
-
-def digest(obj: object) -> str:
-    return hashlib.sha256(canonical(obj)).hexdigest()
 
 
 def timestamp(moment: datetime) -> str:
