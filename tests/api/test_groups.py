@@ -86,7 +86,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     assert body["code"] == "members_invalid" and body["field"] == "members"
     messages = [e["message"] for e in body["errors"]]
     assert messages[0].startswith("Row 2 (王小宝)") and "at least 6" in messages[0]
-    assert messages[1].startswith("Row 3 (李明)") and "row 1" in messages[1]
+    assert messages[1].startswith("Row 3 (李明)") and "Row 1 (李明)" in messages[1]
     assert [(e["code"], e["field"]) for e in body["errors"]] == [
         ("under_min_age", "members.1.birth_date"),
         ("person_repeated", "members.2.id_number"),

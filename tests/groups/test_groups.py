@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from tests.support import (
     drawn_round,
@@ -95,10 +95,12 @@ def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slo
     )
     with pytest.raises(services.GroupError) as error:
         services.upload_members(group, csv_text)
+    visit_day = formats.date_format(slot.visit_date, "DATE_FORMAT")
     assert error.value.errors == [
         "Row 3 (王芳): A resident ID number has 18 characters; this one has 17.",
-        "Row 4 (张小): will be 5 on the day of the visit; everyone must be at least 6.",
-        "Row 5 (李明二): the same ID document as row 2; each person comes once.",
+        f"Row 4 (张小) will be 5 on {visit_day}; everyone must be at least 6 on the day of the "
+        "visit.",
+        "Row 5 (李明二) has the same ID document as Row 2 (李明); each person comes once.",
     ]
     assert not group.members.exists()
 
@@ -127,7 +129,10 @@ def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[
     services.upload_members(first, HEADER + _row("李明", date(2005, 1, 1), 1))
     with pytest.raises(services.GroupError) as error:
         services.upload_members(second, HEADER + _row("李明", date(2005, 1, 1), 1))
-    assert error.value.errors == ["Row 2 (李明): already has a place in this session."]
+    assert error.value.errors == [
+        "Row 2 (李明) is already in another party; each person comes in one party only."
+    ]
+    assert error.value.problems[0].code == "person_already_booked"
 
 
 def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignore[no-untyped-def]

@@ -155,9 +155,12 @@ def test_it_rejects_a_companion_who_is_in_another_entry(round, visitor, other_vi
     error = rejection(
         round=round, visitor=visitor, choices=slot_ids(round)[:1], companions=[companion("张小明")]
     )
-    assert error.code == "person_already_entered"
+    assert error.code == "person_already_booked"
     assert error.field == "companions.0.id_number"
-    assert str(error.message) == "张小明 already appears in another entry of this round."
+    assert (
+        str(error.message)
+        == "张小明 is already in another party; each person comes in one party only."
+    )
 
 
 def test_it_rejects_an_entrant_who_is_a_companion_elsewhere(round, visitor, other_visitor):  # type: ignore[no-untyped-def]
@@ -167,9 +170,11 @@ def test_it_rejects_an_entrant_who_is_a_companion_elsewhere(round, visitor, othe
     )
     enter_round(round, other_visitor, choices=slot_ids(round)[:1], companions=[as_companion])
     error = rejection(round=round, visitor=visitor, choices=slot_ids(round)[:1])
-    assert error.code == "person_already_entered"
+    assert error.code == "person_already_booked"
     assert error.field == "entrant"
-    assert str(error.message) == "You already appear in another entry of this round."
+    assert str(error.message) == (
+        f"{me.full_name} is already in another party; each person comes in one party only."
+    )
 
 
 def test_it_rejects_the_same_person_twice_in_one_party(round, visitor):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from tourdraw.errors import DomainError
 from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.people import crypto, documents
+from tourdraw.people.party import PartyMember, problems_by_member
 from tourdraw.visits import capacity
 from tourdraw.visits.models import Offer
 
@@ -192,104 +193,19 @@ def replace_members(
 ) -> list[GroupMember]:
     """Replace the member list with ``rows`` (each with the keys of CSV_COLUMNS).
 
-    Every row is checked by the rules of entries (a valid ID document, the
-    tour's minimum age on the visit day, each person once in the session);
-    if any row fails, nothing is saved and every bad row is named, counting
-    rows from ``first_row``.
+    Every row is checked by the rules of entries (a valid ID document, and the
+    party rules: the tour's minimum age on the visit day, each person once,
+    not already in another party in the session); if any row fails, nothing
+    is saved and every bad row is named, counting rows from ``first_row``.
     """
     today = today or timezone.localdate()
     slot = _check_uploadable(group)
-    problems: list[DomainError] = []
-    valid: list[tuple[str, documents.Document, str]] = []
-    seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=first_row):
-        name = " ".join(str(row.get("full_name") or "").split())
-        row_at = _RowAt(
-            label=_("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"},
-            field=f"members.{number - first_row}.",
-        )
-        if not name:
-            problems.append(
-                row_at.problem(
-                    _("Enter the full name as on the ID document."), "name_required", "full_name"
-                )
-            )
-            continue
-        if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
-            problems.append(
-                row_at.problem(
-                    _("A name has at most 100 characters."), "name_too_long", "full_name"
-                )
-            )
-            continue
-        birth = row.get("birth_date")
-        if not isinstance(birth, date):
-            raw_birth = str(birth or "").strip()
-            try:
-                birth = date.fromisoformat(raw_birth) if raw_birth else None
-            except ValueError:
-                problems.append(
-                    row_at.problem(
-                        _("Write the date of birth as YYYY-MM-DD."),
-                        "birth_date_invalid",
-                        "birth_date",
-                    )
-                )
-                continue
-        try:
-            document = documents.validate(
-                str(row.get("id_type") or "cn_resident").strip(),
-                str(row.get("id_number") or ""),
-                birth,
-                today=today,
-            )
-        except documents.DocumentError as error:
-            problems.append(row_at.problem(error.message, error.code, error.field))
-            continue
-        digest = crypto.id_hash(document.doc_type, document.number)
-        if digest in seen:
-            problems.append(
-                row_at.problem(
-                    _("the same ID document as row %(row)d; each person comes once.")
-                    % {"row": seen[digest]},
-                    "person_repeated",
-                    "id_number",
-                )
-            )
-            continue
-        seen[digest] = number
-        age = documents.age_on(document.birth_date, slot.visit_date)
-        if age < slot.tour.min_age:
-            problems.append(
-                row_at.problem(
-                    _("will be %(age)d on the day of the visit; everyone must be at least %(min)d.")
-                    % {"age": age, "min": slot.tour.min_age},
-                    "under_min_age",
-                    "birth_date",
-                )
-            )
-            continue
-        valid.append((name, document, digest))
-    if len(rows) > group.size:
-        problems.append(
-            DomainError(
-                _("The list has %(count)d persons; the group was approved for %(size)d.")
-                % {"count": len(rows), "size": group.size},
-                code="too_many_members",
-                field="members",
-            )
-        )
-    elsewhere = _already_in_session(slot, group, [digest for _, _, digest in valid])
-    for name, _document, digest in valid:
-        if digest in elsewhere:
-            problems.append(
-                DomainError(
-                    _("Row %(row)d (%(name)s): already has a place in this session.")
-                    % {"row": seen[digest], "name": name},
-                    code="person_already_booked",
-                    field=f"members.{seen[digest] - first_row}.id_number",
-                )
-            )
+    read = [
+        _read_row(row, _RowAt.of(row, number, first_row), today=today)
+        for number, row in enumerate(rows, start=first_row)
+    ]
+    listed = [member for member in read if isinstance(member, _Listed)]
+    problems = _problems(group, slot, read, listed, count=len(rows))
     if problems:
         raise GroupError(
             problems[0].message, code="members_invalid", field="members", problems=problems
@@ -300,10 +216,10 @@ def replace_members(
             GroupMember(
                 group=group,
                 position=position,
-                full_name=name,
-                **documents.stored_fields(document, digest),
+                full_name=member.name,
+                **documents.stored_fields(member.document, member.who.id_hash),
             )
-            for position, (name, document, digest) in enumerate(valid, start=1)
+            for position, member in enumerate(listed, start=1)
         )
         log_action("tourdraw.group.members_uploaded", group, data={"members": len(members)})
     return members
@@ -317,8 +233,87 @@ class _RowAt:
     label: str
     field: str
 
+    @classmethod
+    def of(cls, row: Mapping[str, Any], number: int, first_row: int) -> "_RowAt":
+        name = " ".join(str(row.get("full_name") or "").split())
+        return cls(
+            label=_("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"},
+            field=f"members.{number - first_row}.",
+        )
+
     def problem(self, message: Any, code: str, column: str) -> DomainError:
         return DomainError(f"{self.label}: {message}", code=code, field=self.field + column)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A row whose name and ID document hold, as the party rules see it."""
+
+    name: str
+    document: documents.Document
+    who: PartyMember
+
+
+def _read_row(row: Mapping[str, Any], at: _RowAt, *, today: date) -> _Listed | DomainError:
+    name = " ".join(str(row.get("full_name") or "").split())
+    if not name:
+        return at.problem(
+            _("Enter the full name as on the ID document."), "name_required", "full_name"
+        )
+    if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
+        return at.problem(_("A name has at most 100 characters."), "name_too_long", "full_name")
+    birth = row.get("birth_date")
+    if not isinstance(birth, date):
+        raw_birth = str(birth or "").strip()
+        try:
+            birth = date.fromisoformat(raw_birth) if raw_birth else None
+        except ValueError:
+            return at.problem(
+                _("Write the date of birth as YYYY-MM-DD."), "birth_date_invalid", "birth_date"
+            )
+    try:
+        document = documents.validate(
+            str(row.get("id_type") or "cn_resident").strip(),
+            str(row.get("id_number") or ""),
+            birth,
+            today=today,
+        )
+    except documents.DocumentError as error:
+        return at.problem(error.message, error.code, error.field)
+    digest = crypto.id_hash(document.doc_type, document.number)
+    return _Listed(name, document, PartyMember(at.label, at.field, document.birth_date, digest))
+
+
+def _problems(
+    group: GroupVisit,
+    slot: Slot,
+    read: list[_Listed | DomainError],
+    listed: list[_Listed],
+    *,
+    count: int,
+) -> list[DomainError]:
+    """Every bad row in the list's order, then a list longer than approved."""
+    by_member = iter(
+        problems_by_member(
+            [member.who for member in listed],
+            visit_dates=[slot.visit_date],
+            min_age=slot.tour.min_age,
+            taken=_already_in_session(slot, group, [member.who.id_hash for member in listed]),
+        )
+    )
+    problems: list[DomainError] = []
+    for row in read:
+        problems.extend(next(by_member) if isinstance(row, _Listed) else [row])
+    if count > group.size:
+        problems.append(
+            DomainError(
+                _("The list has %(count)d persons; the group was approved for %(size)d.")
+                % {"count": count, "size": group.size},
+                code="too_many_members",
+                field="members",
+            )
+        )
+    return problems
 
 
 def _check_uploadable(group: GroupVisit) -> Slot:

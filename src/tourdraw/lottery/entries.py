@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.catalog.models import Slot
+from tourdraw.catalog.models import Slot, Tour
 from tourdraw.errors import DomainError
 from tourdraw.lottery import eligibility, fairness
 from tourdraw.lottery.codes import new_entry_code
@@ -20,6 +20,7 @@ from tourdraw.lottery.rounds import lock_round_for_entry
 from tourdraw.people import crypto
 from tourdraw.people.documents import Document, age_on
 from tourdraw.people.models import Person, Visitor
+from tourdraw.people.party import PartyMember, already_booked, check_party
 from tourdraw.people.services import (
     PersonError,
     check_document,
@@ -63,12 +64,17 @@ def _error(message: str, code: str, field: str) -> DomainError:
 @dataclass
 class _Member:
     label: str
-    field: str
+    # "entrant", or the companion's prefix ("companions.0.") a column follows.
+    at: str
     full_name: str
     document: Document
     id_hash: str
     person: Person | None = None
     guardian: bool = False
+
+    @property
+    def who(self) -> PartyMember:
+        return PartyMember(self.label, self.at, self.document.birth_date, self.id_hash)
 
 
 def _saved_person(visitor: Visitor, companion: CompanionInput) -> Person | None:
@@ -103,10 +109,25 @@ def _check(
     now: datetime,
     exclude_entry: Entry | None = None,
 ) -> tuple[list[Slot], list[_Member]]:
-    today = timezone.localdate(now)
-    tour = round.tour
-    errors: list[DomainError] = []
+    entrant = _entrant(visitor)
+    slots, errors = _choices(round, choice_ids)
+    errors += _party_size(round.tour, companions)
+    members, invalid = _party(visitor, entrant, companions, today=timezone.localdate(now))
+    errors += invalid
+    errors += check_party(
+        [member.who for member in members],
+        visit_dates=[slot.visit_date for slot in slots],
+        min_age=round.tour.min_age,
+        taken=_entered(round, members, exclude_entry),
+    )
+    errors += _guardians_missing(members[1:], slots)
+    errors += _ineligible(round, members, now)
+    if errors:
+        raise EntryRejected(errors)
+    return slots, members
 
+
+def _entrant(visitor: Visitor) -> Person:
     entrant = visitor.self_person
     if entrant is None:
         raise EntryRejected(
@@ -118,7 +139,23 @@ def _check(
                 )
             ]
         )
+    return entrant
 
+
+def _choices(round: Round, choice_ids: Sequence[int]) -> tuple[list[Slot], list[DomainError]]:
+    """The chosen slots, best first, and what is wrong with the choice."""
+    errors = []
+    if not choice_ids:
+        errors.append(_error(_("Choose at least one slot."), "choice_required", "choices"))
+    if len(choice_ids) > round.tour.max_choices:
+        errors.append(
+            _error(
+                _("Choose at most %(max)d slots; you chose %(count)d.")
+                % {"max": round.tour.max_choices, "count": len(choice_ids)},
+                "too_many_choices",
+                "choices",
+            )
+        )
     # Only the chosen slots are read (a round may offer hundreds); an id no
     # database key can hold is simply not a slot of the round.
     ids = {slot_id for slot_id in choice_ids if 0 < slot_id < 2**63}
@@ -126,142 +163,86 @@ def _check(
         slot.pk: slot for slot in round.slots.select_related("tour__site").filter(pk__in=ids)
     }
     slots: list[Slot] = []
-    if not choice_ids:
-        errors.append(_error(_("Choose at least one slot."), "choice_required", "choices"))
-    if len(choice_ids) > tour.max_choices:
-        errors.append(
-            _error(
-                _("Choose at most %(max)d slots; you chose %(count)d.")
-                % {"max": tour.max_choices, "count": len(choice_ids)},
-                "too_many_choices",
-                "choices",
-            )
-        )
     seen: set[int] = set()
     for index, slot_id in enumerate(choice_ids):
         slot = offered.get(slot_id)
         if slot is None:
-            errors.append(
-                _error(
-                    _("Choice %(rank)d is not a slot of this round.") % {"rank": index + 1},
-                    "choice_unknown",
-                    f"choices.{index}",
-                )
-            )
+            message = _("Choice %(rank)d is not a slot of this round.") % {"rank": index + 1}
+            errors.append(_error(message, "choice_unknown", f"choices.{index}"))
         elif slot_id in seen:
-            errors.append(
-                _error(
-                    _("You chose %(slot)s more than once; rank each slot once.")
-                    % {"slot": slot.label},
-                    "choice_repeated",
-                    f"choices.{index}",
-                )
-            )
+            message = _("You chose %(slot)s more than once; rank each slot once.") % {
+                "slot": slot.label
+            }
+            errors.append(_error(message, "choice_repeated", f"choices.{index}"))
         else:
             seen.add(slot_id)
             slots.append(slot)
+    return slots, errors
 
-    if len(companions) > tour.max_companions:
-        errors.append(
-            _error(
-                _("A party has at most %(max)d companions; you named %(count)d.")
-                % {"max": tour.max_companions, "count": len(companions)},
-                "too_many_companions",
-                "companions",
-            )
+
+def _party_size(tour: Tour, companions: Sequence[CompanionInput]) -> list[DomainError]:
+    if len(companions) <= tour.max_companions:
+        return []
+    return [
+        _error(
+            _("A party has at most %(max)d companions; you named %(count)d.")
+            % {"max": tour.max_companions, "count": len(companions)},
+            "too_many_companions",
+            "companions",
         )
+    ]
 
+
+def _party(
+    visitor: Visitor, entrant: Person, companions: Sequence[CompanionInput], *, today: date
+) -> tuple[list[_Member], list[DomainError]]:
+    """The entrant and the companions whose details hold, and what is wrong
+    with the others (each message names the companion)."""
     members = [
         _Member(
             label=entrant.full_name,
-            field="entrant",
+            at="entrant",
             full_name=entrant.full_name,
             document=Document(entrant.id_type, "", entrant.birth_date),
             id_hash=entrant.id_hash,
             person=entrant,
         )
     ]
+    errors = []
     for index, companion in enumerate(companions):
-        prefix = f"companions.{index}."
-        fallback = _("Companion %(number)d") % {"number": index + 1}
-        label = " ".join(companion.full_name.split()) or fallback
         try:
-            name = clean_name(companion.full_name, field=prefix + "full_name")
-            saved = _saved_person(visitor, companion)
-            if saved is not None:
-                members.append(
-                    _Member(
-                        label=name,
-                        field=prefix + "id_number",
-                        full_name=name,
-                        document=Document(saved.id_type, "", saved.birth_date),
-                        id_hash=saved.id_hash,
-                        person=saved,
-                        guardian=companion.guardian,
-                    )
-                )
-                continue
-            document = check_document(
-                companion.id_type,
-                companion.id_number,
-                companion.birth_date,
-                today=today,
-                field_prefix=prefix,
-            )
+            members.append(_companion(visitor, companion, f"companions.{index}.", today=today))
         except PersonError as error:
+            fallback = _("Companion %(number)d") % {"number": index + 1}
+            label = " ".join(companion.full_name.split()) or fallback
             errors.append(_error(f"{label}: {error.message}", error.code, error.field))
-            continue
-        members.append(
-            _Member(
-                label=name,
-                field=prefix + "id_number",
-                full_name=name,
-                document=document,
-                id_hash=crypto.id_hash(document.doc_type, document.number),
-                guardian=companion.guardian,
-            )
+    return members, errors
+
+
+def _companion(visitor: Visitor, companion: CompanionInput, at: str, *, today: date) -> _Member:
+    name = clean_name(companion.full_name, field=at + "full_name")
+    saved = _saved_person(visitor, companion)
+    if saved is not None:
+        document = Document(saved.id_type, "", saved.birth_date)
+        id_hash = saved.id_hash
+    else:
+        document = check_document(
+            companion.id_type,
+            companion.id_number,
+            companion.birth_date,
+            today=today,
+            field_prefix=at,
         )
-
-    hashes_seen: dict[str, _Member] = {}
-    for member in members:
-        if member.id_hash in hashes_seen:
-            errors.append(
-                _error(
-                    _("%(name)s has the same ID document as %(other)s; each person comes once.")
-                    % {"name": member.label, "other": hashes_seen[member.id_hash].label},
-                    "person_repeated",
-                    member.field,
-                )
-            )
-        hashes_seen[member.id_hash] = member
-
-    for member in members:
-        for slot in slots:
-            age = age_on(member.document.birth_date, slot.visit_date)
-            if age < tour.min_age:
-                errors.append(
-                    _error(
-                        _(
-                            "%(name)s will be %(age)d on %(date)s; everyone must be at least "
-                            "%(min_age)d on the day of the visit."
-                        )
-                        % {
-                            "name": member.label,
-                            "age": age,
-                            "date": formats.date_format(slot.visit_date, "DATE_FORMAT"),
-                            "min_age": tour.min_age,
-                        },
-                        "under_min_age",
-                        member.field.replace("id_number", "birth_date"),
-                    )
-                )
-
-    errors.extend(_guardians_missing(members[1:], slots))
-    errors.extend(_already_entered(round, members, exclude_entry))
-    errors.extend(_ineligible(round, members, now))
-    if errors:
-        raise EntryRejected(errors)
-    return slots, members
+        id_hash = crypto.id_hash(document.doc_type, document.number)
+    return _Member(
+        label=name,
+        at=at,
+        full_name=name,
+        document=document,
+        id_hash=id_hash,
+        person=saved,
+        guardian=companion.guardian,
+    )
 
 
 def _needs_guardian(member: _Member, slots: list[Slot]) -> bool:
@@ -277,7 +258,7 @@ def _guardians_missing(companions: list[_Member], slots: list[Slot]) -> list[Dom
             )
             % {"name": member.label, "age": GUARDIAN_AGE},
             "guardian_required",
-            member.field.replace("id_number", "guardian"),
+            member.who.field("guardian"),
         )
         for member in companions
         if not member.guardian and _needs_guardian(member, slots)
@@ -294,28 +275,22 @@ def _ineligible(round: Round, members: list[_Member], now: datetime) -> list[Dom
     for member in members:
         visited = visits.get(member.id_hash)
         if visited is not None:
-            errors.append(eligibility.cooldown_error(site, member.label, visited, member.field))
+            errors.append(
+                eligibility.cooldown_error(
+                    site, member.label, visited, member.who.field("id_number")
+                )
+            )
     return errors
 
 
-def _already_entered(
-    round: Round, members: list[_Member], exclude_entry: Entry | None
-) -> list[DomainError]:
-    by_hash = {member.id_hash: member for member in members}
-    taken = EntryMember.objects.filter(round=round, active=True, id_hash__in=by_hash)
+def _entered(round: Round, members: list[_Member], exclude_entry: Entry | None) -> set[str]:
+    """The ID hashes of these members already in another active entry of the round."""
+    taken = EntryMember.objects.filter(
+        round=round, active=True, id_hash__in=[member.id_hash for member in members]
+    )
     if exclude_entry is not None:
         taken = taken.exclude(entry=exclude_entry)
-    errors = []
-    for id_hash in taken.values_list("id_hash", flat=True):
-        member = by_hash[id_hash]
-        if member.field == "entrant":
-            message = _("You already appear in another entry of this round.")
-        else:
-            message = _("%(name)s already appears in another entry of this round.") % {
-                "name": member.label
-            }
-        errors.append(_error(message, "person_already_entered", member.field))
-    return errors
+    return set(taken.values_list("id_hash", flat=True))
 
 
 def _fairness(round: Round, slots: list[Slot], members: list[_Member]) -> dict[str, int]:
@@ -402,7 +377,8 @@ def party_of(entry: Entry) -> list[EntryMember]:
 
 def _raise_if_taken(round: Round, members: list[_Member], exclude_entry: Entry | None) -> None:
     """After an IntegrityError: a concurrent entry won the race for a person."""
-    errors = _already_entered(round, members, exclude_entry)
+    taken = _entered(round, members, exclude_entry)
+    errors = [already_booked(member.who) for member in members if member.id_hash in taken]
     if errors:
         raise EntryRejected(errors)
 
