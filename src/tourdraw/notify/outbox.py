@@ -187,10 +187,3 @@ def relay_due(now: datetime, *, limit: int = 200) -> int:
     """Deliver every due message (first tries that no task ran, and retries), one
     after the other; the worker's relay sends them concurrently instead."""
     return sum(deliver(pk, now=now) for pk in due_ids(now, limit=limit))
-
-
-def delivery_state(about: models.Model) -> Any:
-    """The messages about an object, for operators to see what reached whom."""
-    return OutboxMessage.objects.filter(
-        object_type=about._meta.label_lower, object_id=str(about.pk)
-    ).order_by("created_at", "pk")

@@ -159,11 +159,6 @@ def visitors_by_month(site_ids: set[int] | None, year: int) -> dict[tuple[int, i
     return counts
 
 
-def visitors_this_year(site_ids: set[int] | None, today: date | None = None) -> int:
-    today = today or timezone.localdate()
-    return sum(visitors_by_month(site_ids, today.year).values())
-
-
 def sites(site_ids: set[int] | None) -> list[Site]:
     queryset = Site.objects.order_by("code")
     return list(queryset if site_ids is None else queryset.filter(pk__in=site_ids))
