@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from tests import support
 from tourdraw.notify import outbox
 from tourdraw.notify.channels import DeliveryError, EmailChannel, Message, WebhookChannel
 from tourdraw.notify.models import OutboxMessage

@@ -1,7 +1,6 @@
 """Numbers for the dashboards: demand, confirmations, visits. Read-only."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.core.cache import cache
 from django.db.models import Count, Sum

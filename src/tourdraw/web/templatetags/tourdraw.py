@@ -1,5 +1,3 @@
-from typing import Any
-
 from django import template
 
 from tourdraw.translated import Translated
