@@ -76,37 +76,20 @@ def enqueue_many(
 
     insert_rows(
         OutboxMessage,
+        # The state, the attempts and the rest take the model's defaults.
         [
             "kind",
             "to",
-            "subject",
             "body",
             "language",
             "topic",
             "object_type",
             "object_id",
-            "state",
-            "attempts",
             "next_attempt_at",
-            "last_error",
             "created_at",
         ],
         (
-            (
-                kind,
-                seal(to),
-                "",
-                body,
-                language,
-                topic,
-                object_type,
-                object_id,
-                OutboxMessage.State.PENDING.value,
-                0,
-                now,
-                "",
-                now,
-            )
+            (kind, seal(to), body, language, topic, object_type, object_id, now, now)
             for kind, to, body, topic, language, object_type, object_id in messages
         ),
     )
