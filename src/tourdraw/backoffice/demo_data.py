@@ -212,20 +212,12 @@ def _waiting_groups(site: Site, future_slot: Slot) -> int:
 
 
 class _Factory(NamedTuple):
-    """One of the other factories, with its one tour."""
+    """One of the other factories: its site, its one tour, and that tour's sessions."""
 
     code: str
-    name: str
-    name_en: str
-    address: str
-    address_en: str
-    operator: str
+    site: dict[str, object]
     tour_code: str
-    tour_name: str
-    tour_name_en: str
-    minutes: int
-    min_age: int
-    companions: int
+    tour: dict[str, object]
     times: list[time]
     capacity: int
 
@@ -233,49 +225,61 @@ class _Factory(NamedTuple):
 OTHER_SITES = [
     _Factory(
         "nio",
-        "蔚来合肥先进制造基地",
-        "NIO Hefei Advanced Manufacturing Base",
-        "安徽省合肥市新桥科技创新示范区",
-        "Xinqiao Innovation Zone, Hefei, Anhui",
-        "蔚来",
+        {
+            "name": "蔚来合肥先进制造基地",
+            "name_en": "NIO Hefei Advanced Manufacturing Base",
+            "address": "安徽省合肥市新桥科技创新示范区",
+            "address_en": "Xinqiao Innovation Zone, Hefei, Anhui",
+            "operator_name": "蔚来",
+        },
         "neopark-tour",
-        "智能制造参观",
-        "Smart manufacturing tour",
-        90,
-        6,
-        2,
+        {
+            "name": "智能制造参观",
+            "name_en": "Smart manufacturing tour",
+            "duration_minutes": 90,
+            "min_age": 6,
+            "max_companions": 2,
+        },
         [time(10, 0), time(14, 0)],
         40,
     ),
     _Factory(
         "mengniu",
-        "蒙牛乳业工业旅游基地",
-        "Mengniu Dairy Industrial Tourism Park",
-        "内蒙古呼和浩特市和林格尔县",
-        "Horinger County, Hohhot, Inner Mongolia",
-        "蒙牛乳业",
+        {
+            "name": "蒙牛乳业工业旅游基地",
+            "name_en": "Mengniu Dairy Industrial Tourism Park",
+            "address": "内蒙古呼和浩特市和林格尔县",
+            "address_en": "Horinger County, Hohhot, Inner Mongolia",
+            "operator_name": "蒙牛乳业",
+        },
         "dairy-tour",
-        "牧场到餐桌之旅",
-        "From pasture to table",
-        120,
-        3,
-        3,
+        {
+            "name": "牧场到餐桌之旅",
+            "name_en": "From pasture to table",
+            "duration_minutes": 120,
+            "min_age": 3,
+            "max_companions": 3,
+        },
         [time(9, 0), time(14, 30)],
         80,
     ),
     _Factory(
         "tsingtao",
-        "青岛啤酒博物馆及生产线",
-        "Tsingtao Beer Museum and Brewery",
-        "山东省青岛市市北区登州路56号",
-        "56 Dengzhou Road, Shibei District, Qingdao, Shandong",
-        "青岛啤酒",
+        {
+            "name": "青岛啤酒博物馆及生产线",
+            "name_en": "Tsingtao Beer Museum and Brewery",
+            "address": "山东省青岛市市北区登州路56号",
+            "address_en": "56 Dengzhou Road, Shibei District, Qingdao, Shandong",
+            "operator_name": "青岛啤酒",
+        },
         "brewery-tour",
-        "百年酿造之旅",
-        "A century of brewing",
-        90,
-        6,
-        2,
+        {
+            "name": "百年酿造之旅",
+            "name_en": "A century of brewing",
+            "duration_minutes": 90,
+            "min_age": 6,
+            "max_companions": 2,
+        },
         [time(10, 0), time(15, 0)],
         50,
     ),
@@ -384,23 +388,7 @@ def _xiaomi_rounds(tour: Tour, *, now: datetime, today: date) -> _Xiaomi:
 
 
 def _other_round(factory: _Factory, *, now: datetime, today: date) -> Round:
-    site = _site(
-        factory.code,
-        name=factory.name,
-        name_en=factory.name_en,
-        address=factory.address,
-        address_en=factory.address_en,
-        operator_name=factory.operator,
-    )
-    tour = _tour(
-        site,
-        factory.tour_code,
-        name=factory.tour_name,
-        name_en=factory.tour_name_en,
-        duration_minutes=factory.minutes,
-        min_age=factory.min_age,
-        max_companions=factory.companions,
-    )
+    tour = _tour(_site(factory.code, **factory.site), factory.tour_code, **factory.tour)
     slots = generate_slots(
         tour,
         first_day=today + timedelta(days=10),
@@ -412,8 +400,8 @@ def _other_round(factory: _Factory, *, now: datetime, today: date) -> Round:
         tour,
         f"{factory.code}-{today + timedelta(days=10):%Y-%m-%d}",
         slots,
-        title=f"{factory.tour_name} 抽签",
-        title_en=f"{factory.tour_name_en}: lottery",
+        title=f"{tour.name} 抽签",
+        title_en=f"{tour.name_en}: lottery",
         opens_at=now - timedelta(hours=6),
         closes_at=now + timedelta(days=4),
         draws_at=now + timedelta(days=4, hours=1),
