@@ -1,6 +1,7 @@
 """The Redis cache backend: Django's, with one client per connection pool."""
 
 import os
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -137,3 +138,25 @@ def test_only_the_atomic_backends_go_without_django_ratelimits_warning(settings)
     for backend in ("tourdraw.cache.RedisCache", "tourdraw.cache.DatabaseCache"):
         settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "tourdraw_cache"}}
         call_command("check", fail_level="WARNING")
+
+
+def test_the_private_django_names_the_redis_cache_relies_on_still_work() -> None:
+    """Django has no public hook for the Redis client class or its connection
+    pools; tourdraw.cache uses ``RedisCache._class`` and
+    ``RedisCacheClient._get_connection_pool``. This fails when Django changes
+    either, before the cache silently goes back to a client per operation."""
+    import redis
+    from django.core.cache.backends import redis as django_redis
+
+    # Any: django-stubs leaves the private names out.
+    plain: Any = django_redis.RedisCache("redis://127.0.0.1:1/0", {})
+    assert plain._class is django_redis.RedisCacheClient
+    assert type(plain._cache) is django_redis.RedisCacheClient
+    client: Any = django_redis.RedisCacheClient(["redis://127.0.0.1:1/0"])
+    pool = client._get_connection_pool(True)
+    assert isinstance(pool, redis.ConnectionPool)
+    assert client._get_connection_pool(False) is pool
+    assert pool.connection_kwargs["port"] == 1
+    ours: Any = RedisCache("redis://127.0.0.1:1/0", {})
+    assert type(ours._cache).__name__ == "_ClientPerPool"
+    assert ours._cache.get_client(write=True) is ours._cache.get_client()

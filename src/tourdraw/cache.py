@@ -5,11 +5,17 @@ redis-py fills in some 170 response callbacks each time: that was half of what a
 rate-limit check cost an API write. A client is safe to share (it takes a
 connection from its pool for each command), and Django keeps a cache object per
 thread anyway.
+
+Django offers no public way to choose the client class or to reach a
+connection pool, so two of its private names are used: ``RedisCache._class``
+and ``RedisCacheClient._get_connection_pool``. tests/test_cache.py pins both,
+and fails when a Django upgrade renames or changes them.
 """
 
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.core.cache.backends import db as django_db
 from django.core.cache.backends import redis as django_redis
 from django.db import connections, router, transaction
@@ -23,8 +29,8 @@ return false
 
 
 class _ClientPerPool(django_redis.RedisCacheClient):
-    # Django's own attributes, which django-stubs leaves out.
-    _client: Callable[..., Any]
+    # Django's private method (pinned by tests/test_cache.py), which
+    # django-stubs leaves out.
     _get_connection_pool: Callable[[bool], Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -45,7 +51,7 @@ class _ClientPerPool(django_redis.RedisCacheClient):
         pool = self._get_connection_pool(write)
         client = self._clients.get(pool)
         if client is None:
-            client = self._clients[pool] = self._client(connection_pool=pool)
+            client = self._clients[pool] = redis.Redis(connection_pool=pool)
         return client
 
 
@@ -68,14 +74,16 @@ class DatabaseCache(django_db.DatabaseCache):
     without Redis.
     """
 
-    _table: str  # Django's attribute, which django-stubs leaves out
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        self.table = table
 
     def incr(self, key: Any, delta: int = 1, version: Any = None) -> Any:
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         with transaction.atomic(using=db):
             if connection.features.has_select_for_update:
-                table = connection.ops.quote_name(self._table)
+                table = connection.ops.quote_name(self.table)
                 with connection.cursor() as cursor:
                     cursor.execute(
                         # The table name is the cache's setting, quoted; the key is bound.

@@ -93,10 +93,16 @@ class WebWritesMiddleware:
             and not request.path.startswith("/api/")
             and over_write_limit(request, "web-writes", settings.TOURDRAW_WEB_WRITE_RATE)
         ):
-            response = render(request, "web/rate_limited.html", status=429)
-            response["Retry-After"] = "60"
-            return response
+            return too_many_requests(request, retry_after=60)
         return self.get_response(request)
+
+
+def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:
+    """The page a request over a limit gets, with when to try again if known."""
+    response = render(request, "web/rate_limited.html", status=429)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def too_many_group_requests(request: HttpRequest) -> bool:

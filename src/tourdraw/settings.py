@@ -189,7 +189,6 @@ SESSION_COOKIE_AGE = int(timedelta(days=30).total_seconds())
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
-RATELIMIT_VIEW = "tourdraw.web.views.rate_limited"
 # Limits count per client address, read through these proxies only (addresses
 # or networks, comma-separated): X-Forwarded-For from anyone else is ignored.
 TOURDRAW_TRUSTED_PROXIES = env_list("TOURDRAW_TRUSTED_PROXIES", [])

@@ -5,7 +5,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -514,15 +514,3 @@ def test_entries_that_do_not_list_the_slot_are_passed_over() -> None:
 def test_no_free_place_promotes_no_one() -> None:
     waitlist = Waitlist([("A", 1, ["S"])])
     assert waitlist.next_promotions("S", 0, set(), set()) == []
-
-
-def test_a_declined_offer_in_the_vector_goes_to_the_next_entry_that_fits(
-    vector: dict[str, Any],
-) -> None:
-    offered = {p["entry"] for p in vector["placements"]}
-    placed = offered - {"A2B3C4D5E6"}
-    # A2B3C4D5E6 declines its 3 morning places: R9S2T3U4V5's party of 2 fits them.
-    record = cast(draw.Record, vector)
-    assert draw.next_promotions(record, MORNING, 3, placed, offered) == ["R9S2T3U4V5"]
-    # One place in the afternoon: B3C4D5E6F7's party of 3 is too big, no one else lists it.
-    assert draw.next_promotions(record, AFTERNOON, 1, placed, offered) == []

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from tests import support
 from tourdraw.notify import outbox
 from tourdraw.notify.channels import DeliveryError, EmailChannel, Message, WebhookChannel
 from tourdraw.notify.models import OutboxMessage
@@ -136,18 +135,6 @@ def test_the_email_channel_uses_djangos_mail_backend(settings):  # type: ignore[
         Message(kind="email", to="a@example.com", body="Your ticket", subject="tourdraw")
     )
     assert mail.outbox[0].subject == "tourdraw" and mail.outbox[0].to == ["a@example.com"]
-
-
-def test_operators_see_each_messages_delivery_state(db):  # type: ignore[no-untyped-def]
-    _, _, entries = support.drawn_round(2, [2], [])
-    from tourdraw.visits.models import Offer
-    from tourdraw.visits.offers import decline_offer
-
-    offer = Offer.objects.get(entry=entries[0])
-    decline_offer(offer, actor=None)
-    outbox.relay_due(timezone.now())
-    states = list(outbox.delivery_state(offer).values_list("topic", "state"))
-    assert states == [("offer.declined", "sent")]
 
 
 def test_backoff_counts_from_the_failure_not_from_the_ticks_start(db, settings):  # type: ignore[no-untyped-def]

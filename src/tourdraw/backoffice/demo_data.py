@@ -6,7 +6,9 @@ demo entry has passed every rule.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -209,13 +211,110 @@ def _waiting_groups(site: Site, future_slot: Slot) -> int:
     return 2
 
 
+class _Factory(NamedTuple):
+    """One of the other factories: its site, its one tour, and that tour's sessions."""
+
+    code: str
+    site: dict[str, object]
+    tour_code: str
+    tour: dict[str, object]
+    times: list[time]
+    capacity: int
+
+
+OTHER_SITES = [
+    _Factory(
+        "nio",
+        {
+            "name": "蔚来合肥先进制造基地",
+            "name_en": "NIO Hefei Advanced Manufacturing Base",
+            "address": "安徽省合肥市新桥科技创新示范区",
+            "address_en": "Xinqiao Innovation Zone, Hefei, Anhui",
+            "operator_name": "蔚来",
+        },
+        "neopark-tour",
+        {
+            "name": "智能制造参观",
+            "name_en": "Smart manufacturing tour",
+            "duration_minutes": 90,
+            "min_age": 6,
+            "max_companions": 2,
+        },
+        [time(10, 0), time(14, 0)],
+        40,
+    ),
+    _Factory(
+        "mengniu",
+        {
+            "name": "蒙牛乳业工业旅游基地",
+            "name_en": "Mengniu Dairy Industrial Tourism Park",
+            "address": "内蒙古呼和浩特市和林格尔县",
+            "address_en": "Horinger County, Hohhot, Inner Mongolia",
+            "operator_name": "蒙牛乳业",
+        },
+        "dairy-tour",
+        {
+            "name": "牧场到餐桌之旅",
+            "name_en": "From pasture to table",
+            "duration_minutes": 120,
+            "min_age": 3,
+            "max_companions": 3,
+        },
+        [time(9, 0), time(14, 30)],
+        80,
+    ),
+    _Factory(
+        "tsingtao",
+        {
+            "name": "青岛啤酒博物馆及生产线",
+            "name_en": "Tsingtao Beer Museum and Brewery",
+            "address": "山东省青岛市市北区登州路56号",
+            "address_en": "56 Dengzhou Road, Shibei District, Qingdao, Shandong",
+            "operator_name": "青岛啤酒",
+        },
+        "brewery-tour",
+        {
+            "name": "百年酿造之旅",
+            "name_en": "A century of brewing",
+            "duration_minutes": 90,
+            "min_age": 6,
+            "max_companions": 2,
+        },
+        [time(10, 0), time(15, 0)],
+        50,
+    ),
+]
+XIAOMI_TIMES = [time(9, 30), time(13, 30), time(15, 30)]
+
+
+@dataclass
+class _Xiaomi:
+    """The Xiaomi tour, its past and open rounds, and the slots the story uses."""
+
+    tour: Tour
+    past: Round
+    current: Round
+    past_slots: list[Slot]
+    open_slots: list[Slot]
+
+
 @transaction.atomic
 def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     now = now or timezone.now()
     rng = random.Random(20260120)  # the same demo every time
-    tz = timezone.get_default_timezone()
     today = timezone.localdate(now)
+    xiaomi = _xiaomi_rounds(_xiaomi_tour(), now=now, today=today)
+    others = [_other_round(factory, now=now, today=today) for factory in OTHER_SITES]
+    express = _express_round(xiaomi.tour, now=now, today=today)
+    visitors = [_visitor(rng, number, today) for number in range(entrants + 160)]
+    return _play(xiaomi, others, express, visitors, rng, now=now, entrants=entrants)
 
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_default_timezone())
+
+
+def _xiaomi_tour() -> Tour:
     xiaomi = _site(
         "xiaomi-ev",
         name="小米汽车超级工厂",
@@ -226,7 +325,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         rules="参观期间手机需装入密封袋，车间内禁止拍照。",
         rules_en="Phones are sealed in pouches during the visit; no photography in the workshops.",
     )
-    xiaomi_tour = _tour(
+    return _tour(
         xiaomi,
         "factory-tour",
         name="超级工厂参观",
@@ -243,46 +342,30 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
             "no substitutions."
         ),
     )
-    times = [time(9, 30), time(13, 30), time(15, 30)]
+
+
+def _xiaomi_slots(tour: Tour, first: date, last: date) -> list[Slot]:
+    return generate_slots(tour, first_day=first, last_day=last, times=XIAOMI_TIMES, capacity=60)
+
+
+def _xiaomi_rounds(tour: Tour, *, now: datetime, today: date) -> _Xiaomi:
     # The past round was oversubscribed, as the real ones are: 400 parties for
     # six sessions of 60, so its results show a waitlist.
-    past_slots = generate_slots(
-        xiaomi_tour,
-        first_day=today - timedelta(days=2),
-        last_day=today - timedelta(days=1),
-        times=times,
-        capacity=60,
-    )
-    open_slots = generate_slots(
-        xiaomi_tour,
-        first_day=today + timedelta(days=7),
-        last_day=today + timedelta(days=20),
-        times=times,
-        capacity=60,
-    )
-    next_slots = generate_slots(
-        xiaomi_tour,
-        first_day=today + timedelta(days=21),
-        last_day=today + timedelta(days=34),
-        times=times,
-        capacity=60,
-    )
-
-    def at(day: date, hour: int) -> datetime:
-        return datetime.combine(day, time(hour), tzinfo=tz)
-
+    past_slots = _xiaomi_slots(tour, today - timedelta(days=2), today - timedelta(days=1))
+    open_slots = _xiaomi_slots(tour, today + timedelta(days=7), today + timedelta(days=20))
+    next_slots = _xiaomi_slots(tour, today + timedelta(days=21), today + timedelta(days=34))
     past = _round(
-        xiaomi_tour,
+        tour,
         f"xiaomi-ev-{today - timedelta(days=2):%Y-%m-%d}",
         past_slots,
         title="工厂参观第1轮抽签",
         title_en="Factory tour, round 1",
-        opens_at=at(today - timedelta(days=30), 10),
-        closes_at=at(today - timedelta(days=23), 10),
-        draws_at=at(today - timedelta(days=23), 12),
+        opens_at=_at(today - timedelta(days=30), 10),
+        closes_at=_at(today - timedelta(days=23), 10),
+        draws_at=_at(today - timedelta(days=23), 12),
     )
     current = _round(
-        xiaomi_tour,
+        tour,
         f"xiaomi-ev-{today + timedelta(days=7):%Y-%m-%d}",
         open_slots,
         title="工厂参观第2轮抽签",
@@ -292,7 +375,7 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         draws_at=now + timedelta(days=3, hours=1),
     )
     _round(
-        xiaomi_tour,
+        tour,
         f"xiaomi-ev-{today + timedelta(days=21):%Y-%m-%d}",
         next_slots,
         title="工厂参观第3轮抽签（寒假加场）",
@@ -301,116 +384,36 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         closes_at=now + timedelta(days=12),
         draws_at=now + timedelta(days=12, hours=1),
     )
+    return _Xiaomi(tour, past, current, past_slots, open_slots)
 
-    others = [
-        (
-            "nio",
-            "蔚来合肥先进制造基地",
-            "NIO Hefei Advanced Manufacturing Base",
-            "安徽省合肥市新桥科技创新示范区",
-            "Xinqiao Innovation Zone, Hefei, Anhui",
-            "蔚来",
-            "neopark-tour",
-            "智能制造参观",
-            "Smart manufacturing tour",
-            90,
-            6,
-            2,
-            [time(10, 0), time(14, 0)],
-            40,
-        ),
-        (
-            "mengniu",
-            "蒙牛乳业工业旅游基地",
-            "Mengniu Dairy Industrial Tourism Park",
-            "内蒙古呼和浩特市和林格尔县",
-            "Horinger County, Hohhot, Inner Mongolia",
-            "蒙牛乳业",
-            "dairy-tour",
-            "牧场到餐桌之旅",
-            "From pasture to table",
-            120,
-            3,
-            3,
-            [time(9, 0), time(14, 30)],
-            80,
-        ),
-        (
-            "tsingtao",
-            "青岛啤酒博物馆及生产线",
-            "Tsingtao Beer Museum and Brewery",
-            "山东省青岛市市北区登州路56号",
-            "56 Dengzhou Road, Shibei District, Qingdao, Shandong",
-            "青岛啤酒",
-            "brewery-tour",
-            "百年酿造之旅",
-            "A century of brewing",
-            90,
-            6,
-            2,
-            [time(10, 0), time(15, 0)],
-            50,
-        ),
-    ]
-    other_rounds = []
-    for (
-        code,
-        name,
-        name_en,
-        address,
-        address_en,
-        operator,
-        tour_code,
-        tour_name,
-        tour_name_en,
-        minutes,
-        min_age,
-        companions,
-        tour_times,
-        capacity,
-    ) in others:
-        site = _site(
-            code,
-            name=name,
-            name_en=name_en,
-            address=address,
-            address_en=address_en,
-            operator_name=operator,
-        )
-        tour = _tour(
-            site,
-            tour_code,
-            name=tour_name,
-            name_en=tour_name_en,
-            duration_minutes=minutes,
-            min_age=min_age,
-            max_companions=companions,
-        )
-        slots = generate_slots(
-            tour,
-            first_day=today + timedelta(days=10),
-            last_day=today + timedelta(days=16),
-            times=tour_times,
-            capacity=capacity,
-        )
-        other_rounds.append(
-            _round(
-                tour,
-                f"{code}-{today + timedelta(days=10):%Y-%m-%d}",
-                slots,
-                title=f"{tour_name} 抽签",
-                title_en=f"{tour_name_en}: lottery",
-                opens_at=now - timedelta(hours=6),
-                closes_at=now + timedelta(days=4),
-                draws_at=now + timedelta(days=4, hours=1),
-            )
-        )
 
-    express = _round(
-        xiaomi_tour,
+def _other_round(factory: _Factory, *, now: datetime, today: date) -> Round:
+    tour = _tour(_site(factory.code, **factory.site), factory.tour_code, **factory.tour)
+    slots = generate_slots(
+        tour,
+        first_day=today + timedelta(days=10),
+        last_day=today + timedelta(days=16),
+        times=factory.times,
+        capacity=factory.capacity,
+    )
+    return _round(
+        tour,
+        f"{factory.code}-{today + timedelta(days=10):%Y-%m-%d}",
+        slots,
+        title=f"{tour.name} 抽签",
+        title_en=f"{tour.name_en}: lottery",
+        opens_at=now - timedelta(hours=6),
+        closes_at=now + timedelta(days=4),
+        draws_at=now + timedelta(days=4, hours=1),
+    )
+
+
+def _express_round(tour: Tour, *, now: datetime, today: date) -> Round:
+    return _round(
+        tour,
         f"xiaomi-ev-express-{today + timedelta(days=5):%Y-%m-%d}",
         generate_slots(
-            xiaomi_tour,
+            tour,
             first_day=today + timedelta(days=5),
             last_day=today + timedelta(days=6),
             times=[time(11, 0)],
@@ -425,19 +428,32 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         confirm_window=timedelta(minutes=15),
     )
 
-    visitors = [_visitor(rng, number, today) for number in range(entrants + 160)]
+
+def _play(
+    xiaomi: _Xiaomi,
+    others: list[Round],
+    express: Round,
+    visitors: list[Visitor],
+    rng: random.Random,
+    *,
+    now: datetime,
+    entrants: int,
+) -> dict[str, int]:
+    """The rounds' story so far, through the services: entries, draws, visits."""
+    past, past_slots = xiaomi.past, xiaomi.past_slots
+    site = xiaomi.tour.site
     counts = {}
     rounds.open_round(past, now=past.opens_at)
     counts["past"] = _fill(past, visitors[:400], rng, at=past.opens_at + timedelta(hours=2))
     # The delegation's places are kept before the round closes: its closing
     # statement publishes the capacity left to the lottery.
-    delegation = _delegation(xiaomi, past_slots[-1], rng, at=past.closes_at - timedelta(hours=1))
+    delegation = _delegation(site, past_slots[-1], rng, at=past.closes_at - timedelta(hours=1))
     rounds.close_round(past, now=past.closes_at)
     _draw_with_fetched_beacon(past)
     counts["past_confirmed"] = _decide_offers(past, rng)
-    rounds.open_round(current, now=now)
-    counts["current"] = _fill(current, visitors[:entrants], rng, at=now)
-    for index, other in enumerate(other_rounds):
+    rounds.open_round(xiaomi.current, now=now)
+    counts["current"] = _fill(xiaomi.current, visitors[:entrants], rng, at=now)
+    for index, other in enumerate(others):
         rounds.open_round(other, now=now)
         batch = visitors[entrants + index * 40 : entrants + (index + 1) * 40]
         counts[other.code] = _fill(other, batch, rng, at=now)
@@ -453,5 +469,5 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
         staff=None,
         now=past_slots[-1].starts_at - timedelta(minutes=20),
     )
-    counts["groups_waiting"] = _waiting_groups(xiaomi, open_slots[4])
+    counts["groups_waiting"] = _waiting_groups(site, xiaomi.open_slots[4])
     return counts

@@ -774,17 +774,6 @@ class Waitlist:
         return promoted
 
 
-def next_promotions(
-    record: Record,
-    slot: str,
-    free_places: int,
-    placed: AbstractSet[str],
-    offered_before: AbstractSet[str],
-) -> list[str]:
-    """§5 for a single call; build a :class:`Waitlist` once when promoting repeatedly."""
-    return Waitlist.from_record(record).next_promotions(slot, free_places, placed, offered_before)
-
-
 # The derivation, shared by draw() and verify().
 
 

@@ -215,20 +215,8 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
         pending, source = Offer.State.PENDING.value, Offer.Source.DRAW.value
         insert_rows(
             Offer,
-            [
-                "entry",
-                "slot",
-                "persons",
-                "state",
-                "source",
-                "deadline",
-                "created_at",
-                "confirmed_via",
-            ],
-            (
-                (w.entry_id, w.slot_id, w.persons, pending, source, w.deadline, now, "")
-                for w in winners
-            ),
+            ["entry", "slot", "persons", "state", "source", "deadline", "created_at"],
+            ((w.entry_id, w.slot_id, w.persons, pending, source, w.deadline, now) for w in winners),
         )
         notices.offers_made_by_draw(locked, winners, now=now)
         locked.state = Round.State.DRAWN

@@ -11,7 +11,6 @@ repeat).
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -77,37 +76,20 @@ def enqueue_many(
 
     insert_rows(
         OutboxMessage,
+        # The state, the attempts and the rest take the model's defaults.
         [
             "kind",
             "to",
-            "subject",
             "body",
             "language",
             "topic",
             "object_type",
             "object_id",
-            "state",
-            "attempts",
             "next_attempt_at",
-            "last_error",
             "created_at",
         ],
         (
-            (
-                kind,
-                seal(to),
-                "",
-                body,
-                language,
-                topic,
-                object_type,
-                object_id,
-                OutboxMessage.State.PENDING.value,
-                0,
-                now,
-                "",
-                now,
-            )
+            (kind, seal(to), body, language, topic, object_type, object_id, now, now)
             for kind, to, body, topic, language, object_type, object_id in messages
         ),
     )
@@ -187,10 +169,3 @@ def relay_due(now: datetime, *, limit: int = 200) -> int:
     """Deliver every due message (first tries that no task ran, and retries), one
     after the other; the worker's relay sends them concurrently instead."""
     return sum(deliver(pk, now=now) for pk in due_ids(now, limit=limit))
-
-
-def delivery_state(about: models.Model) -> Any:
-    """The messages about an object, for operators to see what reached whom."""
-    return OutboxMessage.objects.filter(
-        object_type=about._meta.label_lower, object_id=str(about.pk)
-    ).order_by("created_at", "pk")

@@ -17,12 +17,27 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tourdraw.errors import DomainError
+from tourdraw.people import crypto, documents
 from tourdraw.people.documents import Document
 from tourdraw.people.models import IdentityClaim, Visitor
 
 
 class IdentityError(DomainError):
     pass
+
+
+def typed_document_hash(id_type: str, id_number: str, refusal: type[DomainError]) -> str:
+    """The hash of a document number that staff typed from the card in front of
+    them (at the gate, in a dispute), or ``refusal`` saying what is wrong with it."""
+    try:
+        number = documents.normalize(id_type, id_number)
+    except documents.DocumentError as error:
+        raise refusal(error.message, code=error.code, field=error.field) from None
+    if not number:
+        raise refusal(
+            _("Type the number on the ID document."), code="id_number_required", field="id_number"
+        )
+    return crypto.id_hash(id_type, number)
 
 
 @dataclass(frozen=True)

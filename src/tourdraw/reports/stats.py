@@ -1,7 +1,6 @@
 """Numbers for the dashboards: demand, confirmations, visits. Read-only."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.core.cache import cache
 from django.db.models import Count, Sum
@@ -157,11 +156,6 @@ def visitors_by_month(site_ids: set[int] | None, year: int) -> dict[tuple[int, i
             )
             counts[key] = counts.get(key, 0) + n
     return counts
-
-
-def visitors_this_year(site_ids: set[int] | None, today: date | None = None) -> int:
-    today = today or timezone.localdate()
-    return sum(visitors_by_month(site_ids, today.year).values())
 
 
 def sites(site_ids: set[int] | None) -> list[Site]:

@@ -34,10 +34,6 @@ def record_call(
     return call
 
 
-def failed_calls(offer: Offer) -> int:
-    return offer.calls.filter(outcome__in=CallAttempt.FAILED).count()
-
-
 def queue(site_ids: set[int] | None = None) -> Any:
     """Pending offers still to call, soonest deadline first, with their calls and
     each entry's ``party`` (entries.party_of)."""

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
 from tourdraw.lottery.models import Entry, Round
-from tourdraw.people import crypto, documents
-from tourdraw.people.identity import IdentityError
+from tourdraw.people.identity import IdentityError, typed_document_hash
 from tourdraw.people.models import IdentityClaim, Person, Visitor
 from tourdraw.visits.models import NoShow, Offer, Ticket
 from tourdraw.visits.offers import decline_offer
@@ -34,18 +33,6 @@ class Settled:
     entries_voided: int
     places_released: int
     bans_lifted: int
-
-
-def _digest(id_type: str, id_number: str) -> str:
-    try:
-        number = documents.normalize(id_type, id_number)
-    except documents.DocumentError as error:
-        raise IdentityError(error.message, code=error.code, field=error.field) from None
-    if not number:
-        raise IdentityError(
-            _("Type the number on the ID document."), code="id_number_required", field="id_number"
-        )
-    return crypto.id_hash(id_type, number)
 
 
 def _void_entries(squatter: Visitor, digest: str, *, agent: Any, now: datetime) -> tuple[int, int]:
@@ -101,7 +88,7 @@ def move_identity(
             code="evidence_required",
             field="evidence",
         )
-    digest = _digest(id_type, id_number)
+    digest = typed_document_hash(id_type, id_number, IdentityError)
     with transaction.atomic():
         claim = (
             IdentityClaim.objects.select_for_update()

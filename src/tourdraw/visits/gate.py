@@ -14,8 +14,8 @@ from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import DomainError
 from tourdraw.lottery.models import EntryMember
-from tourdraw.people import crypto, documents
 from tourdraw.people.documents import age_on
+from tourdraw.people.identity import typed_document_hash
 from tourdraw.visits import signing
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Ticket
 
@@ -87,19 +87,12 @@ def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:
     """The ticket of this session whose party includes the document shown at
     the gate: for a visitor whose phone is flat or lost. Staff hold the card in
     their hand, so the number typed is the number of someone standing there."""
-    try:
-        number = documents.normalize(id_type, id_number)
-    except documents.DocumentError as error:
-        raise GateRefusal(error.message, code=error.code, field=error.field) from None
-    if not number:
-        raise GateRefusal(
-            _("Type the number on the ID document."), code="id_number_required", field="id_number"
-        )
+    digest = typed_document_hash(id_type, id_number, GateRefusal)
     found = (
         Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
         .filter(
             offer__slot=slot,
-            offer__entry__members__id_hash=crypto.id_hash(id_type, number),
+            offer__entry__members__id_hash=digest,
             offer__entry__members__active=True,
         )
         .order_by("-state", "-pk")  # "valid" before "cancelled"

@@ -64,10 +64,6 @@ def visitor_required(view: View) -> View:
     return wrapper
 
 
-def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "web/rate_limited.html", status=429)
-
-
 def home(request: HttpRequest) -> HttpResponse:
     visible = Round.objects.exclude(state=Round.State.CANCELLED).order_by("opens_at")
     sites = Site.objects.prefetch_related(
@@ -566,7 +562,7 @@ def group_request(request: HttpRequest, code: str) -> HttpResponse:
     site = get_object_or_404(Site, code=code)
     form = GroupRequestForm(request.POST or None, site=site)
     if request.method == "POST" and limits.too_many_group_requests(request):
-        return rate_limited(request, Exception())
+        return limits.too_many_requests(request)
     if request.method == "POST" and form.is_valid():
         try:
             group = group_services.request_visit(site, **form.cleaned_data)

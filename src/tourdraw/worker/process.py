@@ -48,7 +48,11 @@ def check_configuration() -> None:
 
 
 def task_queue(worker_id: str) -> Callable[[datetime], int]:
-    """One pass over the database task queue, by django_tasks_db's own worker."""
+    """One pass over the database task queue, by django_tasks_db's own worker.
+
+    Its ``db_worker`` command would install signal handlers, which only the main
+    thread may do, so the command's ``Worker`` is built here;
+    tests/worker/test_task_queue.py fails when that class changes."""
 
     def run(now: datetime) -> int:
         Worker(

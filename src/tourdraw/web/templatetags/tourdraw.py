@@ -1,5 +1,3 @@
-from typing import Any
-
 from django import template
 
 from tourdraw.translated import Translated
@@ -11,8 +9,3 @@ register = template.Library()
 def tr(obj: Translated, field: str) -> str:
     """``{{ site|tr:"name" }}``: the field in the reader's language."""
     return obj.tr(field)
-
-
-@register.filter
-def get_item(mapping: dict[Any, Any], key: Any) -> Any:
-    return mapping.get(key)
