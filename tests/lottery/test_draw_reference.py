@@ -71,12 +71,12 @@ def both_v2(inputs: tuple[Any, ...]) -> tuple[Outcome, Outcome]:
     return fast, rule
 
 
+def fairness_options(priority: str, days: int, cap: int) -> statements.Options:
+    return {"priority": priority, "repeat_weight_days": days, "repeat_weight_cap": cap}
+
+
 OPTIONS = st.builds(
-    lambda priority, days, cap: {
-        "priority": priority,
-        "repeat_weight_days": days,
-        "repeat_weight_cap": cap,
-    },
+    fairness_options,
     st.sampled_from(draw_rule.PRIORITIES),
     st.sampled_from([0, 0, 30, 365]),
     st.integers(1, 5),

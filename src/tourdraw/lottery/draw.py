@@ -64,6 +64,7 @@ from tourdraw.lottery.draw_rule import (
     seed_v2,
     timestamp_of,
     unix_time,
+    v1_record,
     v2_header,
     v2_record,
     verify,
@@ -132,19 +133,7 @@ def draw(
     check_secret(round_code, secret, "§1")
     check_beacon_text(beacon, DrawInputError)
     derived = _derive(slots, entries, lambda digest_: seed_for(secret, digest_, beacon))
-    return {
-        "format": FORMAT,
-        "round": round_code,
-        "commitment": commitment_for(secret),
-        "secret": secret.hex(),
-        "beacon": beacon,
-        "slots": list(slots),
-        "entries": list(entries),
-        "entries_digest": derived.entries_digest,
-        "seed": derived.seed,
-        "order": derived.order,
-        "placements": derived.placements,
-    }
+    return v1_record(round_code, secret, beacon, slots, entries, derived)
 
 
 def draw_v2(

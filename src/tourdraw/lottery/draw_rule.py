@@ -546,6 +546,18 @@ def draw(
     check_secret(round_code, secret, "§1")
     check_beacon_text(beacon, DrawInputError)
     derived = derive(slots, entries, lambda digest_: seed_for(secret, digest_, beacon))
+    return v1_record(round_code, secret, beacon, slots, entries, derived)
+
+
+def v1_record(
+    round_code: str,
+    secret: bytes,
+    beacon: str,
+    slots: list[Slot],
+    entries: list[Entry],
+    derived: Derived,
+) -> Record:
+    """``draw-v1.md`` §4 the record, keys in the spec's order."""
     return {
         "format": FORMAT,
         "round": round_code,
