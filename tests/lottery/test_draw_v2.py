@@ -470,45 +470,14 @@ def run_v2(round: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def naive_v2(record: dict[str, Any]) -> tuple[str, list[str], list[dict[str, str]]]:
-    """Section 3 of draw.md read word for word."""
-    seed = hashlib.sha256(
-        b"tourdraw-draw/2\n"
-        + bytes.fromhex(record["secret"])
-        + hashlib.sha256(draw.canonical(record["closing"])).digest()
-        + hashlib.sha256(bytes.fromhex(record["beacon"]["signature"])).digest()
-    ).hexdigest()
-
-    def key(entry: dict[str, Any]) -> bytes:
-        return min(
-            hashlib.sha256(
-                bytes.fromhex(seed) + entry["code"].encode("ascii") + j.to_bytes(4, "big")
-            ).digest()
-            for j in range(entry["weight"])
-        )
-
-    ordered = sorted(record["entries"], key=lambda e: (e["tier"], key(e), e["code"]))
-    remaining = {s["code"]: s["capacity"] for s in record["closing"]["slots"]}
-    placements = []
-    for entry in ordered:
-        for choice in entry["choices"]:
-            if remaining[choice] >= entry["party"]:
-                remaining[choice] -= entry["party"]
-                placements.append({"entry": entry["code"], "slot": choice})
-                break
-    return seed, [e["code"] for e in ordered], placements
-
-
 SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=40)
 
 
 @SLOW
 @given(rounds_v2())
-def test_v2_agrees_with_a_word_for_word_reading_and_verifies_after_a_round_trip(
-    round: dict[str, Any],
-) -> None:
+def test_v2_verifies_after_a_round_trip(round: dict[str, Any]) -> None:
+    # That it is the rule's record: test_draw_reference.py.
     record = run_v2(round)
-    assert (record["seed"], record["order"], record["placements"]) == naive_v2(record)
     published = json.loads(draw.canonical(record))
     assert published == record
     draw.verify(published)

@@ -1,7 +1,8 @@
 """Freezing a round's entries, drawing it, and publishing the record.
 
-The rule itself lives in ``draw.py``; this module feeds it from the database
-and stores what it returns, in one transaction.
+The rule itself lives in ``draw_rule.py``, and ``draw.py`` computes it fast; this
+module feeds the fast draw from the database and stores what it returns, in one
+transaction.
 """
 
 import gc
