@@ -158,7 +158,10 @@ def test_links_are_built_from_the_address_served() -> None:
     assert served_at("[::1]:8790") == "http://[::1]:8790"
 
 
-def test_the_demo_serves_without_debug_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demo_serves_without_debug_pages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TOURDRAW_DATA_DIR", str(tmp_path))  # where its keys are made
     monkeypatch.setenv("DEBUG", "unset by the test")
     monkeypatch.delenv("DEBUG")
     demo_environment()
