@@ -30,11 +30,35 @@ def ensure_environment() -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return
-    print("Installing tourdraw and its pinned dependencies ...", flush=True)
-    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    print(
+        "Installing tourdraw and its pinned dependencies (about 2 minutes the first time) ...",
+        flush=True,
+    )
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check"]
+    pip_with_progress([*pip, "install", "--upgrade", "pip"])
+    pip_with_progress([*pip, "install", "-e", f"{ROOT}[dev]"])
     stamp.write_text(wanted)
+    print("Installed.", flush=True)
+
+
+def pip_with_progress(command: list[str]) -> None:
+    """Run pip with a short line per package it fetches and one when it installs,
+    so a long install is never silent; pip's whole output is shown if it fails."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
+    )
+    output, fetched = [], 0
+    for line in process.stdout or ():
+        output.append(line)
+        if line.startswith(("Collecting ", "Obtaining ")):
+            fetched += 1
+            print(f"  [{fetched}] {line.split()[1]}", flush=True)
+        elif line.startswith("Installing collected packages"):
+            count = line.count(",") + 1
+            print(f"  installing {count} package{'s' * (count > 1)} ...", flush=True)
+    if process.wait():
+        sys.stdout.write("".join(output))
+        sys.exit(f"pip failed (exit status {process.returncode}); its output is above")
 
 
 def run(*command: str) -> int:

@@ -1,15 +1,27 @@
 import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import path, reverse
 from django.utils import timezone
 
 from tests.support import beacon_moment, sign_in_staff
+from tourdraw import urls as project_urls
+from tourdraw.backoffice import demo_data
+from tourdraw.backoffice.management.commands.demo import served_at
 from tourdraw.catalog.models import Site
+from tourdraw.cli import demo_environment
 from tourdraw.lottery import beacon, draw, drawing, testchain
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.notify.models import OutboxMessage
+from tourdraw.people.models import User
 from tourdraw.transparency.models import LogRecord
 from tourdraw.visits.models import Ticket
 
@@ -102,3 +114,94 @@ def test_the_demos_messages_link_to_the_address_it_serves(db, settings, monkeypa
     assert bodies
     assert all("http://127.0.0.1:8147/" in body for body in bodies)
     assert settings.SITE_URL == "http://127.0.0.1:8000"  # restored for whatever runs next
+
+
+def _printed_password(out: str) -> str:
+    found = re.search(r"user: operator  password: (\S+)", out)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_restart_keeps_the_operators_password_and_signs_no_one_out(
+    client: Client, db: None, capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    call_command("demo", "--no-serve")
+    first = _printed_password(capsys.readouterr().out)
+    operator = User.objects.get(username="operator")
+    sign_in_staff(client, operator)
+    assert client.get(reverse("backoffice:index")).status_code == 200
+    call_command("demo", "--no-serve")
+    out = capsys.readouterr().out
+    assert _printed_password(out) == first
+    assert str(tmp_path / "demo-operator.txt") in out
+    assert User.objects.get(username="operator").check_password(first)
+    assert client.get(reverse("backoffice:index")).status_code == 200  # still signed in
+    kept = tmp_path / "demo-operator.txt"
+    assert kept.read_text("utf-8").strip() == first
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def test_the_password_kept_is_set_again_on_an_account_that_lost_it(
+    db: None, settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    operator, password = demo_data.operator_account(tmp_path)
+    operator.set_password("something else")
+    operator.save()
+    assert demo_data.operator_account(tmp_path) == (operator, password)
+    assert User.objects.get(username="operator").check_password(password)
+
+
+def test_links_are_built_from_the_address_served() -> None:
+    assert served_at("127.0.0.1:8790") == "http://127.0.0.1:8790"
+    assert served_at("8790") == "http://127.0.0.1:8790"
+    assert served_at("[::1]:8790") == "http://[::1]:8790"
+
+
+def test_the_demo_serves_without_debug_pages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TOURDRAW_DATA_DIR", str(tmp_path))  # where its keys are made
+    monkeypatch.setenv("DEBUG", "unset by the test")
+    monkeypatch.delenv("DEBUG")
+    demo_environment()
+    assert os.environ["DEBUG"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("zh-hans", "页面不存在"), ("en", "Page not found")]
+)
+def test_a_missing_page_is_the_sites_own_404(
+    client: Client, db: None, language: str, heading: str
+) -> None:
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert heading in html
+    assert 'class="brand"' in html and reverse("web:home") in html
+    assert "URLconf" not in html
+
+
+def _broken_page(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("broken/", _broken_page), *project_urls.urlpatterns]
+handler500 = project_urls.handler500
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("zh-hans", "出错了"), ("en", "Something went wrong")]
+)
+def test_a_broken_page_is_the_sites_own_500(
+    db: None, settings: Any, language: str, heading: str
+) -> None:
+    settings.ROOT_URLCONF = __name__
+    client = Client(raise_request_exception=False)
+    response = client.get("/broken/", HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert heading in html
+    assert 'class="brand"' in html and "site.css" in html
+    assert "a bug" not in html and "Traceback" not in html

@@ -86,3 +86,32 @@ def test_every_text_in_the_code_is_in_the_catalogue(tmp_path, monkeypatch) -> No
     fresh = {(e.context, e.msgid) for e in _entries(copy / "locale/zh_Hans/LC_MESSAGES/django.po")}
     known = {(e.context, e.msgid) for e in _entries()}
     assert sorted(fresh - known) == []
+
+
+# The names makemessages has xgettext read: Django's keywords and xgettext's own.
+_EXTRACTED = {
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+
+
+def test_every_translation_function_goes_by_a_name_the_extractor_reads() -> None:
+    """A text marked with an alias (``gettext_lazy as _lazy``) is never extracted,
+    so it reaches Chinese readers in English and the catalogue test cannot see it."""
+    source = CATALOGUE.parents[2]
+    unread = []
+    for path in sorted(source.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name, alias in re.findall(
+            r"^from django\.utils\.translation import (\w+) as (\w+)$", text, flags=re.M
+        ):
+            if name not in _EXTRACTED or alias not in ("_", name):
+                unread.append(f"{path.relative_to(source)}: {name} as {alias}")
+    assert unread == []

@@ -256,6 +256,16 @@ def audit(argv: list[str]) -> int:
     return 0
 
 
+def demo_environment() -> None:
+    """Development mode with this install's keys (made once, in var/), and DEBUG
+    off unless asked for: a newcomer meets the site's own 404 and 500 pages, as
+    visitors would, not Django's debug pages."""
+    from tourdraw import keys
+
+    keys.use_demo_keys()
+    os.environ.setdefault("DEBUG", "false")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     if len(argv) > 1 and argv[1] == "verify":
@@ -265,9 +275,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "demo":
         # The one start that needs no environment: it makes (once) and uses
         # this install's own keys; the worker it starts inherits them.
-        from tourdraw import keys
-
-        keys.use_demo_keys()
+        demo_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tourdraw.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

@@ -115,8 +115,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Under /api/ the answer keeps the API's shape. A database that does not
     answer (refused, or a connect or statement timeout) is a 503 to retry in a
-    moment, not a fault of the request; anything else is a 500. Pages keep
-    Django's own error page.
+    moment, not a fault of the request; anything else is a 500. Pages get the
+    site's own 500.html, which reads neither the request nor the database.
     """
     error = sys.exc_info()[1]
     unavailable = isinstance(error, DatabaseError)

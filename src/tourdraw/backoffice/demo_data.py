@@ -6,8 +6,10 @@ demo entry has passed every rule.
 """
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 from django.db import transaction
@@ -28,6 +30,8 @@ from tourdraw.visits.models import Offer, Ticket
 # The express round closes this soon after the demo starts, so the worker alone
 # takes it through close, beacon, draw and (offers lapsing) promotions.
 EXPRESS_CLOSES_IN = timedelta(minutes=3)
+# The operator's password in clear, beside keys.env, so each start can print it.
+OPERATOR_FILE = "demo-operator.txt"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建文宇浩然子轩梓涵"
 # Beijing districts, and other provinces' capitals, for plausible ID regions.
@@ -471,3 +475,32 @@ def _play(
     )
     counts["groups_waiting"] = _waiting_groups(site, xiaomi.open_slots[4])
     return counts
+
+
+def _kept_password(path: Path) -> str:
+    """The password kept in ``path``; made and written (owner-only) on first use."""
+    password = path.read_text("utf-8").strip() if path.exists() else ""
+    if not password:
+        password = secrets.token_urlsafe(12)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(password + "\n", "utf-8")
+    return password
+
+
+def operator_account(data_dir: Path) -> tuple[User, str]:
+    """The demo's operator and its password, the same on every start.
+
+    The password is made once and kept in ``data_dir`` (like keys.env); the
+    account's hash is set only when it does not match, so a restart neither
+    asks for a new password nor signs anyone out (a new hash ends every session).
+    """
+    password = _kept_password(data_dir / OPERATOR_FILE)
+    operator = User.objects.filter(username="operator").first()
+    if operator is None:
+        operator = User.objects.create_superuser("operator", password=password)
+    elif not operator.check_password(password):
+        operator.set_password(password)
+        operator.save(update_fields=["password"])
+    return operator, password

@@ -68,11 +68,7 @@ def find_ticket(scanned: str) -> Ticket:
     try:
         claim = signing.verify(scanned)
     except signing.TicketSignatureError as error:
-        if error.code == "forged":
-            raise _refuse(_("Forged ticket: the signature does not match."), "forged") from None
-        raise _refuse(
-            _("Not a valid ticket code (%(reason)s).") % {"reason": error}, error.code
-        ) from None
+        raise _refuse(signing.refusal(error.code), error.code) from None
     ticket = (
         Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
         .filter(code=claim.ticket, offer__slot_id=claim.slot_id)

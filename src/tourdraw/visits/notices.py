@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tourdraw.catalog.models import Slot
 from tourdraw.lottery.models import Round
@@ -38,7 +38,7 @@ def _deadline(offer: Offer) -> str:
     return formats.date_format(local, "DATETIME_FORMAT")
 
 
-OFFER_MADE = _lazy(
+OFFER_MADE = gettext_lazy(
     "tourdraw: you have a place for %(tour)s on %(slot)s for %(persons)d. "
     "Confirm by %(deadline)s: %(link)s"
 )

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 PREFIX = "TD1"
 VERSION = 1
@@ -31,6 +32,16 @@ class TicketSignatureError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def refusal(code: str) -> str:
+    """What the gate and the API say of a ``TicketSignatureError``, in the reader's
+    language; the error's own reason is English, for logs and the verifier."""
+    if code == "forged":
+        return _("Forged ticket: the signature does not match.")
+    if code == "unknown_key":
+        return _("Not a valid ticket code: it is signed with a key this site does not know.")
+    return _("Not a valid ticket code: it is not a tourdraw ticket, or it cannot be read.")
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def check(scanned: str) -> Ticket:
         claim = signing.verify(scanned)
     except signing.TicketSignatureError as error:
         raise TicketError(
-            _("This is not a valid ticket: %(reason)s.") % {"reason": error},
+            signing.refusal(error.code),
             code=f"ticket_{error.code}",
             field="ticket",
         ) from None

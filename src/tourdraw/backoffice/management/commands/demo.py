@@ -1,6 +1,5 @@
 import json
 import os
-import secrets
 import subprocess
 import sys
 from base64 import b32encode
@@ -14,7 +13,12 @@ from tourdraw.backoffice import demo_data
 from tourdraw.catalog.models import Site
 from tourdraw.lottery import testchain
 from tourdraw.people import second_factor
-from tourdraw.people.models import User
+
+
+def served_at(addr: str) -> str:
+    """The link to what runserver serves on ``addr``: "8780" is 127.0.0.1:8780."""
+    host, _, port = addr.rpartition(":")
+    return f"http://{host or '127.0.0.1'}:{port}"
 
 
 class Command(BaseCommand):
@@ -38,7 +42,7 @@ class Command(BaseCommand):
         # Links in messages (offers, tickets) point at this server, not the
         # default address, unless SITE_URL was given.
         if "SITE_URL" not in os.environ:
-            settings.SITE_URL = f"http://{addr}"
+            settings.SITE_URL = served_at(addr)
         try:
             self.run_demo(addr, no_serve)
         finally:
@@ -62,25 +66,22 @@ class Command(BaseCommand):
             self.stdout.write("Loading demo data (sites, tours, slots, rounds, entries)...")
             counts = demo_data.load()
             self.stdout.write(f"Demo entries: {counts}")
-        password = secrets.token_urlsafe(9)
-        operator = User.objects.filter(username="operator").first()
-        if operator is None:
-            operator = User.objects.create_superuser("operator", password=password)
-        else:
-            operator.set_password(password)
-            operator.save(update_fields=["password"])
+        operator, password = demo_data.operator_account(settings.DATA_DIR)
         # Staff sign in with a second factor, the demo's operator too.
         device, codes = second_factor.enrol_demo_operator(operator)
         key = b32encode(device.bin_key).decode()
-        admin = f"http://{addr}/{settings.TOURDRAW_ADMIN_PATH}"
+        url = served_at(addr)
+        admin = f"{url}/{settings.TOURDRAW_ADMIN_PATH}"
+        kept = settings.DATA_DIR / demo_data.OPERATOR_FILE
         self.stdout.write(
             self.style.SUCCESS(
-                f"\ntourdraw demo at http://{addr}/\n"
-                f"Operator login: http://{addr}/backoffice/  user: operator  password: {password}\n"
+                f"\ntourdraw demo at {url}/\n"
+                f"Operator login: {url}/backoffice/  user: operator  password: {password}\n"
+                f"(the same password on every start; it is kept in {kept})\n"
                 f"Second factor: add the key {key} to an authenticator app (TOTP, 6 digits,\n"
                 f"30 s), or type one of these one-time recovery codes: {' '.join(codes)}\n"
                 f"(the same login opens the admin, {admin}, and the API docs are at "
-                f"http://{addr}/api/v1/docs)\n"
+                f"{url}/api/v1/docs)\n"
                 "Visitors sign in with any mainland mobile number; the code is printed here.\n"
             )
         )
