@@ -8,6 +8,7 @@ at a time failed here (issue 16, item 4).
 import itertools
 from collections.abc import Callable
 from datetime import date, time, timedelta
+from typing import TypeVar
 
 import pytest
 from django.db import connection
@@ -23,7 +24,7 @@ from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, rounds
-from tourdraw.lottery.models import DrawOutcome, Entry, Round
+from tourdraw.lottery.models import Entry, Round
 from tourdraw.people.models import User, Visitor
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import confirm_offer
@@ -31,6 +32,7 @@ from tourdraw.visits.offers import confirm_offer
 pytestmark = pytest.mark.django_db
 
 N = 2
+T = TypeVar("T")
 API = "/api/v1"
 
 # Fresh phone numbers, ID numbers and codes for every object a test makes.
@@ -66,6 +68,13 @@ def assert_queries_do_not_grow(client: Client, page: Page, *, token: str = "") -
     )
 
 
+def _up_to(made: list[T], rows: int, make: Callable[[], T]) -> list[T]:
+    """``made``, with more made until it holds ``rows``."""
+    while len(made) < rows:
+        made.append(make())
+    return made
+
+
 def _tour(site: Site) -> Tour:
     return support.make_tour(site, code=f"tour-{next(_numbers)}")
 
@@ -86,6 +95,10 @@ def _round(tour: Tour, slots: int = 1) -> Round:
     return support.make_round(tour, code=f"round-{next(_numbers)}", slots=_slots(tour, slots))
 
 
+def _group(site: Site) -> GroupVisit:
+    return support.request_group(site, organisation=f"Group {next(_numbers)}")
+
+
 def _visitor() -> Visitor:
     number = next(_numbers)
     return support.make_visitor(
@@ -98,27 +111,11 @@ def _visitor() -> Visitor:
 
 def _drawn(round: Round, visitors: list[Visitor], placed: int) -> list[Entry]:
     """The round entered by ``visitors`` and drawn in that order: the first
-    ``placed`` hold pending offers, the others wait (as tests.support.drawn_round)."""
+    ``placed`` hold pending offers, the others wait."""
     slot = round.slots.get()
     made = [entries.enter_round(round, v, choices=[slot.pk]) for v in visitors]
     rounds.close_round(round, now=timezone.now())
-    now = timezone.now()
-    for position, entry in enumerate(made, start=1):
-        is_placed = position <= placed
-        DrawOutcome.objects.create(
-            round=round, entry=entry, position=position, slot=slot if is_placed else None
-        )
-        if is_placed:
-            Offer.objects.create(
-                entry=entry,
-                slot=slot,
-                persons=entry.party_size,
-                source="draw",
-                deadline=now + timedelta(days=2),
-                created_at=now,
-            )
-    Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)
-    round.refresh_from_db()
+    support.settle_draw(round, slot, made, placed=placed)
     return made
 
 
@@ -126,6 +123,14 @@ def _operator(client: Client, site: Site) -> User:
     user = support.make_staff(f"operator-{next(_numbers)}", "site_operator", site)
     support.sign_in_staff(client, user)
     return user
+
+
+@pytest.fixture
+def site(client: Client) -> Site:
+    """The site of the back-office tests, its operator signed in on ``client``."""
+    made = support.make_site()
+    _operator(client, made)
+    return made
 
 
 # The visitor's pages.
@@ -148,8 +153,7 @@ def test_a_site_page_lists_its_tours_rounds_in_fixed_queries(client: Client) -> 
     made: list[Round] = []
 
     def page(rows: int) -> tuple[str, list[str]]:
-        while len(made) < rows:
-            made.append(_round(_tour(site)))
+        _up_to(made, rows, lambda: _round(_tour(site)))
         return reverse("web:site", args=[site.code]), [f"/rounds/{r.code}/" for r in made]
 
     assert_queries_do_not_grow(client, page)
@@ -208,8 +212,7 @@ def _round_list(client: Client, name: str) -> None:
     made: list[Round] = []
 
     def page(rows: int) -> tuple[str, list[str]]:
-        while len(made) < rows:
-            made.append(_round(_tour(site)))
+        _up_to(made, rows, lambda: _round(_tour(site)))
         return reverse(name), [f"/rounds/{r.pk}/" for r in made]
 
     assert_queries_do_not_grow(client, page)
@@ -223,9 +226,9 @@ def test_the_dashboards_sum_up_rounds_in_fixed_queries(client: Client) -> None:
     _round_list(client, "backoffice:dashboards")
 
 
-def test_a_back_office_round_page_lists_its_slots_in_fixed_queries(client: Client) -> None:
-    site = support.make_site()
-    _operator(client, site)
+def test_a_back_office_round_page_lists_its_slots_in_fixed_queries(
+    client: Client, site: Site
+) -> None:
 
     def page(rows: int) -> tuple[str, list[str]]:
         tour = _tour(site)
@@ -237,9 +240,7 @@ def test_a_back_office_round_page_lists_its_slots_in_fixed_queries(client: Clien
     assert_queries_do_not_grow(client, page)
 
 
-def test_the_call_centre_lists_offers_in_fixed_queries(client: Client) -> None:
-    site = support.make_site()
-    _operator(client, site)
+def test_the_call_centre_lists_offers_in_fixed_queries(client: Client, site: Site) -> None:
     made: list[Entry] = []
 
     def page(rows: int) -> tuple[str, list[str]]:
@@ -251,9 +252,7 @@ def test_the_call_centre_lists_offers_in_fixed_queries(client: Client) -> None:
     assert_queries_do_not_grow(client, page)
 
 
-def test_slot_planning_lists_sessions_in_fixed_queries(client: Client) -> None:
-    site = support.make_site()
-    _operator(client, site)
+def test_slot_planning_lists_sessions_in_fixed_queries(client: Client, site: Site) -> None:
     tour = _tour(site)
     made: list[Slot] = []
 
@@ -264,32 +263,21 @@ def test_slot_planning_lists_sessions_in_fixed_queries(client: Client) -> None:
     assert_queries_do_not_grow(client, page)
 
 
-def test_the_gate_lists_todays_sessions_in_fixed_queries(client: Client) -> None:
-    site = support.make_site()
-    _operator(client, site)
-    today = timezone.localdate()
+def test_the_gate_lists_todays_sessions_in_fixed_queries(client: Client, site: Site) -> None:
     made_today: list[Slot] = []
 
     def gate(rows: int) -> tuple[str, list[str]]:
-        while len(made_today) < rows:
-            made_today.extend(
-                generate_slots(
-                    _tour(site), first_day=today, last_day=today, times=[time(23, 59)], capacity=9
-                )
-            )
+        _up_to(made_today, rows, lambda: _slots(_tour(site), 1, days_ahead=0)[0])
         return reverse("backoffice:gate_slots"), [f"/gate/{s.pk}/" for s in made_today]
 
     assert_queries_do_not_grow(client, gate)
 
 
-def test_group_lists_and_a_group_page_read_fixed_queries(client: Client) -> None:
-    site = support.make_site()
-    _operator(client, site)
+def test_group_lists_and_a_group_page_read_fixed_queries(client: Client, site: Site) -> None:
     made: list[GroupVisit] = []
 
     def groups(rows: int) -> tuple[str, list[str]]:
-        while len(made) < rows:
-            made.append(support.request_group(site, organisation=f"Group {next(_numbers)}"))
+        _up_to(made, rows, lambda: _group(site))
         return reverse("backoffice:groups"), [f"/groups/{g.pk}/" for g in made]
 
     assert_queries_do_not_grow(client, groups)
@@ -330,13 +318,11 @@ def test_the_public_api_lists_read_fixed_queries(client: Client) -> None:
     made: list[Round] = []
 
     def site_list(rows: int) -> tuple[str, list[str]]:
-        while len(sites) < rows:
-            sites.append(support.make_site(f"site-{next(_numbers)}"))
+        _up_to(sites, rows, lambda: support.make_site(f"site-{next(_numbers)}"))
         return f"{API}/sites", [f'"{s.code}"' for s in sites]
 
     def tour_list(rows: int) -> tuple[str, list[str]]:
-        while len(tours) < rows:
-            tours.append(_tour(site))
+        _up_to(tours, rows, lambda: _tour(site))
         return f"{API}/sites/{site.code}/tours", [f'"{t.code}"' for t in tours]
 
     def slot_list(rows: int) -> tuple[str, list[str]]:
@@ -345,8 +331,7 @@ def test_the_public_api_lists_read_fixed_queries(client: Client) -> None:
         return f"{API}/sites/{site.code}/slots", [f'"{s.code}"' for s in slots]
 
     def round_list(rows: int) -> tuple[str, list[str]]:
-        while len(made) < rows:
-            made.append(_round(_tour(site)))
+        _up_to(made, rows, lambda: _round(_tour(site)))
         return f"{API}/rounds", [f'"{r.code}"' for r in made]
 
     for page in (site_list, tour_list, slot_list, round_list):
@@ -392,8 +377,7 @@ def test_the_operator_api_lists_read_fixed_queries(client: Client) -> None:
         return f"{API}/operator/calls", [f'"{e.code}"' for e in offered]
 
     def group_list(rows: int) -> tuple[str, list[str]]:
-        while len(groups) < rows:
-            groups.append(support.request_group(site, organisation=f"Group {next(_numbers)}"))
+        _up_to(groups, rows, lambda: _group(site))
         return f"{API}/operator/groups", [f'"{g.code}"' for g in groups]
 
     assert_queries_do_not_grow(client, calls, token=token)
