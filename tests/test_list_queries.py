@@ -191,6 +191,17 @@ def test_my_entries_lists_offers_tickets_and_waitlist_places_in_fixed_queries(
     assert "state-offer" in body and "state-ticket" in body and "state-waitlist" in body
 
 
+def test_the_public_log_lists_rounds_in_fixed_queries(client: Client) -> None:
+    site = support.make_site()
+    made: list[Round] = []
+
+    def page(rows: int) -> tuple[str, list[str]]:
+        _up_to(made, rows, lambda: _round(_tour(site)))
+        return reverse("transparency:log"), [r.code for r in made]
+
+    assert_queries_do_not_grow(client, page)
+
+
 def test_the_results_page_lists_slots_in_fixed_queries(client: Client) -> None:
     def page(rows: int) -> tuple[str, list[str]]:
         round = _round(_tour(support.make_site()), slots=rows)
