@@ -14,7 +14,7 @@ from tourdraw.catalog.services import generate_slots
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import beacon, drawing, rounds, testchain
-from tourdraw.lottery.models import Draw, Round, RoundSlot
+from tourdraw.lottery.models import Draw, Entry, Round, RoundSlot
 from tourdraw.notify.channels import Channel, Message
 from tourdraw.people import consent, documents
 from tourdraw.people.models import User, Visitor
@@ -241,9 +241,6 @@ def drawn_round(  # type: ignore[no-untyped-def]
     Setting the order by hand (instead of searching for a seed) keeps waitlist
     tests about the waitlist rule, which reads only this state.
     """
-    from tourdraw.lottery.models import DrawOutcome
-    from tourdraw.visits.models import Offer
-
     tour = make_tour()
     slot = generate_slots(
         tour,
@@ -260,9 +257,19 @@ def drawn_round(  # type: ignore[no-untyped-def]
     if group is not None:
         group_services.approve_visit(group, slot=slot, actor=None)
     rounds.close_round(round, now=timezone.now())
+    settle_draw(round, slot, entries, placed=len(placed))
+    return round, slot, entries
+
+
+def settle_draw(round: Round, slot: Slot, entries: list[Entry], *, placed: int) -> None:
+    """Leave a closed round as a draw in the order of ``entries`` would: the
+    first ``placed`` hold pending offers in ``slot``, the others wait."""
+    from tourdraw.lottery.models import DrawOutcome
+    from tourdraw.visits.models import Offer
+
     now = timezone.now()
     for position, entry in enumerate(entries, start=1):
-        is_placed = position <= len(placed)
+        is_placed = position <= placed
         DrawOutcome.objects.create(
             round=round, entry=entry, position=position, slot=slot if is_placed else None
         )
@@ -277,7 +284,6 @@ def drawn_round(  # type: ignore[no-untyped-def]
             )
     Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)
     round.refresh_from_db()
-    return round, slot, entries
 
 
 def request_group(

@@ -63,6 +63,7 @@ from tourdraw.api.schemas import (
     TourOut,
 )
 from tourdraw.catalog.models import Site, Slot
+from tourdraw.catalog.services import upcoming_slots
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
@@ -75,7 +76,8 @@ from tourdraw.transparency import round_facts
 from tourdraw.visits import calls, gate, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer, decline_offer
-from tourdraw.visits.status import entry_status
+from tourdraw.visits.status import Status as EntryStatus
+from tourdraw.visits.status import entry_status, entry_statuses
 
 
 class _OnceBuiltSchemaAPI(NinjaAPI):
@@ -169,9 +171,7 @@ def list_tours(request: HttpRequest, code: CodePath) -> Any:
 def list_slots(request: HttpRequest, code: CodePath, tour: CodeQuery = "") -> Any:
     """The site's sessions from now on, soonest first; cancelled ones are left out."""
     site = get_object_or_404(Site, code=code)
-    found = Slot.objects.filter(
-        tour__site=site, starts_at__gt=timezone.now(), cancelled_at__isnull=True
-    ).select_related("tour__site")
+    found = upcoming_slots().filter(tour__site=site)
     if tour:
         found = found.filter(tour__code=tour)
     return Shaped(found.order_by("starts_at", "pk"), lambda slots: [_slot_out(s) for s in slots])
@@ -180,11 +180,7 @@ def list_slots(request: HttpRequest, code: CodePath, tour: CodeQuery = "") -> An
 @public.get("/rounds", response={200: list[RoundOut], **ERRORS})
 @paginate(Pagination)
 def list_rounds(request: HttpRequest, site: CodeQuery = "") -> Any:
-    found = (
-        Round.objects.select_related("tour__site")
-        .exclude(state=Round.State.CANCELLED)
-        .order_by("-opens_at")
-    )
+    found = rounds.visible_rounds().select_related("tour__site").order_by("-opens_at")
     if site:
         found = found.filter(tour__site__code=site)
     return Shaped(found, lambda page: [_round_out(r) for r in page])
@@ -387,7 +383,8 @@ def _entries() -> QuerySet[Entry]:
     return entries.with_party(Entry.objects.select_related("round__tour__site", *_OFFER_AND_TICKET))
 
 
-def _entry_out(entry: Entry) -> dict[str, Any]:
+def _entry_out(entry: Entry, status: EntryStatus | None = None) -> dict[str, Any]:
+    status = status or entry_status(entry)
     # Only a drawn round has offers: an entry of an open round looks for none.
     drawn = entry.round.state not in (
         Round.State.SCHEDULED,
@@ -400,7 +397,7 @@ def _entry_out(entry: Entry) -> dict[str, Any]:
         "code": entry.code,
         "round": entry.round.code,
         "state": entry.state,
-        "status": entry_status(entry).key,
+        "status": status.key,
         "party_size": entry.party_size,
         "tickets_in_draw": entry.weight,
         "choices": [c.slot.code for c in entries.choices_of(entry)],
@@ -428,7 +425,10 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
 @paginate(Pagination)
 def list_entries(request: HttpRequest) -> Any:
     mine = _entries().filter(visitor=_visitor(request)).order_by("-created_at")
-    return Shaped(mine, lambda page: [_entry_out(e) for e in page])
+    return Shaped(
+        mine,
+        lambda page: [_entry_out(*row) for row in zip(page, entry_statuses(page), strict=True)],
+    )
 
 
 def _with_receipt(entry: Entry) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from tourdraw.audit.models import LogEntry
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.catalog.services import SlotError, generate_slots
+from tourdraw.catalog.services import SlotError, generate_slots, upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
@@ -69,12 +69,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
                 for row in demand
             ),
         )
-    unassigned = (
-        Slot.objects.filter(tour=round.tour, round_slot__isnull=True, cancelled_at__isnull=True)
-        .filter(starts_at__gt=timezone.now())
-        .select_related("tour__site")
-        .order_by("starts_at")[:100]
-    )
+    unassigned = upcoming_slots().filter(tour=round.tour, round_slot__isnull=True)[:100]
     return render(
         request,
         "backoffice/round.html",
@@ -169,12 +164,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Round scheduled."))
                 return redirect("backoffice:round", round_id=round.pk)
-    free_slots = (
-        Slot.objects.filter(tour__in=tours, round_slot__isnull=True, cancelled_at__isnull=True)
-        .filter(starts_at__gt=timezone.now())
-        .select_related("tour__site")
-        .order_by("starts_at")[:300]
-    )
+    free_slots = upcoming_slots().filter(tour__in=tours, round_slot__isnull=True)[:300]
     return render(
         request,
         "backoffice/round_form.html",
@@ -213,11 +203,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(count)d sessions in the plan.") % {"count": len(made)})
         return redirect("backoffice:planning")
-    upcoming = (
-        Slot.objects.filter(tour__in=tours, starts_at__gt=timezone.now())
-        .select_related("tour__site")
-        .order_by("starts_at")[:300]
-    )
+    upcoming = upcoming_slots(cancelled=True).filter(tour__in=tours)[:300]
     return render(request, "backoffice/planning.html", {"tours": tours, "slots": upcoming})
 
 
@@ -242,48 +228,15 @@ def dashboards(request: HttpRequest) -> HttpResponse:
     by_month = stats.visitors_by_month(site_ids, year)
     sites = stats.sites(site_ids)
     table = "rounds" if request.GET.get("table") == "rounds" else "sites"
-    summaries = [stats.round_summary(r) for r in _rounds(request).order_by("-opens_at")[:100]]
-    if _wants_csv(request) and table == "rounds":
-        return exports.csv_response(
-            "rounds.csv",
-            [
-                "round",
-                "site",
-                "entries",
-                "persons",
-                "places",
-                "oversubscription",
-                "confirmed",
-                "pending",
-                "declined",
-                "expired",
-                "cancelled",
-                "no_shows",
-            ],
-            (
-                (
-                    s.round.code,
-                    s.round.tour.site.code,
-                    s.entries,
-                    s.persons,
-                    s.capacity,
-                    f"{s.oversubscription:.2f}",
-                    s.offers.get("confirmed", 0),
-                    s.offers.get("pending", 0),
-                    s.offers.get("declined", 0),
-                    s.offers.get("expired", 0),
-                    s.offers.get("cancelled", 0),
-                    s.no_shows,
-                )
-                for s in summaries
-            ),
-        )
-    if _wants_csv(request):
+    if _wants_csv(request) and table == "sites":
         return exports.csv_response(
             f"visitors-{year}.csv",
             ["site", *[f"{year}-{m:02d}" for m in range(1, 13)]],
             ((site.code, *[by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites),
         )
+    summaries = stats.round_summaries(list(_rounds(request).order_by("-opens_at")[:100]))
+    if _wants_csv(request):
+        return _rounds_csv(summaries)
     monthly = [sum(by_month.get((site.pk, m), 0) for site in sites) for m in range(1, 13)]
     peak = max(monthly) or 1
     total = sum(monthly)
@@ -298,6 +251,38 @@ def dashboards(request: HttpRequest) -> HttpResponse:
         "summaries": summaries,
     }
     return render(request, "backoffice/dashboards.html", context)
+
+
+ROUNDS_CSV_OFFERS = ("confirmed", "pending", "declined", "expired", "cancelled")
+
+
+def _rounds_csv(summaries: list[stats.RoundSummary]) -> HttpResponse:
+    return exports.csv_response(
+        "rounds.csv",
+        [
+            "round",
+            "site",
+            "entries",
+            "persons",
+            "places",
+            "oversubscription",
+            *ROUNDS_CSV_OFFERS,
+            "no_shows",
+        ],
+        (
+            (
+                s.round.code,
+                s.round.tour.site.code,
+                s.entries,
+                s.persons,
+                s.capacity,
+                f"{s.oversubscription:.2f}",
+                *(s.offers.get(state, 0) for state in ROUNDS_CSV_OFFERS),
+                s.no_shows,
+            )
+            for s in summaries
+        ),
+    )
 
 
 def _year(raw: str) -> int:

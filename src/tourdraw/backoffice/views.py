@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tourdraw.backoffice.forms import IdentityDisputeForm
 from tourdraw.catalog.models import Slot
+from tourdraw.catalog.services import upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
@@ -285,10 +286,9 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, str(error.message))
         return redirect("backoffice:group", group_id=group.pk)
-    upcoming = Slot.objects.filter(
-        tour__site=group.site, starts_at__gt=timezone.now()
-    ).select_related("tour__site")
-    options = [(slot, capacity.free_places(slot)) for slot in upcoming.order_by("starts_at")[:200]]
+    upcoming = list(upcoming_slots(cancelled=True).filter(tour__site=group.site)[:200])
+    free = capacity.free_places_by_slot(upcoming)
+    options = [(slot, free[slot.pk]) for slot in upcoming]
     return render(
         request,
         "backoffice/group.html",

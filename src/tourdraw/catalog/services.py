@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.catalog.models import Slot, Tour
@@ -12,6 +14,17 @@ from tourdraw.errors import DomainError
 
 class SlotError(DomainError):
     pass
+
+
+def upcoming_slots(*, cancelled: bool = False, now: datetime | None = None) -> QuerySet[Slot]:
+    """Sessions that have not started, soonest first, with their tour and site;
+    cancelled ones only when ``cancelled`` (planning lists them, marked)."""
+    found = (
+        Slot.objects.filter(starts_at__gt=now or timezone.now())
+        .select_related("tour__site")
+        .order_by("starts_at")
+    )
+    return found if cancelled else found.filter(cancelled_at__isnull=True)
 
 
 def generate_slots(

@@ -16,7 +16,7 @@ from tourdraw.errors import DomainError
 from tourdraw.lottery import eligibility, fairness
 from tourdraw.lottery.codes import new_entry_code
 from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round
-from tourdraw.lottery.rounds import lock_round_for_entry
+from tourdraw.lottery.rounds import accepts_entries, lock_round_for_entry
 from tourdraw.people import crypto
 from tourdraw.people.documents import Document, age_on
 from tourdraw.people.models import Person, Visitor
@@ -87,7 +87,7 @@ def _saved_person(visitor: Visitor, companion: CompanionInput) -> Person | None:
 
 
 def check_round_open(round: Round, now: datetime) -> None:
-    if round.state == Round.State.OPEN and round.opens_at <= now < round.closes_at:
+    if accepts_entries(round, now):
         return
     if now < round.opens_at or round.state == Round.State.SCHEDULED:
         message = _("Entries for this round open at %(time)s.") % {

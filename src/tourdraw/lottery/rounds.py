@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
@@ -14,6 +15,27 @@ from tourdraw.errors import DomainError
 from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.transparency import log as public_log
+
+
+def accepts_entries(round: Round, now: datetime) -> bool:
+    """Open, and ``now`` inside its entry window: the one rule for entering or
+    changing an entry, which the pages and the API show as the service applies it."""
+    return round.state == Round.State.OPEN and round.opens_at <= now < round.closes_at
+
+
+def visible_rounds() -> QuerySet[Round]:
+    """The rounds the public sees: every round but a cancelled one."""
+    return Round.objects.exclude(state=Round.State.CANCELLED)
+
+
+def prefetch_visible_rounds(through: str = "") -> Prefetch:
+    """Each tour's visible rounds, earliest first, as ``visible_rounds`` on the
+    tour (or on the tours found ``through`` a relation, ``tours__``), read in one query."""
+    return Prefetch(
+        f"{through}rounds",
+        queryset=visible_rounds().order_by("opens_at"),
+        to_attr="visible_rounds",
+    )
 
 
 def lock_round_for_entry(round: Round) -> Round:

@@ -1,15 +1,17 @@
 """Numbers for the dashboards: demand, confirmations, visits. Read-only."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.groups.models import GroupMember
-from tourdraw.lottery.models import Entry, EntryChoice, Round
+from tourdraw.lottery.models import Entry, EntryChoice, Round, RoundSlot
 from tourdraw.visits import capacity
 from tourdraw.visits.models import CheckIn, NoShow, Offer
 
@@ -118,18 +120,52 @@ class RoundSummary:
 
 
 def round_summary(round: Round) -> RoundSummary:
-    entries = round.entries.filter(state=Entry.State.ACTIVE).aggregate(
-        n=Count("id"), persons=Sum("party_size")
+    return round_summaries([round])[0]
+
+
+def round_summaries(rounds: Sequence[Round]) -> list[RoundSummary]:
+    """:func:`round_summary` of each round, in the same order: four queries for
+    them all, however many rounds the dashboard lists."""
+    ids = [round.pk for round in rounds]
+    active = list(
+        Entry.objects.filter(round__in=ids, state=Entry.State.ACTIVE)
+        .values("round")
+        .annotate(n=Count("id"), persons=Sum("party_size"))
     )
-    places = round.slots.aggregate(n=Sum("capacity"))["n"] or 0
-    offers = dict(
-        Offer.objects.filter(entry__round=round)
-        .values("state")
+    entries = _by_round(active)
+    persons = {row["round"]: row["persons"] or 0 for row in active}
+    places = _by_round(
+        RoundSlot.objects.filter(round__in=ids).values("round").annotate(n=Sum("slot__capacity"))
+    )
+    offers: dict[int, dict[str, int]] = {round_id: {} for round_id in ids}
+    by_state = (
+        Offer.objects.filter(entry__round__in=ids)
+        .values("entry__round", "state")
         .annotate(n=Count("id"))
-        .values_list("state", "n")
+        .values_list("entry__round", "state", "n")
     )
-    no_shows = NoShow.objects.filter(ticket__offer__entry__round=round).count()
-    return RoundSummary(round, entries["n"], entries["persons"] or 0, places, offers, no_shows)
+    for round_id, state, n in by_state:
+        offers[round_id][state] = n
+    no_shows = _by_round(
+        NoShow.objects.filter(ticket__offer__entry__round__in=ids)
+        .values(round=F("ticket__offer__entry__round"))
+        .annotate(n=Count("id"))
+    )
+    return [
+        RoundSummary(
+            round,
+            entries.get(round.pk, 0),
+            persons.get(round.pk, 0),
+            places.get(round.pk, 0),
+            offers[round.pk],
+            no_shows.get(round.pk, 0),
+        )
+        for round in rounds
+    ]
+
+
+def _by_round(rows: Any) -> dict[int, int]:
+    return {row["round"]: row["n"] or 0 for row in rows}
 
 
 def visitors_by_month(site_ids: set[int] | None, year: int) -> dict[tuple[int, int], int]:

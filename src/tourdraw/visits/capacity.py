@@ -36,9 +36,26 @@ def reserved_by_slot(slots: Iterable[Slot]) -> dict[int, int]:
 def promised_persons(slot: Slot) -> int:
     """Persons in pending and confirmed offers and in approved groups: the places
     no one else may take."""
-    total = Offer.objects.filter(slot=slot, state__in=HOLDING).aggregate(n=Sum("persons"))["n"]
-    return int(total or 0) + reserved_for_groups(slot)
+    return promised_by_slot([slot]).get(slot.pk, 0)
+
+
+def promised_by_slot(slots: Iterable[Slot]) -> dict[int, int]:
+    """:func:`promised_persons` of many slots in two queries, by slot id; a slot
+    nothing is promised in is left out."""
+    slots = list(slots)
+    holding = Offer.objects.filter(slot__in=slots, state__in=HOLDING)
+    promised = dict(holding.values("slot").annotate(n=Sum("persons")).values_list("slot", "n"))
+    for slot_id, places in reserved_by_slot(slots).items():
+        promised[slot_id] = promised.get(slot_id, 0) + places
+    return promised
 
 
 def free_places(slot: Slot) -> int:
-    return max(slot.capacity - promised_persons(slot), 0)
+    return free_places_by_slot([slot])[slot.pk]
+
+
+def free_places_by_slot(slots: Iterable[Slot]) -> dict[int, int]:
+    """:func:`free_places` of many slots in two queries, by slot id."""
+    slots = list(slots)
+    promised = promised_by_slot(slots)
+    return {slot.pk: max(slot.capacity - promised.get(slot.pk, 0), 0) for slot in slots}

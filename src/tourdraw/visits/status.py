@@ -1,13 +1,16 @@
 """Where an entry stands, in one line a visitor understands."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tourdraw.lottery import results
-from tourdraw.lottery.models import Entry, Round
-from tourdraw.visits.models import Offer, Ticket
+from tourdraw.lottery.models import DrawOutcome, Entry, Round
+from tourdraw.visits.models import Offer
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,49 @@ class Status:
     label: str
 
 
+# Rounds whose entries can have no offer yet, nor a place in a draw.
+_UNDRAWN = (Round.State.SCHEDULED, Round.State.OPEN, Round.State.CLOSED)
+
+
 def entry_status(entry: Entry) -> Status:
+    return entry_statuses([entry])[0]
+
+
+def entry_statuses(entries: Sequence[Entry]) -> list[Status]:
+    """:func:`entry_status` of each entry (with its round read), in the same
+    order: the offers, tickets and waitlist places of them all in two queries."""
+    drawn = [e.pk for e in entries if e.is_active and e.round.state not in _UNDRAWN]
+    offers = {
+        offer.entry_id: offer
+        for offer in Offer.objects.filter(entry__in=drawn).select_related(
+            "slot__tour__site", "ticket"
+        )
+    }
+    waiting = _waitlist_positions([pk for pk in drawn if pk not in offers])
+    return [_status(entry, offers.get(entry.pk), waiting.get(entry.pk)) for entry in entries]
+
+
+def _waitlist_positions(entry_ids: list[int]) -> dict[int, int]:
+    """Each entry's place on its round's waitlist, from 1; an entry the draw
+    placed (or that was not in it) is left out."""
+    if not entry_ids:
+        return {}
+    ahead = (
+        DrawOutcome.objects.filter(
+            round=OuterRef("round"), slot__isnull=True, position__lt=OuterRef("position")
+        )
+        .order_by()
+        .values("round")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    outcomes = DrawOutcome.objects.filter(entry__in=entry_ids, slot__isnull=True).annotate(
+        ahead=Coalesce(Subquery(ahead), 0)
+    )
+    return {entry_id: ahead + 1 for entry_id, ahead in outcomes.values_list("entry", "ahead")}
+
+
+def _status(entry: Entry, offer: Offer | None, waitlist_position: int | None) -> Status:
     if entry.state == Entry.State.WITHDRAWN:
         return Status("withdrawn", _("withdrawn"))
     round = entry.round
@@ -26,14 +71,12 @@ def entry_status(entry: Entry) -> Status:
         )
     if round.state == Round.State.CLOSED:
         return Status("closed", _("entries closed: waiting for the draw"))
-    offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
     if offer is None:
-        found = results.lookup(round, entry.code)
-        if found is None or found.waitlist_position is None:
+        if waitlist_position is None:
             return Status("not_drawn", _("not drawn"))
         return Status(
             "waitlist",
-            _("not drawn: waitlist position %(position)d") % {"position": found.waitlist_position},
+            _("not drawn: waitlist position %(position)d") % {"position": waitlist_position},
         )
     if offer.state == Offer.State.PENDING:
         return Status(
@@ -42,11 +85,11 @@ def entry_status(entry: Entry) -> Status:
         )
     if offer.state == Offer.State.CONFIRMED:
         return Status("ticket", _("confirmed: ticket for %(slot)s") % {"slot": offer.slot.label})
-    ticket = Ticket.objects.filter(offer=offer).first()
+    ticket = getattr(offer, "ticket", None)
     if ticket is not None and not ticket.is_valid:
         return Status("cancelled", _("ticket cancelled"))
     return Status(offer.state, offer.get_state_display())
 
 
-def _when(moment):  # type: ignore[no-untyped-def]
+def _when(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")

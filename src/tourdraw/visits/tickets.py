@@ -55,6 +55,11 @@ def check(scanned: str) -> Ticket:
     return ticket
 
 
+def may_cancel(ticket: Ticket, now: datetime) -> bool:
+    """Still valid, and ``now`` before the cut-off ahead of its visit."""
+    return ticket.is_valid and now < ticket.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF
+
+
 def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) -> Ticket:
     """Cancel before the cut-off; the party's places go down the waitlist."""
     now = now or timezone.now()
@@ -70,7 +75,7 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
             raise TicketError(
                 _("This ticket was already cancelled."), code="ticket_cancelled", field="ticket"
             )
-        if now >= locked.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF:
+        if not may_cancel(locked, now):
             raise TicketError(
                 _("Tickets can be cancelled until %(hours)d hours before the visit.")
                 % {"hours": settings.TOURDRAW_CANCEL_CUTOFF.total_seconds() // 3600},

@@ -23,7 +23,7 @@ from tourdraw.catalog.models import Site
 from tourdraw.errors import DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery import entries, fairness, receipts, results
+from tourdraw.lottery import entries, fairness, receipts, results, rounds
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
@@ -34,7 +34,7 @@ from tourdraw.transparency import round_facts
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
-from tourdraw.visits.status import entry_status
+from tourdraw.visits.status import entry_status, entry_statuses
 from tourdraw.web.forms import (
     CodeForm,
     ConsentForm,
@@ -65,19 +65,13 @@ def visitor_required(view: View) -> View:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    visible = Round.objects.exclude(state=Round.State.CANCELLED).order_by("opens_at")
-    sites = Site.objects.prefetch_related(
-        "tours", Prefetch("tours__rounds", queryset=visible, to_attr="visible_rounds")
-    )
+    sites = Site.objects.prefetch_related("tours", rounds.prefetch_visible_rounds("tours__"))
     return render(request, "web/home.html", {"sites": sites, "now": timezone.now()})
 
 
 def site_detail(request: HttpRequest, code: str) -> HttpResponse:
     site = get_object_or_404(Site, code=code)
-    visible = Round.objects.exclude(state=Round.State.CANCELLED).order_by("opens_at")
-    tours = site.tours.prefetch_related(
-        Prefetch("rounds", queryset=visible, to_attr="visible_rounds")
-    )
+    tours = site.tours.prefetch_related(rounds.prefetch_visible_rounds())
     return render(request, "web/site.html", {"site": site, "tours": tours})
 
 
@@ -101,8 +95,7 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "rows": rows,
         "totals": demand.total,
         "my_entry": my_entry,
-        "accepting": round.state == Round.State.OPEN
-        and round.opens_at <= timezone.now() < round.closes_at,
+        "accepting": rounds.accepts_entries(round, timezone.now()),
         "beacon": round_facts.beacon(round),
         "promotion_cutoff_hours": int(settings.TOURDRAW_PROMOTION_CUTOFF.total_seconds() // 3600),
         "confirm_hours": int(round.confirm_window.total_seconds() // 3600),
@@ -371,7 +364,7 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
 @visitor_required
 def my_entries(request: HttpRequest) -> HttpResponse:
     visitor = request.user.visitor  # type: ignore[union-attr]
-    mine = (
+    mine = list(
         visitor.entries.select_related("round__tour__site")
         .prefetch_related(
             Prefetch("choices", queryset=EntryChoice.objects.select_related("slot__tour__site")),
@@ -379,7 +372,7 @@ def my_entries(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    rows = [(entry, entry_status(entry)) for entry in mine]
+    rows = list(zip(mine, entry_statuses(mine), strict=True))
     return render(request, "web/my_entries.html", {"rows": rows})
 
 
@@ -391,10 +384,7 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
         for choice in entry.choices.select_related("slot__tour__site").order_by("rank")
     ]
     members = entry.members.select_related("person").order_by("position")
-    now = timezone.now()
-    can_change = (
-        entry.is_active and entry.round.state == Round.State.OPEN and now < entry.round.closes_at
-    )
+    can_change = entry.is_active and rounds.accepts_entries(entry.round, timezone.now())
     looked_up = results.lookup(entry.round, entry.code)
     offer = Offer.objects.filter(entry=entry).select_related("slot__tour__site").first()
     ticket = Ticket.objects.filter(offer=offer).first() if offer is not None else None
@@ -535,8 +525,7 @@ def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
         "site": offer.slot.tour.site,
         "members": members,
         "qr": tickets.qr_svg(ticket) if ticket.is_valid else "",
-        "can_cancel": ticket.is_valid
-        and timezone.now() < offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF,
+        "can_cancel": tickets.may_cancel(ticket, timezone.now()),
     }
     return render(request, "web/ticket.html", context)
 
