@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.people.documents import Document
 from tourdraw.people.models import IdentityClaim, Visitor
 
@@ -55,7 +55,7 @@ def claimed_elsewhere() -> IdentityError:
             "This ID document is already registered to another account. If it is yours, "
             "call the service centre with the document: they can move it to your account."
         ),
-        code="id_claimed",
+        code=Code.ID_CLAIMED,
         field="id_number",
     )
 
@@ -81,7 +81,7 @@ def claim(
         raise IdentityError(
             _("The name and ID document could not be verified: %(reason)s")
             % {"reason": result.reason or _("they do not match the register")},
-            code="real_name_refused",
+            code=Code.REAL_NAME_REFUSED,
             field="full_name",
         )
     try:

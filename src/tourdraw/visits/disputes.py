@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.people import crypto, documents
 from tourdraw.people.identity import IdentityError
@@ -43,7 +43,9 @@ def _digest(id_type: str, id_number: str) -> str:
         raise IdentityError(error.message, code=error.code, field=error.field) from None
     if not number:
         raise IdentityError(
-            _("Type the number on the ID document."), code="id_number_required", field="id_number"
+            _("Type the number on the ID document."),
+            code=Code.ID_NUMBER_REQUIRED,
+            field="id_number",
         )
     return crypto.id_hash(id_type, number)
 
@@ -60,7 +62,7 @@ def _void_entries(squatter: Visitor, digest: str, *, agent: Any, now: datetime) 
                 "The squatter has an entry in a round waiting for its draw: settle this"
                 " once the round is drawn."
             ),
-            code="entry_awaiting_draw",
+            code=Code.ENTRY_AWAITING_DRAW,
             field="",
         )
     voided = released = 0
@@ -98,7 +100,7 @@ def move_identity(
     if not evidence or len(evidence) > 500:
         raise IdentityError(
             _("Note what proved the document is theirs (at most 500 characters)."),
-            code="evidence_required",
+            code=Code.EVIDENCE_REQUIRED,
             field="evidence",
         )
     digest = _digest(id_type, id_number)
@@ -112,13 +114,13 @@ def move_identity(
         if claim is None:
             raise IdentityError(
                 _("No account holds this document: the visitor can add it to their profile."),
-                code="id_not_claimed",
+                code=Code.ID_NOT_CLAIMED,
                 field="id_number",
             )
         squatter = claim.visitor
         if squatter.pk == claimant.pk:
             raise IdentityError(
-                _("This account already holds the document."), code="id_already_held", field=""
+                _("This account already holds the document."), code=Code.ID_ALREADY_HELD, field=""
             )
         IdentityClaim.objects.filter(visitor=claimant).delete()
         claim.visitor = claimant

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery.models import EntryMember
 from tourdraw.people import crypto, documents
 from tourdraw.people.documents import age_on
@@ -53,7 +53,7 @@ def _when(moment: datetime, slot: Slot) -> str:
     return formats.date_format(timezone.localtime(moment, slot.tour.site.tzinfo), "DATETIME_FORMAT")
 
 
-def _refuse(message: str, code: str) -> GateRefusal:
+def _refuse(message: str, code: Code) -> GateRefusal:
     return GateRefusal(message, code=code, field="ticket")
 
 
@@ -68,8 +68,8 @@ def find_ticket(scanned: str) -> Ticket:
     try:
         claim = signing.verify(scanned)
     except signing.TicketSignatureError as error:
-        if error.code == "forged":
-            raise _refuse(_("Forged ticket: the signature does not match."), "forged") from None
+        if error.code == Code.FORGED:
+            raise _refuse(_("Forged ticket: the signature does not match."), Code.FORGED) from None
         raise _refuse(
             _("Not a valid ticket code (%(reason)s).") % {"reason": error}, error.code
         ) from None
@@ -79,7 +79,7 @@ def find_ticket(scanned: str) -> Ticket:
         .first()
     )
     if ticket is None:
-        raise _refuse(_("No such ticket."), "unknown_ticket")
+        raise _refuse(_("No such ticket."), Code.UNKNOWN_TICKET)
     return ticket
 
 
@@ -93,7 +93,9 @@ def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:
         raise GateRefusal(error.message, code=error.code, field=error.field) from None
     if not number:
         raise GateRefusal(
-            _("Type the number on the ID document."), code="id_number_required", field="id_number"
+            _("Type the number on the ID document."),
+            code=Code.ID_NUMBER_REQUIRED,
+            field="id_number",
         )
     found = (
         Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
@@ -108,7 +110,7 @@ def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:
     if found is None:
         raise GateRefusal(
             _("No ticket for this session names this ID document."),
-            code="unknown_ticket",
+            code=Code.UNKNOWN_TICKET,
             field="id_number",
         )
     return found
@@ -126,11 +128,11 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
         raise _refuse(
             _("Cancelled ticket (cancelled %(time)s).")
             % {"time": _when(ticket.cancelled_at or now, slot)},
-            "cancelled",
+            Code.CANCELLED,
         )
     ticket_slot = ticket.offer.slot
     if ticket_slot.pk != slot.pk:
-        code = "wrong_day" if ticket_slot.visit_date != slot.visit_date else "wrong_slot"
+        code = Code.WRONG_DAY if ticket_slot.visit_date != slot.visit_date else Code.WRONG_SLOT
         raise _refuse(
             _("This ticket is for %(slot)s, not this session.") % {"slot": ticket_slot.label}, code
         )
@@ -139,13 +141,13 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
         raise _refuse(
             _("Too early: the gate opens for this session at %(time)s.")
             % {"time": _when(opens, slot)},
-            "too_early",
+            Code.TOO_EARLY,
         )
     if now > closes:
         raise _refuse(
             _("Too late: the gate closed for this session at %(time)s.")
             % {"time": _when(closes, slot)},
-            "too_late",
+            Code.TOO_LATE,
         )
 
 
@@ -174,7 +176,7 @@ def inspect(ticket: Ticket, *, slot: Slot, now: datetime | None = None) -> Scan:
         raise _refuse(
             _("Already checked in at %(time)s at %(gate)s.")
             % {"time": _when(first.checked_in_at, slot), "gate": first.gate},
-            "already_checked_in",
+            Code.ALREADY_CHECKED_IN,
         )
     return Scan(ticket, members)
 
@@ -195,7 +197,7 @@ def check_in(
     _check_admissible(ticket, slot, now)
     members = {m.member.pk: m for m in party(ticket, slot.visit_date)}
     if not member_ids or any(pk not in members for pk in member_ids):
-        raise _refuse(_("Choose who of this party is here."), "no_one_chosen")
+        raise _refuse(_("Choose who of this party is here."), Code.NO_ONE_CHOSEN)
     key = nonce or uuid.uuid4().hex
     for pk in member_ids:
         present = members[pk]
@@ -207,7 +209,7 @@ def check_in(
                     "time": _when(present.checkin.checked_in_at, slot),
                     "gate": present.checkin.gate,
                 },
-                "already_checked_in",
+                Code.ALREADY_CHECKED_IN,
             )
     rows = [
         CheckIn(
@@ -235,7 +237,7 @@ def check_in(
         # Another gate let one of them in between our read and this insert.
         raise _refuse(
             _("Someone of this party was checked in at another gate just now; scan again."),
-            "already_checked_in",
+            Code.ALREADY_CHECKED_IN,
         ) from None
     return created
 
@@ -321,7 +323,7 @@ class Upload:
 
 
 def _bad_upload(index: int, name: str, message: str) -> DomainError:
-    return DomainError(message, code="invalid", field=f"checkins[{index}].{name}")
+    return DomainError(message, code=Code.INVALID, field=f"checkins[{index}].{name}")
 
 
 def read_upload(index: int, raw: Any) -> Upload:
@@ -329,7 +331,7 @@ def read_upload(index: int, raw: Any) -> Upload:
     malformed one is a 400 naming its field, never a server error."""
     if not isinstance(raw, dict):
         raise DomainError(
-            _("Each check-in is an object."), code="invalid", field=f"checkins[{index}]"
+            _("Each check-in is an object."), code=Code.INVALID, field=f"checkins[{index}]"
         )
     nonce, ticket, member, moment = (
         raw.get(k) for k in ("nonce", "ticket", "member", "scanned_at")
@@ -387,7 +389,7 @@ def sync(
     before anything is stored."""
     now = now or timezone.now()
     if not isinstance(uploads, list):
-        raise DomainError(_("checkins is a list."), code="invalid", field="checkins")
+        raise DomainError(_("checkins is a list."), code=Code.INVALID, field="checkins")
     checked = [read_upload(index, raw) for index, raw in enumerate(uploads)]
     report = SyncReport()
     for upload in checked:
