@@ -220,14 +220,7 @@ def lookup_result(request: HttpRequest, code: CodePath, entry: EntryQuery) -> An
     round = get_object_or_404(Round, code=code, state=Round.State.DRAWN)
     found = results.lookup(round, entry)
     if found is None:
-        return Status(
-            404,
-            {
-                "code": "not_found",
-                "message": _("No such entry in this draw."),
-                "field": "entry",
-            },
-        )
+        return errors.error(api, request, Code.NOT_FOUND, _("No such entry in this draw."), "entry")
     return {
         "entry": found.code,
         "position": found.position,
