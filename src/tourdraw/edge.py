@@ -49,9 +49,7 @@ class EdgeInputMiddleware:
         message = _("Text may not contain NUL characters or be longer than %(limit)d characters.")
         message %= {"limit": MAX_VALUE_LENGTH}
         if request.path.startswith("/api/") or request.content_type == "application/json":
-            # 400, not the registry's 422 for the code: this runs before any
-            # route, for the back office's JSON too (whose refusals are 400s),
-            # and not every schema states the rule (a consent's version).
+            # 400, not the registry's 422: see tourdraw.errors.
             body = {"code": Code.INVALID.value, "message": message, "field": field}
             return JsonResponse(body, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -12,14 +12,21 @@ with, and the OpenAPI schema lists them all (``api/v1.py``). A string is not a
 code: mypy refuses ``code="..."``, and ``tests/test_error_registry.py`` refuses
 a raise site that names a code outside the registry.
 
-Some failures are not domain errors, on purpose. The offline verifier's checks
-(``draw.DrawError`` and ``RecordError``, ``drand.BeaconError``,
-``public_log.LogError``) and the ticket signature's
-(``signing.TicketSignatureError``) are plain ``ValueError``\\ s naming the rule
-broken: the verifier is run by anyone, without Django, and reports rules, not
-API answers. No one of them reaches the API: each service that calls them turns
-a failure into a :class:`DomainError` with its own code (``inputs_invalid``,
+Some failures are not domain errors, on purpose. The checks the offline
+verifier shares (``draw.DrawError`` and its ``RecordError``,
+``drand.BeaconError``, ``public_log.LogError``) are plain ``ValueError``\\ s
+naming the rule broken: the verifier (cli.py) runs them on published files,
+with no database and no API, and reports rules. ``signing.TicketSignatureError``
+is one too, for the rule a gate device also checks offline; it carries the
+gate's code. None of them reaches the API: each service that calls them turns a
+failure into a :class:`DomainError` with its own code (``inputs_invalid``,
 ``beacon_invalid``, ``forged``, ``ticket_forged``, ...).
+
+Two JSON answers outside the API's handlers still give ``invalid`` a 400, not
+the registry's 422: the edge's refusal of a NUL or an over-long value
+(tourdraw.edge, before any route: not every schema states that rule yet, so a
+422 would read as "the schema allows what the service refuses"), and the back
+office's gate sync, which is no part of the API.
 """
 
 from __future__ import annotations
