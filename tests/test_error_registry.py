@@ -203,3 +203,13 @@ def test_an_api_refusal_answers_the_registrys_status(
     else:
         response = client.get(url, headers=headers)
     assert (response.status_code, response.json()["code"]) == (code.status, code.value)
+
+
+def test_the_api_middleware_answers_with_the_registrys_status_too(client: Client, db: None) -> None:
+    user = support.make_visitor("+8613900000087", sequence=87).user
+    headers = {
+        "Authorization": support.api_token_headers(user)["HTTP_AUTHORIZATION"],
+        "Idempotency-Key": "k" * 201,
+    }
+    response = client.post(f"{API}/me/tokens/1/revoke", headers=headers)
+    assert (response.status_code, response.json()["code"]) == (Code.INVALID.status, "invalid")
