@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from tourdraw.errors import Code
+
 # Longer than any field of any form or schema: the group request's purpose and a
 # pasted member list are the longest texts anyone types.
 MAX_VALUE_LENGTH = 20_000
@@ -47,7 +49,9 @@ class EdgeInputMiddleware:
         message = _("Text may not contain NUL characters or be longer than %(limit)d characters.")
         message %= {"limit": MAX_VALUE_LENGTH}
         if request.path.startswith("/api/") or request.content_type == "application/json":
-            return JsonResponse({"code": "invalid", "message": message, "field": field}, status=400)
+            # 400, not the registry's 422: see tourdraw.errors.
+            body = {"code": Code.INVALID.value, "message": message, "field": field}
+            return JsonResponse(body, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
     def _bad_field(self, request: HttpRequest) -> str | None:

@@ -7,6 +7,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tourdraw.errors import Code, DomainError
 from tourdraw.people.documents import (
     DOCUMENT_TYPE_CHOICES,
     Document,
@@ -432,10 +433,10 @@ def test_choices_offer_every_document_type_with_an_english_label() -> None:
     assert labels["passport"] == "Passport"
 
 
-def test_a_document_error_is_a_value_error_whose_text_is_only_the_code() -> None:
+def test_a_document_error_is_a_domain_error_whose_text_is_only_the_code() -> None:
     error = rejection("cn_resident", resident_id(11, TODAY + timedelta(days=1)))
 
-    assert isinstance(error, ValueError)
+    assert isinstance(error, DomainError) and error.code is Code.CN_ID_BIRTH_DATE_FUTURE
     # Logged exceptions must not carry digits of someone's ID number.
     assert str(error) == "cn_id_birth_date_future"
 

@@ -1,4 +1,5 @@
-"""Every error is ``{"code", "message", "field"}``, with the services' own codes."""
+"""Every error is ``{"code", "message", "field"}`` (and ``errors`` when there
+are several), with a code of the registry (tourdraw.errors.Code) and its status."""
 
 import sys
 from typing import Any
@@ -11,67 +12,46 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tourdraw.api.schemas import FILLED, NO_NUL, PHONE_PATTERN
-from tourdraw.errors import DomainError
-from tourdraw.groups.services import GroupError
-from tourdraw.lottery.entries import EntryRejected
+from tourdraw.errors import Code, DomainError
+
+# The codes of the statuses django-ninja raises HttpError with.
+_HTTP_ERROR_CODES = {
+    403: Code.FORBIDDEN,
+    405: Code.METHOD_NOT_ALLOWED,
+}
+
+
+def body(code: Code, message: Any, field: str = "") -> dict[str, Any]:
+    return {"code": code.value, "message": str(message), "field": field}
 
 
 def error(
-    api: NinjaAPI,
-    request: HttpRequest,
-    status: int,
-    code: str,
-    message: Any,
-    field: str = "",
-    **extra: Any,
+    api: NinjaAPI, request: HttpRequest, code: Code, message: Any, field: str = ""
 ) -> HttpResponse:
-    return api.create_response(
-        request, {"code": code, "message": str(message), "field": field, **extra}, status=status
-    )
-
-
-# A service's refusal is a 400 (a rule about the content: a checksum, an age, a
-# closed round) unless it is about the input's form, which the schema states:
-# such a refusal is a 422, as the schema's own, so that any the schema misses
-# shows up as "the schema allows what the service refuses". Acting as the wrong
-# kind of account is a 403.
-SHAPE_CODES = {
-    "required",
-    "too_long",
-    "name_required",
-    "name_too_long",
-    "reason_required",
-    "phone_invalid",
-    "invalid",
-}
-STATUS_BY_CODE = {**dict.fromkeys(SHAPE_CODES, 422), "not_a_visitor": 403}
+    """The answer to a refusal, with its code's status."""
+    return api.create_response(request, body(code, message, field), status=code.status)
 
 
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        extra = {}
-        if isinstance(exc, EntryRejected):
-            extra["errors"] = [e.as_dict() for e in exc.errors]
-        elif isinstance(exc, GroupError):
-            extra["errors"] = [e.as_dict() for e in exc.problems]
-        status = STATUS_BY_CODE.get(exc.code, 400)
-        return error(api, request, status, exc.code, exc.message, exc.field, **extra)
+        return api.create_response(request, exc.as_dict(), status=exc.code.status)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error(api, request, 404, "not_found", _("Not found."))
+        return error(api, request, Code.NOT_FOUND, _("Not found."))
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error(
-            api, request, 401, "not_signed_in", _("Sign in first (a bearer token or a session).")
+            api, request, Code.NOT_SIGNED_IN, _("Sign in first (a bearer token or a session).")
         )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {403: "forbidden", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        return error(api, request, exc.status_code, code, exc.message)
+        # Else a body that cannot be parsed, the one 400 django-ninja raises.
+        code = _HTTP_ERROR_CODES.get(exc.status_code, Code.ERROR)
+        return error(api, request, code, exc.message)
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -82,32 +62,34 @@ def install(api: NinjaAPI) -> None:
             if part not in ("body", "query", "path", "payload")
         ]
         code, message = explain(first)
-        return error(api, request, 422, code, message, ".".join(location))
+        return error(api, request, code, message, ".".join(location))
 
 
-def explain(problem: dict[str, Any]) -> tuple[str, Any]:
+def explain(problem: dict[str, Any]) -> tuple[Code, Any]:
     """A schema's refusal in the words (and codes) the services use for the same rule."""
     kind = problem.get("type", "")
     context = problem.get("ctx") or {}
     if kind == "missing":
-        return "required", _("This field is required.")
+        return Code.REQUIRED, _("This field is required.")
     if kind == "string_pattern_mismatch" and context.get("pattern") == PHONE_PATTERN:
-        return "phone_invalid", _(
+        return Code.PHONE_INVALID, _(
             "Give a mobile number of mainland China, Hong Kong, Macao or Taiwan, "
             "such as 13800138000 or +85291234567."
         )
     # A NUL never gets this far (see tourdraw.edge): a filled field was blank.
     if kind == "string_pattern_mismatch" and context.get("pattern") == FILLED:
-        return "required", _("This field is required.")
+        return Code.REQUIRED, _("This field is required.")
     if kind == "string_pattern_mismatch" and context.get("pattern") == NO_NUL:
-        return "invalid", _("Text may not contain NUL characters.")
+        return Code.INVALID, _("Text may not contain NUL characters.")
     if kind == "string_too_long":
-        return "too_long", _("At most %(limit)d characters.") % {"limit": context.get("max_length")}
+        return Code.TOO_LONG, _("At most %(limit)d characters.") % {
+            "limit": context.get("max_length")
+        }
     if kind == "literal_error":
-        return "invalid_choice", _("Choose one of: %(choices)s.") % {
+        return Code.INVALID_CHOICE, _("Choose one of: %(choices)s.") % {
             "choices": context.get("expected", "")
         }
-    return "invalid", problem.get("msg", _("Invalid input."))
+    return Code.INVALID, problem.get("msg", _("Invalid input."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -124,16 +106,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return defaults.server_error(request)
     if unavailable:
         response = JsonResponse(
-            {
-                "code": "unavailable",
-                "message": _("The service is briefly unavailable; try again in a moment."),
-                "field": "",
-            },
-            status=503,
+            body(Code.UNAVAILABLE, _("The service is briefly unavailable; try again in a moment.")),
+            status=Code.UNAVAILABLE.status,
         )
         response["Retry-After"] = "5"
         return response
     return JsonResponse(
-        {"code": "server_error", "message": _("Something went wrong on our side."), "field": ""},
-        status=500,
+        body(Code.SERVER_ERROR, _("Something went wrong on our side.")),
+        status=Code.SERVER_ERROR.status,
     )

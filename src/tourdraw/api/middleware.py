@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from tourdraw import limits
 from tourdraw.api import idempotency
 from tourdraw.api.models import IdempotencyKey
+from tourdraw.errors import Code
 
 PREFIX = "/api/"
 SIGN_IN = "/api/v1/auth/"
@@ -27,8 +28,10 @@ def _owner(request: HttpRequest) -> str | None:
     return hashlib.sha256(key.encode()).hexdigest() if verified else None
 
 
-def _error(status: int, code: str, message: str, field: str = "") -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "field": field}, status=status)
+def _error(code: Code, message: str, field: str = "") -> JsonResponse:
+    return JsonResponse(
+        {"code": code.value, "message": message, "field": field}, status=code.status
+    )
 
 
 def _seconds_left(earlier: IdempotencyKey) -> int:
@@ -50,7 +53,7 @@ class ApiWritesMiddleware:
         if request.method not in WRITES or not request.path.startswith(PREFIX):
             return self.get_response(request)
         if limits.over_write_limit(request, "api-writes", settings.TOURDRAW_API_WRITE_RATE):
-            limited = _error(429, "rate_limited", _("Too many requests; try again in a minute."))
+            limited = _error(Code.RATE_LIMITED, _("Too many requests; try again in a minute."))
             limited["Retry-After"] = "60"
             return limited
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -60,8 +63,7 @@ class ApiWritesMiddleware:
             return self.get_response(request)
         if len(key) > 200:
             return _error(
-                400,
-                "invalid",
+                Code.INVALID,
                 _("An Idempotency-Key has at most 200 characters."),
                 "Idempotency-Key",
             )
@@ -72,15 +74,13 @@ class ApiWritesMiddleware:
         if earlier is not None:
             if earlier.request_hash != fingerprint:
                 return _error(
-                    409,
-                    "idempotency_key_reused",
+                    Code.IDEMPOTENCY_KEY_REUSED,
                     _("This Idempotency-Key was used for another request."),
                     "Idempotency-Key",
                 )
             if earlier.status is None:
                 in_progress = _error(
-                    409,
-                    "idempotency_in_progress",
+                    Code.IDEMPOTENCY_IN_PROGRESS,
                     _("The first request with this key is still running."),
                 )
                 in_progress["Retry-After"] = str(_seconds_left(earlier))

@@ -6,6 +6,7 @@ from ninja import Field, Path, Query, Schema
 from pydantic import ConfigDict, StringConstraints
 
 from tourdraw.edge import MAX_VALUE_LENGTH
+from tourdraw.errors import Code
 from tourdraw.groups.models import GroupVisit
 from tourdraw.people.models import Person
 
@@ -83,7 +84,7 @@ class In(Schema):
 
 
 class Problem(Schema):
-    code: str
+    code: Code
     message: str
     field: str
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.api.models import ApiToken
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 
 
 def usable(now: datetime | None = None) -> QuerySet[ApiToken]:
@@ -42,7 +42,7 @@ def revoke(user: Any, token_id: int, *, now: datetime | None = None) -> ApiToken
     token = tokens_of(user, now=now).filter(pk=token_id).first()
     if token is None:
         raise DomainError(
-            _("No such token, or it is already revoked."), code="token_not_found", field="token"
+            _("No such token, or it is already revoked."), code=Code.TOKEN_NOT_FOUND, field="token"
         )
     # Compare-and-set: of two revocations, one writes the time and the audit entry.
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):

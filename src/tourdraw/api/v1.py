@@ -1,7 +1,8 @@
 """The JSON API, version 1: what the pages do, through the same services.
 
 Handlers check access, call a service and shape the answer; a service's
-DomainError becomes ``{"code", "message", "field"}`` with its own code.
+DomainError becomes ``{"code", "message", "field"}`` with its own code and the
+status the registry gives it (tourdraw.errors.Code).
 """
 
 import threading
@@ -64,7 +65,7 @@ from tourdraw.api.schemas import (
 )
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.catalog.services import upcoming_slots
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import drawing, entries, receipts, results, rounds
@@ -110,17 +111,10 @@ api = _OnceBuiltSchemaAPI(
     docs_url="/docs",
 )
 errors.install(api)
-# Every operation may answer these, all in the one error shape; 409 and 429
-# come from Idempotency-Key and the write rate limit on POSTs.
-ERRORS: dict[int, Any] = {
-    400: Error,
-    401: Error,
-    403: Error,
-    404: Error,
-    409: Error,
-    422: Error,
-    429: Error,
-}
+# Every operation may answer every status of the error registry, all in the one
+# error shape, whose code is one of the registry's (409 and 429 come from
+# Idempotency-Key and the write rate limit on POSTs, 503 from a database outage).
+ERRORS: dict[int, Any] = dict.fromkeys(sorted({code.status.value for code in Code}), Error)
 
 public = Router(tags=["public"])
 visitor = Router(tags=["visitor"], auth=SIGNED_IN)
@@ -222,14 +216,7 @@ def lookup_result(request: HttpRequest, code: CodePath, entry: EntryQuery) -> An
     round = get_object_or_404(Round, code=code, state=Round.State.DRAWN)
     found = results.lookup(round, entry)
     if found is None:
-        return Status(
-            404,
-            {
-                "code": "not_found",
-                "message": _("No such entry in this draw."),
-                "field": "entry",
-            },
-        )
+        return errors.error(api, request, Code.NOT_FOUND, _("No such entry in this draw."), "entry")
     return {
         "entry": found.code,
         "position": found.position,
@@ -248,9 +235,7 @@ def draw_record(request: HttpRequest, code: CodePath) -> HttpResponse:
 def request_code(request: HttpRequest, body: PhoneIn) -> Any:
     phone = sign_in.sign_in_phone(body.phone)
     if too_many_codes(request, phone.as_e164):
-        response = errors.error(
-            api, request, 429, "rate_limited", too_many_codes_message(), "phone"
-        )
+        response = errors.error(api, request, Code.RATE_LIMITED, too_many_codes_message(), "phone")
         response["Retry-After"] = "600"
         return response
     sign_in.request_code(phone, language=translation.get_language() or settings.LANGUAGE_CODE)
@@ -303,7 +288,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 def _visitor(request: HttpRequest) -> Any:
     found = getattr(request.user, "visitor", None)
     if found is None:
-        raise DomainError(_("Only visitors have entries."), code="not_a_visitor", field="")
+        raise DomainError(_("Only visitors have entries."), code=Code.NOT_A_VISITOR, field="")
     return found
 
 
@@ -528,7 +513,7 @@ def close_round(request: HttpRequest, code: CodePath) -> Any:
     round = _operated_round(request, code)
     if not rounds.close_round(round, now=timezone.now(), actor=request.user):
         raise DomainError(
-            _("Only an open round can be closed."), code="round_not_open", field="state"
+            _("Only an open round can be closed."), code=Code.ROUND_NOT_OPEN, field="state"
         )
     return _round_out(round)
 
@@ -629,7 +614,7 @@ def request_group_visit(request: HttpRequest, code: CodePath, body: GroupRequest
     site = get_object_or_404(Site, code=code)
     if limits.too_many_group_requests(request):
         response = errors.error(
-            api, request, 429, "rate_limited", _("Too many group requests; try again later.")
+            api, request, Code.RATE_LIMITED, _("Too many group requests; try again later.")
         )
         response["Retry-After"] = "3600"
         return response

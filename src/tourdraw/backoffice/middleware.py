@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tourdraw.errors import Code
 from tourdraw.people import second_factor
 
 # Pages a staff member needs on the way to the second factor.
@@ -30,7 +31,8 @@ class StaffSecondFactorMiddleware:
         if request.path.startswith(OPERATOR_API):
             message = _("Finish signing in with your second factor first.")
             return JsonResponse(
-                {"code": "second_factor_required", "message": message, "field": ""}, status=403
+                {"code": Code.SECOND_FACTOR_REQUIRED.value, "message": message, "field": ""},
+                status=Code.SECOND_FACTOR_REQUIRED.status,
             )
         target = reverse("backoffice:second_factor")
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

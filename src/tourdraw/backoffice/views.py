@@ -19,7 +19,7 @@ from tourdraw.backoffice.forms import IdentityDisputeForm
 from tourdraw.catalog.models import Slot
 from tourdraw.catalog.services import upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.people import access, crypto, sign_in
@@ -104,7 +104,7 @@ def identity_dispute(request: HttpRequest) -> HttpResponse:
             if claimant is None:
                 raise DomainError(
                     _("No visitor has signed in with this number."),
-                    code="visitor_not_found",
+                    code=Code.VISITOR_NOT_FOUND,
                     field="phone",
                 )
             settled = disputes.move_identity(
@@ -234,18 +234,18 @@ def gate_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
     try:
         body = json.loads(request.body)
     except ValueError:
-        return _invalid(DomainError(_("The body is not JSON."), code="invalid", field=""))
+        return _invalid(DomainError(_("The body is not JSON."), code=Code.INVALID, field=""))
     if not isinstance(body, dict) or "checkins" not in body:
         return _invalid(
             DomainError(
-                _("Send {device, checkins: [...]} as JSON."), code="invalid", field="checkins"
+                _("Send {device, checkins: [...]} as JSON."), code=Code.INVALID, field="checkins"
             )
         )
     device = body.get("device", "")
     if not isinstance(device, str) or len(device) > 100 or "\x00" in device:
         return _invalid(
             DomainError(
-                _("A device is text of at most 100 characters."), code="invalid", field="device"
+                _("A device is text of at most 100 characters."), code=Code.INVALID, field="device"
             )
         )
     try:

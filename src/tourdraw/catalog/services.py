@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 
 
 class SlotError(DomainError):
@@ -43,15 +43,19 @@ def generate_slots(
     """
     if last_day < first_day:
         raise SlotError(
-            _("The last day is before the first day."), code="date_range_reversed", field="last_day"
+            _("The last day is before the first day."),
+            code=Code.DATE_RANGE_REVERSED,
+            field="last_day",
         )
     if capacity < 1:
         raise SlotError(
-            _("Capacity must be at least 1 person."), code="capacity_invalid", field="capacity"
+            _("Capacity must be at least 1 person."), code=Code.CAPACITY_INVALID, field="capacity"
         )
     times = sorted(set(times))
     if not times:
-        raise SlotError(_("Give at least one time of day."), code="times_required", field="times")
+        raise SlotError(
+            _("Give at least one time of day."), code=Code.TIMES_REQUIRED, field="times"
+        )
     length = duration or timedelta(minutes=tour.duration_minutes)
     tz = tour.site.tzinfo
     starts: list[datetime] = []

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Site, Slot
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.people import crypto, documents
@@ -26,21 +26,9 @@ CSV_COLUMNS = ["full_name", "id_type", "id_number", "birth_date"]
 
 
 class GroupError(DomainError):
-    """``problems`` lists every problem found (one per bad row of a member list),
-    each with its code and field (``members.2.id_number``); ``errors`` has their
-    texts, which name the row and the person."""
-
-    def __init__(
-        self,
-        message: Any,
-        *,
-        code: str,
-        field: str = "",
-        problems: list[DomainError] | None = None,
-    ) -> None:
-        super().__init__(message, code=code, field=field)
-        self.problems = problems or [DomainError(message, code=code, field=field)]
-        self.errors = [str(problem.message) for problem in self.problems]
+    """A refused request, decision or member list; for a member list, ``errors``
+    has every bad row, each with its code and field (``members.2.id_number``)
+    and a text naming the row and the person."""
 
 
 def request_visit(
@@ -64,7 +52,7 @@ def request_visit(
         ("purpose", purpose),
     ):
         if not value.strip():
-            raise GroupError(_("This field is required."), code="required", field=field)
+            raise GroupError(_("This field is required."), code=Code.REQUIRED, field=field)
     for field, value in (
         ("organisation", organisation),
         ("contact_name", contact_name),
@@ -75,13 +63,15 @@ def request_visit(
         limit = GroupVisit.max_length(field)
         if len(value.strip()) > limit:
             raise GroupError(
-                _("At most %(limit)d characters.") % {"limit": limit}, code="too_long", field=field
+                _("At most %(limit)d characters.") % {"limit": limit},
+                code=Code.TOO_LONG,
+                field=field,
             )
     if not 1 <= size <= site.group_size_limit:
         raise GroupError(
             _("A group at %(site)s has 1 to %(limit)d persons.")
             % {"site": site.tr("name"), "limit": site.group_size_limit},
-            code="group_size",
+            code=Code.GROUP_SIZE,
             field="size",
         )
     with transaction.atomic():
@@ -108,7 +98,7 @@ def approve_visit(
     now = now or timezone.now()
     if slot.tour.site_id != group.site_id:
         raise GroupError(
-            _("Choose a session at this group's site."), code="wrong_site", field="slot"
+            _("Choose a session at this group's site."), code=Code.WRONG_SITE, field="slot"
         )
     with transaction.atomic():
         locked_slot = capacity.lock_slot(slot.pk)
@@ -118,14 +108,14 @@ def approve_visit(
         locked = GroupVisit.objects.select_for_update().get(pk=group.pk)
         if locked.state != GroupVisit.State.REQUESTED:
             raise GroupError(
-                _("This request was already decided."), code="group_decided", field="state"
+                _("This request was already decided."), code=Code.GROUP_DECIDED, field="state"
             )
         free = capacity.free_places(locked_slot)
         if locked.size > free:
             raise GroupError(
                 _("%(slot)s has %(free)d places free; this group needs %(size)d.")
                 % {"slot": locked_slot.label, "free": free, "size": locked.size},
-                code="not_enough_places",
+                code=Code.NOT_ENOUGH_PLACES,
                 field="slot",
             )
         locked.state = GroupVisit.State.APPROVED
@@ -148,7 +138,7 @@ def decline_visit(
 ) -> GroupVisit:
     now = now or timezone.now()
     if not reason.strip():
-        raise GroupError(_("Give the group a reason."), code="reason_required", field="reason")
+        raise GroupError(_("Give the group a reason."), code=Code.REASON_REQUIRED, field="reason")
     with transaction.atomic():
         updated = GroupVisit.objects.filter(pk=group.pk, state=GroupVisit.State.REQUESTED).update(
             state=GroupVisit.State.DECLINED,
@@ -158,7 +148,7 @@ def decline_visit(
         )
         if not updated:
             raise GroupError(
-                _("This request was already decided."), code="group_decided", field="state"
+                _("This request was already decided."), code=Code.GROUP_DECIDED, field="state"
             )
         log_action("tourdraw.group.declined", group, actor=actor, data={"reason": reason.strip()})
     group.refresh_from_db()
@@ -177,7 +167,7 @@ def upload_members(
     if reader.fieldnames is None or [c.strip() for c in reader.fieldnames] != CSV_COLUMNS:
         raise GroupError(
             _("The first line must be: %(columns)s") % {"columns": ",".join(CSV_COLUMNS)},
-            code="csv_columns",
+            code=Code.CSV_COLUMNS,
             field="members",
         )
     rows = [{k.strip(): v for k, v in row.items() if k is not None} for row in reader]
@@ -208,7 +198,7 @@ def replace_members(
     problems = _problems(group, slot, read, listed, count=len(rows))
     if problems:
         raise GroupError(
-            problems[0].message, code="members_invalid", field="members", problems=problems
+            problems[0].message, code=Code.MEMBERS_INVALID, field="members", errors=problems
         )
     with transaction.atomic():
         group.members.all().delete()
@@ -241,7 +231,7 @@ class _RowAt:
             field=f"members.{number - first_row}.",
         )
 
-    def problem(self, message: Any, code: str, column: str) -> DomainError:
+    def problem(self, message: Any, code: Code, column: str) -> DomainError:
         return DomainError(f"{self.label}: {message}", code=code, field=self.field + column)
 
 
@@ -258,10 +248,10 @@ def _read_row(row: Mapping[str, Any], at: _RowAt, *, today: date) -> _Listed | D
     name = " ".join(str(row.get("full_name") or "").split())
     if not name:
         return at.problem(
-            _("Enter the full name as on the ID document."), "name_required", "full_name"
+            _("Enter the full name as on the ID document."), Code.NAME_REQUIRED, "full_name"
         )
     if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
-        return at.problem(_("A name has at most 100 characters."), "name_too_long", "full_name")
+        return at.problem(_("A name has at most 100 characters."), Code.NAME_TOO_LONG, "full_name")
     birth = row.get("birth_date")
     if not isinstance(birth, date):
         raw_birth = str(birth or "").strip()
@@ -269,7 +259,7 @@ def _read_row(row: Mapping[str, Any], at: _RowAt, *, today: date) -> _Listed | D
             birth = date.fromisoformat(raw_birth) if raw_birth else None
         except ValueError:
             return at.problem(
-                _("Write the date of birth as YYYY-MM-DD."), "birth_date_invalid", "birth_date"
+                _("Write the date of birth as YYYY-MM-DD."), Code.BIRTH_DATE_INVALID, "birth_date"
             )
     try:
         document = documents.validate(
@@ -309,7 +299,7 @@ def _problems(
             DomainError(
                 _("The list has %(count)d persons; the group was approved for %(size)d.")
                 % {"count": count, "size": group.size},
-                code="too_many_members",
+                code=Code.TOO_MANY_MEMBERS,
                 field="members",
             )
         )
@@ -320,7 +310,7 @@ def _check_uploadable(group: GroupVisit) -> Slot:
     if group.state != GroupVisit.State.APPROVED or group.slot is None:
         raise GroupError(
             _("The member list is uploaded once the visit is approved."),
-            code="group_not_approved",
+            code=Code.GROUP_NOT_APPROVED,
             field="members",
         )
     return group.slot
@@ -351,12 +341,12 @@ def check_in_members(
     now = now or timezone.now()
     if group.slot_id != slot.pk or group.state != GroupVisit.State.APPROVED:
         raise GateRefusal(
-            _("This group is not booked for this session."), code="wrong_slot", field="group"
+            _("This group is not booked for this session."), code=Code.WRONG_SLOT, field="group"
         )
     opens, closes = arrival_window(slot)
     if not opens <= now <= closes:
         raise GateRefusal(
-            _("Outside this session's arrival window."), code="outside_window", field="group"
+            _("Outside this session's arrival window."), code=Code.OUTSIDE_WINDOW, field="group"
         )
     with transaction.atomic():
         done = GroupMember.objects.filter(

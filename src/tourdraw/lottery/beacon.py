@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import drand
 from tourdraw.lottery.models import Round
 
@@ -78,7 +78,7 @@ def fetch(chain: drand.Chain, number: int, relays: Sequence[str], *, timeout: fl
     raise BeaconUnavailable(
         _("No relay gave a valid signature of beacon round %(round)d: %(reasons)s")
         % {"round": number, "reasons": "; ".join(failures) or _("no relay is configured")},
-        code="beacon_unavailable",
+        code=Code.BEACON_UNAVAILABLE,
         field="beacon",
     )
 
@@ -91,17 +91,17 @@ def accept(round: Round, signature: str, *, now: datetime, actor: Any = None) ->
         if locked.state != Round.State.CLOSED or locked.beacon_round is None:
             raise BeaconUnavailable(
                 _("A beacon is taken only for a closed round that fixed one when it opened."),
-                code="beacon_not_now",
+                code=Code.BEACON_NOT_NOW,
                 field="beacon",
             )
         if locked.beacon_signature:
             raise BeaconUnavailable(
-                _("This round's beacon is already fixed."), code="beacon_fixed", field="beacon"
+                _("This round's beacon is already fixed."), code=Code.BEACON_FIXED, field="beacon"
             )
         try:
             randomness = drand.verify(chain_of(locked), locked.beacon_round, signature)
         except drand.BeaconError as error:
-            raise BeaconUnavailable(str(error), code="beacon_invalid", field="beacon") from None
+            raise BeaconUnavailable(str(error), code=Code.BEACON_INVALID, field="beacon") from None
         locked.beacon_signature, locked.beacon_randomness = signature, randomness
         locked.beacon_tried_at, locked.beacon_error = now, ""
         locked.save(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.db import insert_rows
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import drand, draw, statements
 from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round
 from tourdraw.transparency import log as public_log
@@ -154,7 +154,7 @@ def freeze(round: Round) -> dict[str, Any] | None:
     return closing
 
 
-def _refuse(message: str, code: str) -> DrawRefused:
+def _refuse(message: str, code: Code) -> DrawRefused:
     return DrawRefused(message, code=code, field="round")
 
 
@@ -176,9 +176,9 @@ def _draw(round: Round, *, now: datetime, actor: Any) -> Draw:
     with transaction.atomic():
         locked = Round.objects.select_for_update().select_related("tour__site").get(pk=round.pk)
         if locked.state == Round.State.DRAWN:
-            raise _refuse(_("This round has already been drawn."), "already_drawn")
+            raise _refuse(_("This round has already been drawn."), Code.ALREADY_DRAWN)
         if locked.state != Round.State.CLOSED:
-            raise _refuse(_("A round is drawn only after it closes."), "round_not_closed")
+            raise _refuse(_("A round is drawn only after it closes."), Code.ROUND_NOT_CLOSED)
         opening, closing, beacon = _sealed_statements(locked, now)
         inputs = draw_inputs(locked)
         _check_sealed(locked, closing, inputs)
@@ -255,7 +255,7 @@ def _record(
         )
     except draw.DrawError as error:
         raise _refuse(
-            _("The draw's inputs do not hold: %(error)s") % {"error": error}, "inputs_invalid"
+            _("The draw's inputs do not hold: %(error)s") % {"error": error}, Code.INPUTS_INVALID
         ) from None
 
 
@@ -268,7 +268,7 @@ def _sealed_statements(
     if not (round.opening_statement and round.closing_statement):
         raise _refuse(
             _("This round has no opening and closing statements; it cannot be drawn."),
-            "no_statements",
+            Code.NO_STATEMENTS,
         )
     opening = json.loads(round.opening_statement)
     closing = json.loads(round.closing_statement)
@@ -281,16 +281,16 @@ def _sealed_statements(
     ):
         raise _refuse(
             _("The round's beacon or closing digest differs from its statements."),
-            "statements_changed",
+            Code.STATEMENTS_CHANGED,
         )
     if now.timestamp() < drand.round_time(chain, number) or not round.beacon_signature:
         raise _refuse(
-            _("Waiting for beacon round %(round)d.") % {"round": number}, "beacon_waiting"
+            _("Waiting for beacon round %(round)d.") % {"round": number}, Code.BEACON_WAITING
         )
     try:
         randomness = drand.verify(chain, number, round.beacon_signature)
     except drand.BeaconError as error:
-        raise _refuse(str(error), "beacon_invalid") from None
+        raise _refuse(str(error), Code.BEACON_INVALID) from None
     beacon: draw.Beacon = {
         "chain": chain.as_json(),
         "round": number,
@@ -311,7 +311,7 @@ def _check_sealed(round: Round, closing: dict[str, Any], inputs: DrawInputs) -> 
                     "the draw is refused."
                 )
                 % {"field": field},
-                "inputs_changed",
+                Code.INPUTS_CHANGED,
             )
     if closing["options"] != options_of(round):
         raise _refuse(
@@ -320,7 +320,7 @@ def _check_sealed(round: Round, closing: dict[str, Any], inputs: DrawInputs) -> 
                 "the draw is refused."
             )
             % {"field": "options"},
-            "inputs_changed",
+            Code.INPUTS_CHANGED,
         )
 
 

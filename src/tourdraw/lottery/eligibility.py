@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.catalog.models import Site
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.visits.models import CheckIn, NoShow
 
 
@@ -34,7 +34,7 @@ def no_show_ban(site: Site, entrant_hash: str, now: datetime) -> DomainError | N
             "site": site.tr("name"),
             "until": _day(ban.barred_until),
         },
-        code="barred_no_show",
+        code=Code.BARRED_NO_SHOW,
         field="entrant",
     )
 
@@ -66,6 +66,6 @@ def cooldown_error(site: Site, name: str, visited: datetime, field: str) -> Doma
             "date": _day(visited),
             "again": _day(visited + timedelta(days=site.visit_cooldown_days)),
         },
-        code="visit_cooldown",
+        code=Code.VISIT_COOLDOWN,
         field=field,
     )

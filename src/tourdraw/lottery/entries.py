@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import eligibility, fairness
 from tourdraw.lottery.codes import new_entry_code
 from tourdraw.lottery.models import Entry, EntryChoice, EntryMember, Round
@@ -51,13 +51,8 @@ GUARDIAN_AGE = 14
 class EntryRejected(DomainError):
     """One or more rules failed; ``errors`` has every one, the first leads."""
 
-    def __init__(self, errors: list[DomainError]) -> None:
-        first = errors[0]
-        super().__init__(first.message, code=first.code, field=first.field)
-        self.errors = errors
 
-
-def _error(message: str, code: str, field: str) -> DomainError:
+def _error(message: str, code: Code, field: str) -> DomainError:
     return DomainError(message, code=code, field=field)
 
 
@@ -82,7 +77,9 @@ def _saved_person(visitor: Visitor, companion: CompanionInput) -> Person | None:
         return None
     person = visitor.people.filter(pk=companion.person_id, erased_at__isnull=True).first()
     if person is None:
-        raise PersonError(_("Enter the ID number."), code="id_number_required", field="id_number")
+        raise PersonError(
+            _("Enter the ID number."), code=Code.ID_NUMBER_REQUIRED, field="id_number"
+        )
     return person
 
 
@@ -97,7 +94,7 @@ def check_round_open(round: Round, now: datetime) -> None:
         message = _("Entries for this round closed at %(time)s.") % {
             "time": formats.date_format(timezone.localtime(round.closes_at), "DATETIME_FORMAT")
         }
-    raise EntryRejected([_error(message, "round_not_open", "round")])
+    raise EntryRejected.from_errors([_error(message, Code.ROUND_NOT_OPEN, "round")])
 
 
 def _check(
@@ -123,18 +120,18 @@ def _check(
     errors += _guardians_missing(members[1:], slots)
     errors += _ineligible(round, members, now)
     if errors:
-        raise EntryRejected(errors)
+        raise EntryRejected.from_errors(errors)
     return slots, members
 
 
 def _entrant(visitor: Visitor) -> Person:
     entrant = visitor.self_person
     if entrant is None:
-        raise EntryRejected(
+        raise EntryRejected.from_errors(
             [
                 _error(
                     _("Add your real name and ID document to your profile before entering."),
-                    "profile_incomplete",
+                    Code.PROFILE_INCOMPLETE,
                     "entrant",
                 )
             ]
@@ -146,13 +143,13 @@ def _choices(round: Round, choice_ids: Sequence[int]) -> tuple[list[Slot], list[
     """The chosen slots, best first, and what is wrong with the choice."""
     errors = []
     if not choice_ids:
-        errors.append(_error(_("Choose at least one slot."), "choice_required", "choices"))
+        errors.append(_error(_("Choose at least one slot."), Code.CHOICE_REQUIRED, "choices"))
     if len(choice_ids) > round.tour.max_choices:
         errors.append(
             _error(
                 _("Choose at most %(max)d slots; you chose %(count)d.")
                 % {"max": round.tour.max_choices, "count": len(choice_ids)},
-                "too_many_choices",
+                Code.TOO_MANY_CHOICES,
                 "choices",
             )
         )
@@ -168,12 +165,12 @@ def _choices(round: Round, choice_ids: Sequence[int]) -> tuple[list[Slot], list[
         slot = offered.get(slot_id)
         if slot is None:
             message = _("Choice %(rank)d is not a slot of this round.") % {"rank": index + 1}
-            errors.append(_error(message, "choice_unknown", f"choices.{index}"))
+            errors.append(_error(message, Code.CHOICE_UNKNOWN, f"choices.{index}"))
         elif slot_id in seen:
             message = _("You chose %(slot)s more than once; rank each slot once.") % {
                 "slot": slot.label
             }
-            errors.append(_error(message, "choice_repeated", f"choices.{index}"))
+            errors.append(_error(message, Code.CHOICE_REPEATED, f"choices.{index}"))
         else:
             seen.add(slot_id)
             slots.append(slot)
@@ -187,7 +184,7 @@ def _party_size(tour: Tour, companions: Sequence[CompanionInput]) -> list[Domain
         _error(
             _("A party has at most %(max)d companions; you named %(count)d.")
             % {"max": tour.max_companions, "count": len(companions)},
-            "too_many_companions",
+            Code.TOO_MANY_COMPANIONS,
             "companions",
         )
     ]
@@ -257,7 +254,7 @@ def _guardians_missing(companions: list[_Member], slots: list[Slot]) -> list[Dom
                 "their guardian's consent to give their personal data."
             )
             % {"name": member.label, "age": GUARDIAN_AGE},
-            "guardian_required",
+            Code.GUARDIAN_REQUIRED,
             member.who.field("guardian"),
         )
         for member in companions
@@ -380,7 +377,7 @@ def _raise_if_taken(round: Round, members: list[_Member], exclude_entry: Entry |
     taken = _entered(round, members, exclude_entry)
     errors = [already_booked(member.who) for member in members if member.id_hash in taken]
     if errors:
-        raise EntryRejected(errors)
+        raise EntryRejected.from_errors(errors)
 
 
 def enter_round(
@@ -418,8 +415,8 @@ def enter_round(
             return entry
         except IntegrityError:
             _raise_if_taken(round, members, None)
-    raise EntryRejected(
-        [_error(_("The entry could not be saved; please try again."), "entry_conflict", "entry")]
+    raise EntryRejected.from_errors(
+        [_error(_("The entry could not be saved; please try again."), Code.ENTRY_CONFLICT, "entry")]
     )
 
 
@@ -435,7 +432,9 @@ def change_entry(
     round = entry.round
     check_round_open(round, now)
     if not entry.is_active:
-        raise EntryRejected([_error(_("This entry was withdrawn."), "entry_withdrawn", "entry")])
+        raise EntryRejected.from_errors(
+            [_error(_("This entry was withdrawn."), Code.ENTRY_WITHDRAWN, "entry")]
+        )
     slots, members = _check(
         round,
         entry.visitor,
@@ -450,8 +449,8 @@ def change_entry(
             if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
                 party_size=len(members), updated_at=now, **_fairness(round, slots, members)
             ):
-                raise EntryRejected(
-                    [_error(_("This entry was withdrawn."), "entry_withdrawn", "entry")]
+                raise EntryRejected.from_errors(
+                    [_error(_("This entry was withdrawn."), Code.ENTRY_WITHDRAWN, "entry")]
                 )
             entry.choices.all().delete()
             entry.members.all().delete()
@@ -478,8 +477,8 @@ def withdraw_entry(entry: Entry, *, now: datetime | None = None) -> Entry:
         if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
             state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now
         ):
-            raise EntryRejected(
-                [_error(_("This entry was already withdrawn."), "entry_withdrawn", "entry")]
+            raise EntryRejected.from_errors(
+                [_error(_("This entry was already withdrawn."), Code.ENTRY_WITHDRAWN, "entry")]
             )
         entry.members.update(active=False)
         log_action("tourdraw.entry.withdrawn", entry, actor=entry.visitor.user)

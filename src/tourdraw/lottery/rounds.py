@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.transparency import log as public_log
@@ -181,11 +181,13 @@ def create_round(
     if not opens_at < closes_at <= draws_at:
         raise RoundError(
             _("Entries must open before they close, and the draw comes after closing."),
-            code="round_times",
+            code=Code.ROUND_TIMES,
             field="closes_at",
         )
     if Round.objects.filter(code=code).exists():
-        raise RoundError(_("A round with this code exists."), code="round_code_taken", field="code")
+        raise RoundError(
+            _("A round with this code exists."), code=Code.ROUND_CODE_TAKEN, field="code"
+        )
     settings = {}
     if copy_of is not None:
         settings = {
@@ -223,14 +225,14 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
         if locked.state not in (Round.State.SCHEDULED, Round.State.OPEN):
             raise RoundError(
                 _("Slots can be added only before the round closes."),
-                code="round_closed",
+                code=Code.ROUND_CLOSED,
                 field="slots",
             )
         for slot in slots:
             if slot.tour_id != locked.tour_id or slot.cancelled_at is not None:
                 raise RoundError(
                     _("%(slot)s is not an open session of this tour.") % {"slot": slot.label},
-                    code="slot_not_offerable",
+                    code=Code.SLOT_NOT_OFFERABLE,
                     field="slots",
                 )
             taken = RoundSlot.objects.filter(slot=slot).exclude(round=locked).first()
@@ -238,7 +240,7 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
                 raise RoundError(
                     _("%(slot)s is already offered in round %(round)s.")
                     % {"slot": slot.label, "round": taken.round.code},
-                    code="slot_in_another_round",
+                    code=Code.SLOT_IN_ANOTHER_ROUND,
                     field="slots",
                 )
         existing = set(locked.round_slots.values_list("slot_id", flat=True))
@@ -278,6 +280,6 @@ def check_slot_not_sealed(slot_id: int, *, field: str) -> None:
                 "closing statement."
             )
             % {"round": round.code},
-            code="round_sealed",
+            code=Code.ROUND_SEALED,
             field=field,
         )

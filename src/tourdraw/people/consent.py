@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.people.models import Consent, Visitor
 
 
@@ -39,7 +39,7 @@ def require(visitor: Visitor) -> None:
                 "Read the privacy notice and agree to the processing of your ID "
                 "documents on your profile page before adding an ID document."
             ),
-            code="consent_required",
+            code=Code.CONSENT_REQUIRED,
             field="accept_sensitive",
         )
 
@@ -51,19 +51,19 @@ def give(
     if version != current_version():
         raise ConsentError(
             _("The privacy notice has changed since you opened it: read the new version."),
-            code="notice_changed",
+            code=Code.NOTICE_CHANGED,
             field="version",
         )
     if not notice:
         raise ConsentError(
             _("Confirm that you have read the privacy notice."),
-            code="notice_not_accepted",
+            code=Code.NOTICE_NOT_ACCEPTED,
             field="accept_notice",
         )
     if not sensitive:
         raise ConsentError(
             _("Agree to the processing of ID documents, which are sensitive personal information."),
-            code="sensitive_not_accepted",
+            code=Code.SENSITIVE_NOT_ACCEPTED,
             field="accept_sensitive",
         )
     recorded = []

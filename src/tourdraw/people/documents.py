@@ -2,8 +2,8 @@
 
 Pure functions over strings and dates, so the rules can be tested (and reused
 by the API and the forms) without a database. Every failure is a
-``DocumentError`` with a stable ``code``, a translatable ``message`` and the
-form ``field`` it belongs to.
+``DocumentError``, a domain error with its ``code``, a translatable ``message``
+and the form ``field`` it belongs to.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+from tourdraw.errors import Code, DomainError
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -91,14 +93,11 @@ class LazyMessage:
         return text % self.params if self.params else text
 
 
-class DocumentError(ValueError):
-    def __init__(self, code: str, message: LazyMessage, *, field: str) -> None:
+class DocumentError(DomainError):
+    def __str__(self) -> str:
         # The exception text is the code alone: messages can quote digits of
         # the number, and exception text ends up in logs.
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.field = field
+        return self.code.value
 
 
 @dataclass(frozen=True)
@@ -110,12 +109,12 @@ class Document:
     birth_date: date
 
 
-def _number_error(code: str, template: StrPromise, **params: object) -> DocumentError:
-    return DocumentError(code, LazyMessage(template, params), field="id_number")
+def _number_error(code: Code, template: StrPromise, **params: object) -> DocumentError:
+    return DocumentError(LazyMessage(template, params), code=code, field="id_number")
 
 
-def _birth_date_error(code: str, template: StrPromise, **params: object) -> DocumentError:
-    return DocumentError(code, LazyMessage(template, params), field="birth_date")
+def _birth_date_error(code: Code, template: StrPromise, **params: object) -> DocumentError:
+    return DocumentError(LazyMessage(template, params), code=code, field="birth_date")
 
 
 def _document_type(value: str) -> DocumentType:
@@ -123,7 +122,9 @@ def _document_type(value: str) -> DocumentType:
         return DocumentType(value)
     except ValueError:
         raise DocumentError(
-            "id_type_unknown", LazyMessage(_("Choose the type of ID document.")), field="id_type"
+            LazyMessage(_("Choose the type of ID document.")),
+            code=Code.ID_TYPE_UNKNOWN,
+            field="id_type",
         ) from None
 
 
@@ -152,18 +153,18 @@ def _check_cn_resident(number: str, *, today: date) -> date:
     """Check a normalised resident ID number; return the birth date it holds."""
     if len(number) != 18:
         raise _number_error(
-            "cn_id_length",
+            Code.CN_ID_LENGTH,
             _("A resident ID number has 18 characters; this one has %(count)s."),
             count=len(number),
         )
     if not _CN_SHAPE.fullmatch(number):
         raise _number_error(
-            "cn_id_characters",
+            Code.CN_ID_CHARACTERS,
             _("A resident ID number is 17 digits followed by a digit or the letter X."),
         )
     if int(number[:2]) not in _CN_REGIONS:
         raise _number_error(
-            "cn_id_region",
+            Code.CN_ID_REGION,
             _(
                 "A resident ID number cannot start with %(prefix)s, which is not a region code: "
                 "check the number for a typo."
@@ -177,7 +178,7 @@ def _check_cn_resident(number: str, *, today: date) -> date:
         birth_date = None
     if birth_date is None or birth_date.year < EARLIEST_BIRTH_YEAR:
         raise _number_error(
-            "cn_id_birth_date",
+            Code.CN_ID_BIRTH_DATE,
             _(
                 "Digits 7 to 14 of the number, %(digits)s, are not a valid date of birth: "
                 "check the number for a typo."
@@ -186,7 +187,7 @@ def _check_cn_resident(number: str, *, today: date) -> date:
         )
     if birth_date > today:
         raise _number_error(
-            "cn_id_birth_date_future",
+            Code.CN_ID_BIRTH_DATE_FUTURE,
             _(
                 "The date of birth in the number, %(date)s, is in the future: "
                 "check the number for a typo."
@@ -195,7 +196,7 @@ def _check_cn_resident(number: str, *, today: date) -> date:
         )
     if cn_check_character(number[:17]) != number[17]:
         raise _number_error(
-            "cn_id_checksum",
+            Code.CN_ID_CHECKSUM,
             _("The last character does not match: check the number for a typo."),
         )
     return birth_date
@@ -205,7 +206,7 @@ def _check_other_number(kind: DocumentType, number: str) -> None:
     if kind is DocumentType.HK_MO_PERMIT:
         if not _HK_MO_PERMIT.fullmatch(number):
             raise _number_error(
-                "hk_mo_permit_format",
+                Code.HK_MO_PERMIT_FORMAT,
                 _(
                     "A travel permit for Hong Kong and Macao residents has H or M followed by "
                     "8 or 10 digits, for example H12345678."
@@ -214,7 +215,7 @@ def _check_other_number(kind: DocumentType, number: str) -> None:
     elif kind is DocumentType.TW_PERMIT:
         if not _TW_PERMIT.fullmatch(number):
             raise _number_error(
-                "tw_permit_format",
+                Code.TW_PERMIT_FORMAT,
                 _(
                     "A travel permit for Taiwan residents has 8 digits, on older permits "
                     "followed by a renewal code, for example 12345678 or 12345678(B)."
@@ -222,7 +223,7 @@ def _check_other_number(kind: DocumentType, number: str) -> None:
             )
     elif not _PASSPORT.fullmatch(number):
         raise _number_error(
-            "passport_format",
+            Code.PASSPORT_FORMAT,
             _("A passport number has 5 to 20 letters and digits."),
         )
 
@@ -230,15 +231,15 @@ def _check_other_number(kind: DocumentType, number: str) -> None:
 def _check_entered_birth_date(birth_date: date | None, *, today: date) -> date:
     if birth_date is None:
         raise _birth_date_error(
-            "birth_date_required", _("Enter the date of birth shown on the document.")
+            Code.BIRTH_DATE_REQUIRED, _("Enter the date of birth shown on the document.")
         )
     if birth_date > today:
         raise _birth_date_error(
-            "birth_date_future", _("The date of birth cannot be in the future.")
+            Code.BIRTH_DATE_FUTURE, _("The date of birth cannot be in the future.")
         )
     if birth_date.year < EARLIEST_BIRTH_YEAR:
         raise _birth_date_error(
-            "birth_date_invalid",
+            Code.BIRTH_DATE_INVALID,
             _("Enter a date of birth in %(year)s or later."),
             year=EARLIEST_BIRTH_YEAR,
         )
@@ -257,7 +258,7 @@ def validate(doc_type: str, raw_number: str, birth_date: date | None, *, today: 
         number_birth_date = _check_cn_resident(number, today=today)
         if birth_date is not None and birth_date != number_birth_date:
             raise _birth_date_error(
-                "birth_date_mismatch",
+                Code.BIRTH_DATE_MISMATCH,
                 _("The date of birth does not match the one in the ID number, %(date)s."),
                 date=number_birth_date.isoformat(),
             )

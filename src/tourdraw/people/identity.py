@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.people import crypto, documents
 from tourdraw.people.documents import Document
 from tourdraw.people.models import IdentityClaim, Visitor
@@ -35,7 +35,9 @@ def typed_document_hash(id_type: str, id_number: str, refusal: type[DomainError]
         raise refusal(error.message, code=error.code, field=error.field) from None
     if not number:
         raise refusal(
-            _("Type the number on the ID document."), code="id_number_required", field="id_number"
+            _("Type the number on the ID document."),
+            code=Code.ID_NUMBER_REQUIRED,
+            field="id_number",
         )
     return crypto.id_hash(id_type, number)
 
@@ -70,7 +72,7 @@ def claimed_elsewhere() -> IdentityError:
             "This ID document is already registered to another account. If it is yours, "
             "call the service centre with the document: they can move it to your account."
         ),
-        code="id_claimed",
+        code=Code.ID_CLAIMED,
         field="id_number",
     )
 
@@ -96,7 +98,7 @@ def claim(
         raise IdentityError(
             _("The name and ID document could not be verified: %(reason)s")
             % {"reason": result.reason or _("they do not match the register")},
-            code="real_name_refused",
+            code=Code.REAL_NAME_REFUSED,
             field="full_name",
         )
     try:

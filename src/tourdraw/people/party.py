@@ -21,7 +21,7 @@ from datetime import date
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.people.documents import age_on
 
 
@@ -58,7 +58,7 @@ def under_min_age(member: PartyMember, visit_date: date, min_age: int) -> Domain
             "date": formats.date_format(visit_date, "DATE_FORMAT"),
             "min_age": min_age,
         },
-        code="under_min_age",
+        code=Code.UNDER_MIN_AGE,
         field=member.field("birth_date"),
     )
 
@@ -67,7 +67,7 @@ def repeated(member: PartyMember, earlier: PartyMember) -> DomainError:
     return DomainError(
         _("%(name)s has the same ID document as %(other)s; each person comes once.")
         % {"name": member.label, "other": earlier.label},
-        code="person_repeated",
+        code=Code.PERSON_REPEATED,
         field=member.field("id_number"),
     )
 
@@ -76,7 +76,7 @@ def already_booked(member: PartyMember) -> DomainError:
     return DomainError(
         _("%(name)s is already in another party; each person comes in one party only.")
         % {"name": member.label},
-        code="person_already_booked",
+        code=Code.PERSON_ALREADY_BOOKED,
         field=member.field("id_number"),
     )
 

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 
 RECOVERY_CODES = 10
 
@@ -54,7 +54,7 @@ def confirm_enrolment(user: Any, token: str) -> tuple[TOTPDevice, list[str]]:
     if not device.verify_token(token):
         raise SecondFactorError(
             _("That code is not the one the app shows. Type the six digits it shows now."),
-            code="wrong_code",
+            code=Code.WRONG_CODE,
             field="token",
         )
     with transaction.atomic():
@@ -94,7 +94,7 @@ def verify(user: Any, token: str) -> Device:
             return verified
     raise SecondFactorError(
         _("That code is not right, or too many wrong codes were typed: wait and try again."),
-        code="wrong_code",
+        code=Code.WRONG_CODE,
         field="token",
     )
 

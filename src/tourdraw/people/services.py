@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.people import consent, crypto, documents, identity
 from tourdraw.people.models import Person, Visitor
 
@@ -23,11 +23,11 @@ def clean_name(raw: str, *, field: str) -> str:
     name = " ".join(raw.split())
     if not name:
         raise PersonError(
-            _("Enter the full name as on the ID document."), code="name_required", field=field
+            _("Enter the full name as on the ID document."), code=Code.NAME_REQUIRED, field=field
         )
     if len(name) > 100:
         raise PersonError(
-            _("A name has at most 100 characters."), code="name_too_long", field=field
+            _("A name has at most 100 characters."), code=Code.NAME_TOO_LONG, field=field
         )
     return name
 
@@ -110,7 +110,7 @@ def correct_name(visitor: Visitor, person_id: int, *, full_name: str) -> Person:
         )
         if person is None:
             raise PersonError(
-                _("This person is not among yours."), code="person_unknown", field="person"
+                _("This person is not among yours."), code=Code.PERSON_UNKNOWN, field="person"
             )
         person.full_name = name
         person.save(update_fields=["full_name"])
@@ -140,7 +140,7 @@ def save_profile(
                         "Your ID document cannot change while you have an entry: "
                         "withdraw it first, or keep the document it names."
                     ),
-                    code="profile_document_locked",
+                    code=Code.PROFILE_DOCUMENT_LOCKED,
                     field="id_number",
                 )
             current.is_self = False

@@ -16,7 +16,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.notify.channels import Message, sms_channel
 from tourdraw.people import crypto
 from tourdraw.people.models import SignInCode, User, Visitor
@@ -34,7 +34,7 @@ def parse_phone(raw: str) -> PhoneNumber:
     if phone is None or not phone.is_valid():
         raise SignInError(
             _("%(phone)s is not a valid phone number.") % {"phone": raw},
-            code="phone_invalid",
+            code=Code.PHONE_INVALID,
             field="phone",
         )
     return phone
@@ -57,7 +57,7 @@ def sign_in_phone(raw: str) -> PhoneNumber:
                 "Sign-in codes are sent only to mobile numbers of mainland China, "
                 "Hong Kong, Macao and Taiwan."
             ),
-            code="phone_not_mobile",
+            code=Code.PHONE_NOT_MOBILE,
             field="phone",
         )
     return phone
@@ -103,21 +103,21 @@ def _no_live_code(phone: PhoneNumber, now: datetime) -> SignInError:
     if latest is None:
         return SignInError(
             _("No code was sent to this number. Ask for a code first."),
-            code="code_not_requested",
+            code=Code.CODE_NOT_REQUESTED,
             field="code",
         )
     if latest.used_at is not None:
         return SignInError(
             _("This code has already been used. Ask for a new code."),
-            code="code_used",
+            code=Code.CODE_USED,
             field="code",
         )
     if latest.expires_at <= now:
         return SignInError(
-            _("This code has expired. Ask for a new code."), code="code_expired", field="code"
+            _("This code has expired. Ask for a new code."), code=Code.CODE_EXPIRED, field="code"
         )
     return SignInError(
-        _("Too many wrong codes. Ask for a new code."), code="too_many_tries", field="code"
+        _("Too many wrong codes. Ask for a new code."), code=Code.TOO_MANY_TRIES, field="code"
     )
 
 
@@ -138,7 +138,7 @@ def _wrong_code(claimed: SignInCode, max_tries: int) -> SignInError:
     left = max_tries - claimed.attempts
     if left <= 0:
         return SignInError(
-            _("Too many wrong codes. Ask for a new code."), code="too_many_tries", field="code"
+            _("Too many wrong codes. Ask for a new code."), code=Code.TOO_MANY_TRIES, field="code"
         )
     return SignInError(
         ngettext(
@@ -147,7 +147,7 @@ def _wrong_code(claimed: SignInCode, max_tries: int) -> SignInError:
             left,
         )
         % {"left": left},
-        code="code_wrong",
+        code=Code.CODE_WRONG,
         field="code",
     )
 
@@ -177,7 +177,7 @@ def verify_code(
         if not SignInCode.objects.filter(pk=matched.pk, used_at__isnull=True).update(used_at=now):
             raise SignInError(
                 _("This code has already been used. Ask for a new code."),
-                code="code_used",
+                code=Code.CODE_USED,
                 field="code",
             )
         SignInCode.objects.filter(phone_hash=digest, used_at__isnull=True).update(used_at=now)

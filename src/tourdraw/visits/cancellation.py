@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery.models import Entry, EntryChoice, Round, RoundSlot
 from tourdraw.notify import outbox
@@ -62,14 +62,14 @@ def cancel_slot(
     if not reason.strip():
         raise CancelError(
             _("Give a reason; it is sent to everyone affected."),
-            code="reason_required",
+            code=Code.REASON_REQUIRED,
             field="reason",
         )
     limit = Slot._meta.get_field("cancel_reason").max_length or 0
     if len(reason.strip()) > limit:
         raise CancelError(
             _("The reason is at most %(limit)d characters.") % {"limit": limit},
-            code="too_long",
+            code=Code.TOO_LONG,
             field="reason",
         )
     counts = {
@@ -82,7 +82,7 @@ def cancel_slot(
         locked = capacity.lock_slot(slot.pk)
         if locked.cancelled_at is not None:
             raise CancelError(
-                _("This session is already cancelled."), code="slot_cancelled", field="slot"
+                _("This session is already cancelled."), code=Code.SLOT_CANCELLED, field="slot"
             )
         round = Round.objects.filter(round_slots__slot=locked).first()
         if round is not None and round.state == Round.State.CLOSED:
@@ -91,7 +91,7 @@ def cancel_slot(
                     "Its round is closed and waiting for the draw; cancel the session after "
                     "the draw."
                 ),
-                code="round_frozen",
+                code=Code.ROUND_FROZEN,
                 field="slot",
             )
         locked.cancelled_at = now

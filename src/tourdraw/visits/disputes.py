@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.people.identity import IdentityError, typed_document_hash
 from tourdraw.people.models import IdentityClaim, Person, Visitor
@@ -47,7 +47,7 @@ def _void_entries(squatter: Visitor, digest: str, *, agent: Any, now: datetime) 
                 "The squatter has an entry in a round waiting for its draw: settle this"
                 " once the round is drawn."
             ),
-            code="entry_awaiting_draw",
+            code=Code.ENTRY_AWAITING_DRAW,
             field="",
         )
     voided = released = 0
@@ -85,7 +85,7 @@ def move_identity(
     if not evidence or len(evidence) > 500:
         raise IdentityError(
             _("Note what proved the document is theirs (at most 500 characters)."),
-            code="evidence_required",
+            code=Code.EVIDENCE_REQUIRED,
             field="evidence",
         )
     digest = typed_document_hash(id_type, id_number, IdentityError)
@@ -99,13 +99,13 @@ def move_identity(
         if claim is None:
             raise IdentityError(
                 _("No account holds this document: the visitor can add it to their profile."),
-                code="id_not_claimed",
+                code=Code.ID_NOT_CLAIMED,
                 field="id_number",
             )
         squatter = claim.visitor
         if squatter.pk == claimant.pk:
             raise IdentityError(
-                _("This account already holds the document."), code="id_already_held", field=""
+                _("This account already holds the document."), code=Code.ID_ALREADY_HELD, field=""
             )
         IdentityClaim.objects.filter(visitor=claimant).delete()
         claim.visitor = claimant

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery.models import EntryMember
 from tourdraw.people.documents import age_on
 from tourdraw.people.identity import typed_document_hash
@@ -53,7 +53,7 @@ def _when(moment: datetime, slot: Slot) -> str:
     return formats.date_format(timezone.localtime(moment, slot.tour.site.tzinfo), "DATETIME_FORMAT")
 
 
-def _refuse(message: str, code: str) -> GateRefusal:
+def _refuse(message: str, code: Code) -> GateRefusal:
     return GateRefusal(message, code=code, field="ticket")
 
 
@@ -75,7 +75,7 @@ def find_ticket(scanned: str) -> Ticket:
         .first()
     )
     if ticket is None:
-        raise _refuse(_("No such ticket."), "unknown_ticket")
+        raise _refuse(_("No such ticket."), Code.UNKNOWN_TICKET)
     return ticket
 
 
@@ -97,7 +97,7 @@ def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:
     if found is None:
         raise GateRefusal(
             _("No ticket for this session names this ID document."),
-            code="unknown_ticket",
+            code=Code.UNKNOWN_TICKET,
             field="id_number",
         )
     return found
@@ -115,11 +115,11 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
         raise _refuse(
             _("Cancelled ticket (cancelled %(time)s).")
             % {"time": _when(ticket.cancelled_at or now, slot)},
-            "cancelled",
+            Code.CANCELLED,
         )
     ticket_slot = ticket.offer.slot
     if ticket_slot.pk != slot.pk:
-        code = "wrong_day" if ticket_slot.visit_date != slot.visit_date else "wrong_slot"
+        code = Code.WRONG_DAY if ticket_slot.visit_date != slot.visit_date else Code.WRONG_SLOT
         raise _refuse(
             _("This ticket is for %(slot)s, not this session.") % {"slot": ticket_slot.label}, code
         )
@@ -128,13 +128,13 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
         raise _refuse(
             _("Too early: the gate opens for this session at %(time)s.")
             % {"time": _when(opens, slot)},
-            "too_early",
+            Code.TOO_EARLY,
         )
     if now > closes:
         raise _refuse(
             _("Too late: the gate closed for this session at %(time)s.")
             % {"time": _when(closes, slot)},
-            "too_late",
+            Code.TOO_LATE,
         )
 
 
@@ -163,7 +163,7 @@ def inspect(ticket: Ticket, *, slot: Slot, now: datetime | None = None) -> Scan:
         raise _refuse(
             _("Already checked in at %(time)s at %(gate)s.")
             % {"time": _when(first.checked_in_at, slot), "gate": first.gate},
-            "already_checked_in",
+            Code.ALREADY_CHECKED_IN,
         )
     return Scan(ticket, members)
 
@@ -184,7 +184,7 @@ def check_in(
     _check_admissible(ticket, slot, now)
     members = {m.member.pk: m for m in party(ticket, slot.visit_date)}
     if not member_ids or any(pk not in members for pk in member_ids):
-        raise _refuse(_("Choose who of this party is here."), "no_one_chosen")
+        raise _refuse(_("Choose who of this party is here."), Code.NO_ONE_CHOSEN)
     key = nonce or uuid.uuid4().hex
     for pk in member_ids:
         present = members[pk]
@@ -196,7 +196,7 @@ def check_in(
                     "time": _when(present.checkin.checked_in_at, slot),
                     "gate": present.checkin.gate,
                 },
-                "already_checked_in",
+                Code.ALREADY_CHECKED_IN,
             )
     rows = [
         CheckIn(
@@ -224,7 +224,7 @@ def check_in(
         # Another gate let one of them in between our read and this insert.
         raise _refuse(
             _("Someone of this party was checked in at another gate just now; scan again."),
-            "already_checked_in",
+            Code.ALREADY_CHECKED_IN,
         ) from None
     return created
 
@@ -310,7 +310,7 @@ class Upload:
 
 
 def _bad_upload(index: int, name: str, message: str) -> DomainError:
-    return DomainError(message, code="invalid", field=f"checkins[{index}].{name}")
+    return DomainError(message, code=Code.INVALID, field=f"checkins[{index}].{name}")
 
 
 def read_upload(index: int, raw: Any) -> Upload:
@@ -318,7 +318,7 @@ def read_upload(index: int, raw: Any) -> Upload:
     malformed one is a 400 naming its field, never a server error."""
     if not isinstance(raw, dict):
         raise DomainError(
-            _("Each check-in is an object."), code="invalid", field=f"checkins[{index}]"
+            _("Each check-in is an object."), code=Code.INVALID, field=f"checkins[{index}]"
         )
     nonce, ticket, member, moment = (
         raw.get(k) for k in ("nonce", "ticket", "member", "scanned_at")
@@ -376,7 +376,7 @@ def sync(
     before anything is stored."""
     now = now or timezone.now()
     if not isinstance(uploads, list):
-        raise DomainError(_("checkins is a list."), code="invalid", field="checkins")
+        raise DomainError(_("checkins is a list."), code=Code.INVALID, field="checkins")
     checked = [read_upload(index, raw) for index, raw in enumerate(uploads)]
     report = SyncReport()
     for upload in checked:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import draw
 from tourdraw.lottery.models import DrawOutcome, Entry, Round
 from tourdraw.transparency import log as public_log
@@ -28,6 +28,15 @@ from tourdraw.visits.models import Offer, Promotion, Ticket
 
 class OfferError(DomainError):
     pass
+
+
+# Why an offer that is no longer open cannot be answered: its state.
+_CLOSED_CODES = {
+    Offer.State.CONFIRMED: Code.OFFER_CONFIRMED,
+    Offer.State.DECLINED: Code.OFFER_DECLINED,
+    Offer.State.EXPIRED: Code.OFFER_EXPIRED,
+    Offer.State.CANCELLED: Code.OFFER_CANCELLED,
+}
 
 
 def offer_deadline(round: Round, slot: Slot, now: datetime) -> datetime:
@@ -46,12 +55,12 @@ def _locked_pending(offer: Offer, now: datetime) -> Offer:
         raise OfferError(
             _("This offer is no longer open: it is %(state)s.")
             % {"state": locked.get_state_display()},
-            code=f"offer_{locked.state}",
+            code=_CLOSED_CODES[Offer.State(locked.state)],
             field="offer",
         )
     if now >= locked.deadline:
         raise OfferError(
-            _("The deadline to confirm has passed."), code="offer_deadline_passed", field="offer"
+            _("The deadline to confirm has passed."), code=Code.OFFER_DEADLINE_PASSED, field="offer"
         )
     return locked
 
@@ -63,7 +72,7 @@ def confirm_offer(
     now = now or timezone.now()
     if not accepted_rules:
         raise OfferError(
-            _("Accept the visit rules to confirm."), code="rules_not_accepted", field="rules"
+            _("Accept the visit rules to confirm."), code=Code.RULES_NOT_ACCEPTED, field="rules"
         )
     with transaction.atomic():
         locked = _locked_pending(offer, now)

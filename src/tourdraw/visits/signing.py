@@ -22,14 +22,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from tourdraw.errors import Code
+
 PREFIX = "TD1"
 VERSION = 1
 
 
 class TicketSignatureError(ValueError):
-    """``code``: malformed, unknown_key or forged."""
+    """``code``: ``Code.MALFORMED``, ``UNKNOWN_KEY`` or ``FORGED``. Not a domain
+    error: a gate verifies offline with the same rule; the services turn it
+    into one (see tourdraw.errors)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, message: str, *, code: Code) -> None:
         super().__init__(message)
         self.code = code
 
@@ -102,7 +106,7 @@ def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> Tic
     keys = public_keys() if keys is None else keys
     parts = payload.strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        raise TicketSignatureError("malformed", "not a tourdraw ticket code")
+        raise TicketSignatureError("not a tourdraw ticket code", code=Code.MALFORMED)
     try:
         body = json.loads(_b64decode(parts[1]))
         signature = _b64decode(parts[2])
@@ -114,14 +118,14 @@ def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> Tic
             key_id=str(body["k"]),
         )
     except (ValueError, KeyError, TypeError):
-        raise TicketSignatureError("malformed", "the ticket code cannot be read") from None
+        raise TicketSignatureError("the ticket code cannot be read", code=Code.MALFORMED) from None
     if body.get("v") != VERSION:
-        raise TicketSignatureError("malformed", f"unknown ticket version {body.get('v')!r}")
+        raise TicketSignatureError(f"unknown ticket version {body.get('v')!r}", code=Code.MALFORMED)
     key = keys.get(claim.key_id)
     if key is None:
-        raise TicketSignatureError("unknown_key", f"unknown signing key {claim.key_id!r}")
+        raise TicketSignatureError(f"unknown signing key {claim.key_id!r}", code=Code.UNKNOWN_KEY)
     try:
         key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
     except InvalidSignature:
-        raise TicketSignatureError("forged", "the signature does not match") from None
+        raise TicketSignatureError("the signature does not match", code=Code.FORGED) from None
     return claim

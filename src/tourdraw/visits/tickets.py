@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
 from tourdraw.visits import notices, signing
 from tourdraw.visits.models import Offer, Promotion, Ticket
 from tourdraw.visits.offers import release
@@ -17,6 +17,14 @@ from tourdraw.visits.offers import release
 
 class TicketError(DomainError):
     pass
+
+
+# A scanned code's signature failure, as this service names it.
+_SIGNATURE_CODES = {
+    Code.MALFORMED: Code.TICKET_MALFORMED,
+    Code.UNKNOWN_KEY: Code.TICKET_UNKNOWN_KEY,
+    Code.FORGED: Code.TICKET_FORGED,
+}
 
 
 def payload(ticket: Ticket) -> str:
@@ -40,7 +48,7 @@ def check(scanned: str) -> Ticket:
     except signing.TicketSignatureError as error:
         raise TicketError(
             signing.refusal(error.code),
-            code=f"ticket_{error.code}",
+            code=_SIGNATURE_CODES[error.code],
             field="ticket",
         ) from None
     ticket = (
@@ -49,9 +57,11 @@ def check(scanned: str) -> Ticket:
         .first()
     )
     if ticket is None or ticket.offer.slot_id != claim.slot_id:
-        raise TicketError(_("No such ticket."), code="ticket_unknown", field="ticket")
+        raise TicketError(_("No such ticket."), code=Code.TICKET_UNKNOWN, field="ticket")
     if not ticket.is_valid:
-        raise TicketError(_("This ticket was cancelled."), code="ticket_cancelled", field="ticket")
+        raise TicketError(
+            _("This ticket was cancelled."), code=Code.TICKET_CANCELLED, field="ticket"
+        )
     return ticket
 
 
@@ -73,13 +83,13 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
         )
         if not locked.is_valid:
             raise TicketError(
-                _("This ticket was already cancelled."), code="ticket_cancelled", field="ticket"
+                _("This ticket was already cancelled."), code=Code.TICKET_CANCELLED, field="ticket"
             )
         if not may_cancel(locked, now):
             raise TicketError(
                 _("Tickets can be cancelled until %(hours)d hours before the visit.")
                 % {"hours": settings.TOURDRAW_CANCEL_CUTOFF.total_seconds() // 3600},
-                code="cancel_too_late",
+                code=Code.CANCEL_TOO_LATE,
                 field="ticket",
             )
         locked.state = Ticket.State.CANCELLED

@@ -585,7 +585,7 @@ def group_page(request: HttpRequest, code: str) -> HttpResponse:
         try:
             group_services.upload_members(group, text)
         except group_services.GroupError as error:
-            errors = error.errors
+            errors = [str(problem.message) for problem in error.problems]
         else:
             messages.success(request, _("The member list is saved."))
             return redirect("web:group", code=group.code)
