@@ -224,8 +224,6 @@ class Code(StrEnum):
     UNDER_MIN_AGE = "under_min_age", RULE
     # A child companion needs the entrant's guardian declaration.
     GUARDIAN_REQUIRED = "guardian_required", RULE
-    # A person already appears in another entry of the round.
-    PERSON_ALREADY_ENTERED = "person_already_entered", RULE
     # The entrant's party did not come to a visit and is barred for a while.
     BARRED_NO_SHOW = "barred_no_show", RULE
     # A person visited the site within its cool-down.
