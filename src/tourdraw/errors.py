@@ -330,7 +330,8 @@ class Code(StrEnum):
     MEMBERS_INVALID = "members_invalid", RULE
     # A member list has more persons than the group was approved for.
     TOO_MANY_MEMBERS = "too_many_members", RULE
-    # A member already has a place in the session.
+    # A person is already in another party: another entry of the round, or a
+    # group or a place in the session (people/party.py).
     PERSON_ALREADY_BOOKED = "person_already_booked", RULE
 
 
