@@ -95,10 +95,8 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     now = timezone.now()
     try:
         if action == "close":
-            if rounds.close_round(round, now=now, actor=request.user):
-                messages.success(request, _("Closed early: the entries are frozen."))
-            else:
-                messages.error(request, _("Only an open round can be closed."))
+            rounds.close_round(round, now=now, actor=request.user)
+            messages.success(request, _("Closed early: the entries are frozen."))
         elif action == "draw":
             result = drawing.draw_round(round, now=now, actor=request.user)
             messages.success(

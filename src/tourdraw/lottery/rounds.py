@@ -1,11 +1,14 @@
 """A round's life: scheduled, open (opening statement public), closed (inputs sealed)."""
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
@@ -44,14 +47,61 @@ def lock_round_for_entry(round: Round) -> Round:
     return round
 
 
-def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
+class RoundError(DomainError):
+    pass
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _check_openable(round: Round, now: datetime) -> None:
+    if round.state == Round.State.OPEN:
+        raise RoundError(
+            _("Round %(round)s is already open.") % {"round": round.code},
+            code="round_already_open",
+            field="state",
+        )
+    if round.state != Round.State.SCHEDULED:
+        raise RoundError(
+            _("Round %(round)s is %(state)s; only a scheduled round opens.")
+            % {"round": round.code, "state": round.get_state_display()},
+            code="round_not_scheduled",
+            field="state",
+        )
+    if now < round.opens_at:
+        raise RoundError(
+            _("Round %(round)s opens at %(time)s, not before.")
+            % {"round": round.code, "time": _when(round.opens_at)},
+            code="round_not_due",
+            field="opens_at",
+        )
+
+
+def _check_closable(round: Round) -> None:
+    if round.state == Round.State.SCHEDULED:
+        raise RoundError(
+            _("Round %(round)s has not opened yet; only an open round can be closed.")
+            % {"round": round.code},
+            code="round_not_open",
+            field="state",
+        )
+    if round.state != Round.State.OPEN:
+        raise RoundError(
+            _("Round %(round)s is already %(state)s; only an open round can be closed.")
+            % {"round": round.code, "state": round.get_state_display()},
+            code="round_already_closed",
+            field="state",
+        )
+
+
+def open_round(round: Round, *, now: datetime, actor: Any = None) -> Round:
     """Open a scheduled round and publish its opening statement: the commitment,
     the fairness options and the beacon (chain and round), fixed from here on.
-    False if it was not scheduled."""
+    Refused (``RoundError``) before its opening time or if it is not scheduled."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
-        if locked.state != Round.State.SCHEDULED:
-            return False
+        _check_openable(locked, now)
         secret = secrets.token_bytes(32)
         chain: drand.Chain = settings.TOURDRAW_DRAND_CHAIN
         locked.secret = secret.hex()
@@ -89,16 +139,16 @@ def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
         )
         public_log.append("opening", round_code=locked.code, body=opening, now=now)
     round.refresh_from_db()
-    return True
+    return round
 
 
-def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
-    """Close an open round and publish its closing statement: from here on the
-    entries, the capacity each slot gives the lottery and the options are sealed."""
+def close_round(round: Round, *, now: datetime, actor: Any = None) -> Round:
+    """Close an open round (early, if an operator asks) and publish its closing
+    statement: from here on the entries, the capacity each slot gives the
+    lottery and the options are sealed. Refused (``RoundError``) unless open."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
-        if locked.state != Round.State.OPEN:
-            return False
+        _check_closable(locked)
         locked.state = Round.State.CLOSED
         locked.closed_at = now
         closing = drawing.freeze(locked)
@@ -125,21 +175,30 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
         if closing is not None:
             public_log.append("closing", round_code=locked.code, body=closing, now=now)
     round.refresh_from_db()
-    return True
+    return round
+
+
+def _each(transition: Callable[..., Round], due: QuerySet[Round], now: datetime) -> int:
+    """Apply a transition to each due round; one another worker took first is
+    refused by the service and not counted."""
+    done = 0
+    for round in due:
+        try:
+            transition(round, now=now)
+        except RoundError:
+            continue
+        done += 1
+    return done
 
 
 def open_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.SCHEDULED, opens_at__lte=now, closes_at__gt=now)
-    return sum(open_round(round, now=now) for round in due)
+    return _each(open_round, due, now)
 
 
 def close_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now)
-    return sum(close_round(round, now=now) for round in due)
-
-
-class RoundError(DomainError):
-    pass
+    return _each(close_round, due, now)
 
 
 def create_round(
