@@ -389,31 +389,46 @@ def sync(
     if not isinstance(uploads, list):
         raise DomainError(_("checkins is a list."), code="invalid", field="checkins")
     checked = [read_upload(index, raw) for index, raw in enumerate(uploads)]
-    report = SyncReport()
-    for upload in checked:
-        # Two uploads of the same queue can race (a device retrying while the
-        # first is still in flight): the loser of a unique-constraint race
-        # looks again and finds a duplicate or a conflict, never an error.
-        for attempt in range(2):
-            try:
-                with transaction.atomic():
-                    outcome = _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
-                break
-            except IntegrityError:
-                if attempt:
-                    raise
-        if outcome not in ("accepted", "duplicates", "conflicts"):
-            report.refusals.append({"nonce": upload.nonce, "code": outcome})
-            outcome = "refused"
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    if report.accepted or report.conflicts or report.refused:
-        log_action(
-            "tourdraw.gate.synced",
-            slot,
-            actor=staff,
-            data={"gate": gate, "device": device, **report.__dict__},
-        )
+    # One transaction, so the audit entry stands or falls with the check-ins;
+    # uploads are taken in one order (by person) so two devices syncing the
+    # same people wait for each other instead of deadlocking.
+    order = sorted(range(len(checked)), key=lambda i: (checked[i].member, i))
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        for index in order:
+            outcomes[index] = _take_retrying(
+                slot, checked[index], gate=gate, device=device, staff=staff, now=now
+            )
+        report = SyncReport()
+        for index, upload in enumerate(checked):
+            outcome = outcomes[index]
+            if outcome not in ("accepted", "duplicates", "conflicts"):
+                report.refusals.append({"nonce": upload.nonce, "code": outcome})
+                outcome = "refused"
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.accepted or report.conflicts or report.refused:
+            log_action(
+                "tourdraw.gate.synced",
+                slot,
+                actor=staff,
+                data={"gate": gate, "device": device, **report.__dict__},
+            )
     return report
+
+
+def _take_retrying(
+    slot: Slot, upload: Upload, *, gate: str, device: str, staff: Any, now: datetime
+) -> str:
+    """Two uploads of the same queue can race (a device retrying while the
+    first is still in flight): the loser of a unique-constraint race looks
+    again and finds a duplicate or a conflict, never an error."""
+    try:
+        with transaction.atomic():
+            return _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        return _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
 
 
 def _take(slot: Slot, upload: Upload, *, gate: str, device: str, staff: Any, now: datetime) -> str:
@@ -488,8 +503,8 @@ def mark_no_shows(now: datetime) -> int:
                     barred_until=ticket.offer.slot.ends_at + timedelta(days=site.no_show_ban_days),
                     created_at=now,
                 )
+                log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
         except IntegrityError:
             continue  # another worker marked it first
-        log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
         marked += 1
     return marked

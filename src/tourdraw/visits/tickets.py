@@ -33,28 +33,6 @@ def qr_svg(ticket: Ticket) -> str:
     return svg
 
 
-def check(scanned: str) -> Ticket:
-    """The ticket a scanned code stands for, if its signature holds and it is valid."""
-    try:
-        claim = signing.verify(scanned)
-    except signing.TicketSignatureError as error:
-        raise TicketError(
-            _("This is not a valid ticket: %(reason)s.") % {"reason": error},
-            code=f"ticket_{error.code}",
-            field="ticket",
-        ) from None
-    ticket = (
-        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
-        .filter(code=claim.ticket)
-        .first()
-    )
-    if ticket is None or ticket.offer.slot_id != claim.slot_id:
-        raise TicketError(_("No such ticket."), code="ticket_unknown", field="ticket")
-    if not ticket.is_valid:
-        raise TicketError(_("This ticket was cancelled."), code="ticket_cancelled", field="ticket")
-    return ticket
-
-
 def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) -> Ticket:
     """Cancel before the cut-off; the party's places go down the waitlist."""
     now = now or timezone.now()
