@@ -291,6 +291,21 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
     return len(new)
 
 
+def remove_slot(round: Round, slot: Slot, *, actor: Any) -> None:
+    """Take a cancelled session out of a round that has not closed: it is not
+    in the draw. Its entries' choices are dropped first (``entries.drop_choice``)."""
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.state not in (Round.State.SCHEDULED, Round.State.OPEN):
+            raise RoundError(
+                _("Slots can be removed only before the round closes."),
+                code="round_closed",
+                field="slots",
+            )
+        if RoundSlot.objects.filter(round=locked, slot=slot).delete()[0]:
+            log_action("tourdraw.round.slot_removed", locked, actor=actor, data={"slot": slot.pk})
+
+
 def sealing_round(slot_id: int) -> Round | None:
     """The closed or drawn round that offers the slot, if any: the slot's capacity
     and the places groups keep in it are then pinned by its closing statement.

@@ -12,7 +12,7 @@ from tourdraw.audit.services import log_action
 from tourdraw.errors import DomainError
 from tourdraw.visits import notices, signing
 from tourdraw.visits.models import Offer, Promotion, Ticket
-from tourdraw.visits.offers import release
+from tourdraw.visits.offers import SLOT_CANCELLED, release
 
 
 class TicketError(DomainError):
@@ -33,9 +33,14 @@ def qr_svg(ticket: Ticket) -> str:
     return svg
 
 
-def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) -> Ticket:
-    """Cancel before the cut-off; the party's places go down the waitlist."""
+def cancel_ticket(
+    ticket: Ticket, *, actor: Any, now: datetime | None = None, slot_cancelled: bool = False
+) -> Ticket:
+    """Cancel before the cut-off; the party's places go down the waitlist.
+    ``slot_cancelled``: the session itself was cancelled, so there is no
+    cut-off, no waitlist, and the visitor is told why."""
     now = now or timezone.now()
+    reason = SLOT_CANCELLED if slot_cancelled else Promotion.Reason.CANCELLED
     with transaction.atomic():
         locked = (
             Ticket.objects.select_for_update(of=("self",))
@@ -48,7 +53,8 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
             raise TicketError(
                 _("This ticket was already cancelled."), code="ticket_cancelled", field="ticket"
             )
-        if now >= locked.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF:
+        cutoff = locked.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF
+        if not slot_cancelled and now >= cutoff:
             raise TicketError(
                 _("Tickets can be cancelled until %(hours)d hours before the visit.")
                 % {"hours": settings.TOURDRAW_CANCEL_CUTOFF.total_seconds() // 3600},
@@ -58,10 +64,11 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
         locked.state = Ticket.State.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["state", "cancelled_at"])
-        log_action("tourdraw.ticket.cancelled", locked, actor=actor)
-        notices.ticket_cancelled(locked)
-        release(
-            locked.offer, Offer.State.CANCELLED, Promotion.Reason.CANCELLED, now=now, actor=actor
-        )
+        log_action("tourdraw.ticket.cancelled", locked, actor=actor, data={"reason": reason})
+        if slot_cancelled:
+            notices.place_cancelled(locked.offer)
+        else:
+            notices.ticket_cancelled(locked)
+        release(locked.offer, Offer.State.CANCELLED, reason, now=now, actor=actor)
     ticket.refresh_from_db()
     return ticket
