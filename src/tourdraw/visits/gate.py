@@ -489,10 +489,18 @@ def mark_no_shows(now: datetime) -> int:
         offer__slot__ends_at__lte=now,
         no_show__isnull=True,
     ).exclude(Exists(CheckIn.objects.filter(ticket=OuterRef("pk"))))
-    marked = 0
-    for ticket in ended.select_related("offer__slot__tour__site", "offer__entry"):
-        site = ticket.offer.slot.tour.site
-        entrant = ticket.offer.entry.members.get(role=EntryMember.Role.ENTRANT)
+    return sum(
+        _mark_no_show(ticket, now)
+        for ticket in ended.select_related("offer__slot__tour__site", "offer__entry")
+    )
+
+
+def _mark_no_show(ticket: Ticket, now: datetime) -> bool:
+    """Bar the ticket's entrant, with its audit entry; False if another worker
+    marked it first."""
+    site = ticket.offer.slot.tour.site
+    entrant = ticket.offer.entry.members.get(role=EntryMember.Role.ENTRANT)
+    with transaction.atomic():
         try:
             with transaction.atomic():
                 NoShow.objects.create(
@@ -503,8 +511,7 @@ def mark_no_shows(now: datetime) -> int:
                     barred_until=ticket.offer.slot.ends_at + timedelta(days=site.no_show_ban_days),
                     created_at=now,
                 )
-                log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
         except IntegrityError:
-            continue  # another worker marked it first
-        marked += 1
-    return marked
+            return False
+        log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
+    return True
