@@ -1,46 +1,19 @@
 """A gate action and its audit entry stand or fall together: when the audit
 write fails, the check-ins or no-shows it records are not kept either."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
+from tests.faults import audit_writes_fail
 from tests.support import drawn_round, make_site, make_staff
 from tourdraw.audit.models import LogEntry
 from tourdraw.people.models import User
 from tourdraw.visits import gate
 from tourdraw.visits.models import CheckIn, NoShow, Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
-
-
-@contextmanager
-def audit_writes_fail() -> Iterator[None]:
-    """The database refuses every new audit entry (a trigger), as a full disk
-    or a lost permission would; the test's transaction takes the trigger away."""
-    table = LogEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'audit down' USING ERRCODE = 'check_violation'; END $$"
-            )
-            cursor.execute(
-                f"CREATE TRIGGER audit_down BEFORE INSERT ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION audit_down()"
-            )
-        else:
-            cursor.execute(
-                f"CREATE TRIGGER audit_down BEFORE INSERT ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'audit down'); END"
-            )
-    yield
-    on_table = f" ON {table}" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TRIGGER audit_down{on_table}")
 
 
 @pytest.fixture
