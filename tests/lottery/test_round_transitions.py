@@ -1,17 +1,16 @@
 """Opening and closing a round: a refused transition raises a RoundError with
 its own code, changes nothing, and every caller shows the service's message."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests import support
+from tests.concurrency import at_once
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery import rounds
 from tourdraw.lottery.models import Round
@@ -80,24 +79,7 @@ def test_the_due_duties_count_only_the_rounds_they_changed(db: None) -> None:
 def test_two_workers_closing_at_once_close_the_round_once(transactional_db: None) -> None:
     round = support.make_round()
     later = round.closes_at + timedelta(minutes=1)
-    barrier = threading.Barrier(2)
-    closed: list[int] = []
-    failures: list[str] = []
-
-    def tick() -> None:
-        try:
-            barrier.wait()
-            closed.append(rounds.close_due_rounds(later))
-        except Exception as error:  # reported by the assertion below
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    closed, failures = at_once(lambda: rounds.close_due_rounds(later))
     assert failures == []
     assert sorted(closed) == [0, 1]
     assert LogEntry.objects.filter(action="tourdraw.round.closed").count() == 1

@@ -3,6 +3,7 @@ every entry, offer, ticket and group gets its own audit entry naming the
 operator, its message comes from that service, and all of it is one transaction."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from django.db import IntegrityError
@@ -32,31 +33,42 @@ def _entries_of(action: str, object_type: str) -> dict[str, LogEntry]:
     return {entry.object_id: entry for entry in found}
 
 
-def test_each_entry_that_loses_the_session_has_its_own_audit_entry(
+class BeforeTheDraw(NamedTuple):
+    cancelled: Slot
+    keeps: Entry  # chose another session too
+    loses: Entry  # chose only the cancelled one
+
+
+@pytest.fixture
+def cancelled_before_the_draw(
     round: Round, visitor: Visitor, other_visitor: Visitor, operator: User
-) -> None:
+) -> BeforeTheDraw:
     first, second = round.slots.order_by("starts_at")[:2]
     keeps = enter_round(round, visitor, choices=[first.pk, second.pk])
     loses = enter_round(round, other_visitor, choices=[first.pk])
     cancel_slot(first, reason="Line maintenance", actor=operator)
-    why = {"slot": first.code, "reason": "slot_cancelled"}
+    return BeforeTheDraw(first, keeps, loses)
+
+
+def test_each_entry_that_loses_the_session_has_its_own_audit_entry(
+    cancelled_before_the_draw: BeforeTheDraw, round: Round, operator: User
+) -> None:
+    slot, keeps, loses = cancelled_before_the_draw
+    why = {"slot": slot.code, "reason": "slot_cancelled"}
     dropped = _entries_of("tourdraw.entry.choice_dropped", "lottery.entry")
     withdrawn = _entries_of("tourdraw.entry.withdrawn", "lottery.entry")
     assert set(dropped) == {str(keeps.pk)} and set(withdrawn) == {str(loses.pk)}
     for logged in (dropped[str(keeps.pk)], withdrawn[str(loses.pk)]):
         assert (logged.actor, logged.data) == (operator, why)
     removed = LogEntry.objects.get(action="tourdraw.round.slot_removed")
-    assert (removed.object_id, removed.data) == (str(round.pk), {"slot": first.pk})
+    assert (removed.object_id, removed.data) == (str(round.pk), {"slot": slot.pk})
     assert Entry.objects.get(pk=loses.pk).members.filter(active=True).count() == 0
 
 
 def test_each_entrant_is_told_once_by_the_entry_service(
-    round: Round, visitor: Visitor, other_visitor: Visitor, operator: User
+    cancelled_before_the_draw: BeforeTheDraw,
 ) -> None:
-    first, second = round.slots.order_by("starts_at")[:2]
-    keeps = enter_round(round, visitor, choices=[first.pk, second.pk])
-    loses = enter_round(round, other_visitor, choices=[first.pk])
-    cancel_slot(first, reason="Line maintenance", actor=operator)
+    _, keeps, loses = cancelled_before_the_draw
     told = {m.object_id: m for m in OutboxMessage.objects.filter(object_type="lottery.entry")}
     assert set(told) == {str(keeps.pk), str(loses.pk)}
     assert told[str(keeps.pk)].topic == "entry.choice_dropped"

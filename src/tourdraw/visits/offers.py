@@ -39,7 +39,9 @@ def offer_deadline(round: Round, slot: Slot, now: datetime) -> datetime:
     return max(now, min(now + round.confirm_window, cutoff))
 
 
-def _locked_pending(offer: Offer, now: datetime) -> Offer:
+def _locked_pending(offer: Offer, now: datetime, *, by_deadline: bool = True) -> Offer:
+    """The offer, row-locked, if it is still pending (and, ``by_deadline``,
+    within its deadline)."""
     locked = (
         Offer.objects.select_for_update(of=("self",))
         .select_related("entry__visitor__user", "entry__round", "slot__tour__site")
@@ -52,7 +54,7 @@ def _locked_pending(offer: Offer, now: datetime) -> Offer:
             code=f"offer_{locked.state}",
             field="offer",
         )
-    if now >= locked.deadline:
+    if by_deadline and now >= locked.deadline:
         raise OfferError(
             _("The deadline to confirm has passed."), code="offer_deadline_passed", field="offer"
         )
@@ -97,18 +99,8 @@ def cancel_offer(offer: Offer, *, actor: Any, now: datetime) -> Offer:
     """Cancel a pending offer because its session was cancelled, and tell the
     visitor; a confirmed one goes with its ticket (``tickets.cancel_ticket``)."""
     with transaction.atomic():
-        locked = (
-            Offer.objects.select_for_update(of=("self",))
-            .select_related("entry__visitor__user", "entry__round", "slot__tour__site")
-            .get(pk=offer.pk)
-        )
-        if locked.state != Offer.State.PENDING:
-            raise OfferError(
-                _("This offer is no longer open: it is %(state)s.")
-                % {"state": locked.get_state_display()},
-                code=f"offer_{locked.state}",
-                field="offer",
-            )
+        # Past its deadline but not yet expired by the worker, it still holds the place.
+        locked = _locked_pending(offer, now, by_deadline=False)
         release(locked, Offer.State.CANCELLED, SLOT_CANCELLED, now=now, actor=actor)
         notices.place_cancelled(locked)
     offer.refresh_from_db()
