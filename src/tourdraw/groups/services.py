@@ -386,7 +386,11 @@ def release_visit(group: GroupVisit, *, actor: Any) -> GroupVisit:
     """The group's session was cancelled: its kept places go, the request waits
     for another session, and the contact is told."""
     with transaction.atomic():
-        locked = GroupVisit.objects.select_for_update().select_related("slot").get(pk=group.pk)
+        locked = (
+            GroupVisit.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=group.pk)
+        )
         if locked.state != GroupVisit.State.APPROVED or locked.slot is None:
             raise GroupError(
                 _("This group holds no places to release."),
