@@ -76,3 +76,30 @@ class Rendezvous:
     def all_met(self) -> bool:
         """Every expected reader read before any went on (the barrier filled)."""
         return self.met == self._barrier.parties
+
+
+def at_once(action: Callable[[], Any], threads: int = 2) -> tuple[list[Any], list[str]]:
+    """Run ``action`` in ``threads`` threads released together: what the calls
+    returned and the errors they raised (as ``repr``), in no set order. Each
+    thread closes its database connections when done."""
+    from django.db import connections
+
+    barrier = threading.Barrier(threads)
+    results: list[Any] = []
+    failures: list[str] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(action())
+        except Exception as error:  # returned to the test, which asserts on it
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return results, failures

@@ -204,6 +204,14 @@ class Code(StrEnum):
     ROUND_SEALED = "round_sealed", RULE
     # The round is not open for entries (or, to close it, not open at all).
     ROUND_NOT_OPEN = "round_not_open", RULE
+    # Opening a round that is already open.
+    ROUND_ALREADY_OPEN = "round_already_open", RULE
+    # Opening a round that is neither scheduled nor open (closed, drawn).
+    ROUND_NOT_SCHEDULED = "round_not_scheduled", RULE
+    # Opening a round before its opening time.
+    ROUND_NOT_DUE = "round_not_due", RULE
+    # Closing a round that is already closed or drawn.
+    ROUND_ALREADY_CLOSED = "round_already_closed", RULE
 
     # Entries (lottery/entries.py, lottery/eligibility.py)
     # The visitor has no real name and ID document on their profile yet.

@@ -511,11 +511,7 @@ def _operated_round(request: HttpRequest, code: str) -> Round:
 @operator.post("/operator/rounds/{code}/close", response={200: RoundOut, **ERRORS})
 def close_round(request: HttpRequest, code: CodePath) -> Any:
     round = _operated_round(request, code)
-    if not rounds.close_round(round, now=timezone.now(), actor=request.user):
-        raise DomainError(
-            _("Only an open round can be closed."), code=Code.ROUND_NOT_OPEN, field="state"
-        )
-    return _round_out(round)
+    return _round_out(rounds.close_round(round, now=timezone.now(), actor=request.user))
 
 
 @operator.post("/operator/rounds/{code}/draw", response={200: RoundOut, **ERRORS})

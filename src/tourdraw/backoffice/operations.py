@@ -21,11 +21,12 @@ from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.catalog.services import SlotError, generate_slots, upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
+from tourdraw.errors import DomainError
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
 from tourdraw.people import access
 from tourdraw.reports import exports, stats
-from tourdraw.visits.cancellation import CancelError, cancel_slot
+from tourdraw.visits.cancellation import cancel_slot
 
 OPERATE = "operate"
 
@@ -90,10 +91,8 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     now = timezone.now()
     try:
         if action == "close":
-            if rounds.close_round(round, now=now, actor=request.user):
-                messages.success(request, _("Closed early: the entries are frozen."))
-            else:
-                messages.error(request, _("Only an open round can be closed."))
+            rounds.close_round(round, now=now, actor=request.user)
+            messages.success(request, _("Closed early: the entries are frozen."))
         elif action == "draw":
             result = drawing.draw_round(round, now=now, actor=request.user)
             messages.success(
@@ -214,7 +213,7 @@ def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = get_object_or_404(slots, pk=slot_id)
     try:
         counts = cancel_slot(slot, reason=request.POST.get("reason", ""), actor=request.user)
-    except CancelError as error:
+    except DomainError as error:  # its own refusals, or one of the services it goes through
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("Cancelled; %(n)d people told.") % {"n": sum(counts.values())})

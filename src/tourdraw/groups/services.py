@@ -9,14 +9,16 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import Code, DomainError
 from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery import rounds
+from tourdraw.notify import outbox
 from tourdraw.people import crypto, documents
 from tourdraw.people.party import PartyMember, problems_by_member
 from tourdraw.visits import capacity
@@ -356,3 +358,44 @@ def check_in_members(
             "tourdraw.group.checked_in", group, actor=staff, data={"gate": gate, "persons": done}
         )
     return done
+
+
+# Marked for translation here, translated in the contact's language when sent.
+GROUP_RELEASED = gettext_noop(
+    "tourdraw: the session %(slot)s for %(organisation)s was cancelled; the operator will "
+    "offer another."
+)
+
+
+def release_visit(group: GroupVisit, *, actor: Any) -> GroupVisit:
+    """The group's session was cancelled: its kept places go, the request waits
+    for another session, and the contact is told."""
+    with transaction.atomic():
+        locked = (
+            GroupVisit.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=group.pk)
+        )
+        if locked.state != GroupVisit.State.APPROVED or locked.slot is None:
+            raise GroupError(
+                _("This group holds no places to release."),
+                code=Code.GROUP_NOT_APPROVED,
+                field="state",
+            )
+        slot = locked.slot
+        locked.state = GroupVisit.State.REQUESTED
+        locked.slot = None
+        locked.save(update_fields=["state", "slot"])
+        log_action("tourdraw.group.released", locked, actor=actor, data={"slot": slot.pk})
+        with translation.override("zh-hans"):
+            body = _(GROUP_RELEASED) % {"slot": slot.label, "organisation": locked.organisation}
+        outbox.enqueue(
+            "sms",
+            locked.contact_phone,
+            body,
+            topic="group.slot_cancelled",
+            language="zh-hans",
+            about=locked,
+        )
+    group.refresh_from_db()
+    return group

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, QuerySet
@@ -27,6 +27,7 @@ from tourdraw.people.services import (
     clean_name,
     get_or_create_people,
 )
+from tourdraw.visits import notices
 
 
 @dataclass(frozen=True)
@@ -468,22 +469,57 @@ def change_entry(
     return entry
 
 
+def _withdraw(entry: Entry, *, now: datetime, actor: Any, data: dict[str, Any] | None) -> None:
+    if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
+        state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now
+    ):
+        raise EntryRejected.from_errors(
+            [_error(_("This entry was already withdrawn."), Code.ENTRY_WITHDRAWN, "entry")]
+        )
+    entry.members.update(active=False)
+    log_action("tourdraw.entry.withdrawn", entry, actor=actor, data=data)
+
+
 def withdraw_entry(entry: Entry, *, now: datetime | None = None) -> Entry:
     """Withdraw while the round is open; everyone in the party is free to enter again."""
     now = now or timezone.now()
     check_round_open(entry.round, now)
     with transaction.atomic():
         check_round_open(lock_round_for_entry(entry.round), now)
-        if not Entry.objects.filter(pk=entry.pk, state=Entry.State.ACTIVE).update(
-            state=Entry.State.WITHDRAWN, withdrawn_at=now, updated_at=now
-        ):
-            raise EntryRejected.from_errors(
-                [_error(_("This entry was already withdrawn."), Code.ENTRY_WITHDRAWN, "entry")]
-            )
-        entry.members.update(active=False)
-        log_action("tourdraw.entry.withdrawn", entry, actor=entry.visitor.user)
+        _withdraw(entry, now=now, actor=entry.visitor.user, data=None)
     entry.refresh_from_db()
     return entry
+
+
+def drop_choice(entry: Entry, slot: Slot, *, actor: Any, now: datetime) -> bool:
+    """Take a cancelled session out of an entry's choices before the draw; an
+    entry left with no choice is withdrawn. The visitor is told either way.
+    True if the entry was withdrawn."""
+    with transaction.atomic():
+        round = lock_round_for_entry(entry.round)
+        if round.state not in (Round.State.SCHEDULED, Round.State.OPEN):
+            raise EntryRejected.from_errors(
+                [
+                    _error(
+                        _("The round has closed; its entries are sealed."),
+                        Code.ROUND_CLOSED,
+                        "round",
+                    )
+                ]
+            )
+        EntryChoice.objects.filter(entry=entry, slot=slot).delete()
+        remaining = list(entry.choices.order_by("rank"))
+        data = {"slot": slot.code, "reason": "slot_cancelled"}
+        if not remaining:
+            _withdraw(entry, now=now, actor=actor, data=data)
+            notices.entry_withdrawn_with_slot(entry, slot)
+            return True
+        for rank, kept in enumerate(remaining, start=1):
+            if kept.rank != rank:
+                EntryChoice.objects.filter(pk=kept.pk).update(rank=rank)
+        log_action("tourdraw.entry.choice_dropped", entry, actor=actor, data=data)
+        notices.choice_dropped(entry, slot)
+    return False
 
 
 def leave_waitlist(entry: Entry, *, now: datetime) -> bool:

@@ -1,12 +1,14 @@
 """A round's life: scheduled, open (opening statement public), closed (inputs sealed)."""
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
@@ -66,14 +68,61 @@ def lock_round_for_entry(round: Round) -> Round:
     return round
 
 
-def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
+class RoundError(DomainError):
+    pass
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _check_openable(round: Round, now: datetime) -> None:
+    if round.state == Round.State.OPEN:
+        raise RoundError(
+            _("Round %(round)s is already open.") % {"round": round.code},
+            code=Code.ROUND_ALREADY_OPEN,
+            field="state",
+        )
+    if round.state != Round.State.SCHEDULED:
+        raise RoundError(
+            _("Round %(round)s is %(state)s; only a scheduled round opens.")
+            % {"round": round.code, "state": round.get_state_display()},
+            code=Code.ROUND_NOT_SCHEDULED,
+            field="state",
+        )
+    if now < round.opens_at:
+        raise RoundError(
+            _("Round %(round)s opens at %(time)s, not before.")
+            % {"round": round.code, "time": _when(round.opens_at)},
+            code=Code.ROUND_NOT_DUE,
+            field="opens_at",
+        )
+
+
+def _check_closable(round: Round) -> None:
+    if round.state == Round.State.SCHEDULED:
+        raise RoundError(
+            _("Round %(round)s has not opened yet; only an open round can be closed.")
+            % {"round": round.code},
+            code=Code.ROUND_NOT_OPEN,
+            field="state",
+        )
+    if round.state != Round.State.OPEN:
+        raise RoundError(
+            _("Round %(round)s is already %(state)s; only an open round can be closed.")
+            % {"round": round.code, "state": round.get_state_display()},
+            code=Code.ROUND_ALREADY_CLOSED,
+            field="state",
+        )
+
+
+def open_round(round: Round, *, now: datetime, actor: Any = None) -> Round:
     """Open a scheduled round and publish its opening statement: the commitment,
     the fairness options and the beacon (chain and round), fixed from here on.
-    False if it was not scheduled."""
+    Refused (``RoundError``) before its opening time or if it is not scheduled."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
-        if locked.state != Round.State.SCHEDULED:
-            return False
+        _check_openable(locked, now)
         secret = secrets.token_bytes(32)
         chain: drand.Chain = settings.TOURDRAW_DRAND_CHAIN
         locked.secret = secret.hex()
@@ -111,16 +160,16 @@ def open_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
         )
         public_log.append("opening", round_code=locked.code, body=opening, now=now)
     round.refresh_from_db()
-    return True
+    return round
 
 
-def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
-    """Close an open round and publish its closing statement: from here on the
-    entries, the capacity each slot gives the lottery and the options are sealed."""
+def close_round(round: Round, *, now: datetime, actor: Any = None) -> Round:
+    """Close an open round (early, if an operator asks) and publish its closing
+    statement: from here on the entries, the capacity each slot gives the
+    lottery and the options are sealed. Refused (``RoundError``) unless open."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
-        if locked.state != Round.State.OPEN:
-            return False
+        _check_closable(locked)
         locked.state = Round.State.CLOSED
         locked.closed_at = now
         closing = drawing.freeze(locked)
@@ -147,21 +196,30 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
         if closing is not None:
             public_log.append("closing", round_code=locked.code, body=closing, now=now)
     round.refresh_from_db()
-    return True
+    return round
+
+
+def _each(transition: Callable[..., Round], due: QuerySet[Round], now: datetime) -> int:
+    """Apply a transition to each due round; one another worker took first is
+    refused by the service and not counted."""
+    done = 0
+    for round in due:
+        try:
+            transition(round, now=now)
+        except RoundError:
+            continue
+        done += 1
+    return done
 
 
 def open_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.SCHEDULED, opens_at__lte=now, closes_at__gt=now)
-    return sum(open_round(round, now=now) for round in due)
+    return _each(open_round, due, now)
 
 
 def close_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now)
-    return sum(close_round(round, now=now) for round in due)
-
-
-class RoundError(DomainError):
-    pass
+    return _each(close_round, due, now)
 
 
 def create_round(
@@ -254,6 +312,21 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
                 data={"slots": [r.slot_id for r in new]},
             )
     return len(new)
+
+
+def remove_slot(round: Round, slot: Slot, *, actor: Any) -> None:
+    """Take a cancelled session out of a round that has not closed: it is not
+    in the draw. Its entries' choices are dropped first (``entries.drop_choice``)."""
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round.pk)
+        if locked.state not in (Round.State.SCHEDULED, Round.State.OPEN):
+            raise RoundError(
+                _("Slots can be removed only before the round closes."),
+                code=Code.ROUND_CLOSED,
+                field="slots",
+            )
+        if RoundSlot.objects.filter(round=locked, slot=slot).delete()[0]:
+            log_action("tourdraw.round.slot_removed", locked, actor=actor, data={"slot": slot.pk})
 
 
 def sealing_round(slot_id: int) -> Round | None:

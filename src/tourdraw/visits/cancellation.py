@@ -1,55 +1,97 @@
-"""Cancelling a session: everyone affected is told, every place freed or cancelled."""
+"""Cancelling a session: everyone affected is told, every place freed or cancelled.
+
+Each entry, offer, ticket and group goes through the service that changes it,
+so each has its own audit entry and its message comes from that service, all
+in the one transaction that cancels the session.
+"""
 
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import Code, DomainError
+from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
-from tourdraw.lottery.models import Entry, EntryChoice, Round, RoundSlot
-from tourdraw.notify import outbox
-from tourdraw.visits import capacity
+from tourdraw.lottery import entries, rounds
+from tourdraw.lottery.models import Entry, Round
+from tourdraw.visits import capacity, offers, tickets
 from tourdraw.visits.models import Offer, Ticket
-from tourdraw.visits.offers import log_release
-
-# The reason a release names in the public log when its slot is cancelled.
-SLOT_CANCELLED = "slot_cancelled"
 
 
 class CancelError(DomainError):
     pass
 
 
-def _tell(entry: Entry, topic: str, text: str, params: dict[str, Any], about: Any) -> None:
-    visitor = entry.visitor
-    with translation.override(visitor.user.language):
-        body = _(text) % params
-    outbox.enqueue(
-        "sms", str(visitor.phone), body, topic=topic, language=visitor.user.language, about=about
-    )
+def _checked_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise CancelError(
+            _("Give a reason; it is sent to everyone affected."),
+            code=Code.REASON_REQUIRED,
+            field="reason",
+        )
+    limit = Slot._meta.get_field("cancel_reason").max_length or 0
+    if len(reason) > limit:
+        raise CancelError(
+            _("The reason is at most %(limit)d characters.") % {"limit": limit},
+            code=Code.TOO_LONG,
+            field="reason",
+        )
+    return reason
 
 
-# Marked for translation here, translated in each recipient's language when sent.
-CHOICE_DROPPED = gettext_noop(
-    "tourdraw: the session %(slot)s was cancelled; your entry keeps its other choices."
-)
-ENTRY_WITHDRAWN = gettext_noop(
-    "tourdraw: the session %(slot)s was cancelled; it was your only choice, so your entry "
-    "is withdrawn."
-)
-PLACE_CANCELLED = gettext_noop(
-    "tourdraw: the session %(slot)s was cancelled, and your place with it. We are sorry."
-)
-GROUP_RELEASED = gettext_noop(
-    "tourdraw: the session %(slot)s for %(organisation)s was cancelled; the operator will "
-    "offer another."
-)
+def _lock_cancellable(slot: Slot) -> tuple[Slot, Round | None]:
+    """The slot and its round, locked in that order (as promotions take them),
+    so the round cannot close while its entries lose this choice."""
+    locked = capacity.lock_slot(slot.pk)
+    if locked.cancelled_at is not None:
+        raise CancelError(
+            _("This session is already cancelled."), code=Code.SLOT_CANCELLED, field="slot"
+        )
+    round = Round.objects.select_for_update(of=("self",)).filter(round_slots__slot=locked).first()
+    if round is not None and round.state == Round.State.CLOSED:
+        raise CancelError(
+            _("Its round is closed and waiting for the draw; cancel the session after the draw."),
+            code=Code.ROUND_FROZEN,
+            field="slot",
+        )
+    return locked, round
+
+
+def _drop_choices(slot: Slot, round: Round, *, actor: Any, now: datetime) -> dict[str, int]:
+    """Before the draw: each entry loses this choice, or is withdrawn if it was its only one."""
+    counts = {"choices_dropped": 0, "entries_withdrawn": 0}
+    choosing = Entry.objects.filter(round=round, state=Entry.State.ACTIVE, choices__slot=slot)
+    for entry in choosing.select_related("visitor__user", "round").order_by("pk"):
+        withdrawn = entries.drop_choice(entry, slot, actor=actor, now=now)
+        counts["entries_withdrawn" if withdrawn else "choices_dropped"] += 1
+    rounds.remove_slot(round, slot, actor=actor)
+    return counts
+
+
+def _cancel_places(slot: Slot, *, actor: Any, now: datetime) -> int:
+    """After the draw: each ticket is cancelled with its offer, each offer not yet
+    confirmed on its own; no one is promoted into a cancelled session."""
+    holding = Offer.objects.filter(slot=slot, state__in=capacity.HOLDING).order_by("pk")
+    for offer in holding:
+        ticket = Ticket.objects.filter(offer=offer, state=Ticket.State.VALID).first()
+        if ticket is not None:
+            tickets.cancel_ticket(ticket, actor=actor, now=now, slot_cancelled=True)
+        else:
+            offers.cancel_offer(offer, actor=actor, now=now)
+    return len(holding)
+
+
+def _release_groups(slot: Slot, *, actor: Any) -> int:
+    approved = GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).order_by("pk")
+    for group in approved:
+        groups.release_visit(group, actor=actor)
+    return len(approved)
 
 
 def cancel_slot(
@@ -59,97 +101,19 @@ def cancel_slot(
     no choice left is withdrawn); after it, offers and tickets are cancelled;
     groups lose their kept places. Each person affected gets an SMS."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise CancelError(
-            _("Give a reason; it is sent to everyone affected."),
-            code=Code.REASON_REQUIRED,
-            field="reason",
-        )
-    limit = Slot._meta.get_field("cancel_reason").max_length or 0
-    if len(reason.strip()) > limit:
-        raise CancelError(
-            _("The reason is at most %(limit)d characters.") % {"limit": limit},
-            code=Code.TOO_LONG,
-            field="reason",
-        )
-    counts = {
-        "choices_dropped": 0,
-        "entries_withdrawn": 0,
-        "places_cancelled": 0,
-        "groups_released": 0,
-    }
+    reason = _checked_reason(reason)
+    counts = {"choices_dropped": 0, "entries_withdrawn": 0}
     with transaction.atomic():
-        locked = capacity.lock_slot(slot.pk)
-        if locked.cancelled_at is not None:
-            raise CancelError(
-                _("This session is already cancelled."), code=Code.SLOT_CANCELLED, field="slot"
-            )
-        round = Round.objects.filter(round_slots__slot=locked).first()
-        if round is not None and round.state == Round.State.CLOSED:
-            raise CancelError(
-                _(
-                    "Its round is closed and waiting for the draw; cancel the session after "
-                    "the draw."
-                ),
-                code=Code.ROUND_FROZEN,
-                field="slot",
-            )
+        locked, round = _lock_cancellable(slot)
         locked.cancelled_at = now
-        locked.cancel_reason = reason.strip()
+        locked.cancel_reason = reason
         locked.save(update_fields=["cancelled_at", "cancel_reason"])
-        label = {"slot": locked.label}
         if round is not None and round.state in (Round.State.SCHEDULED, Round.State.OPEN):
-            for choice in EntryChoice.objects.filter(
-                slot=locked, entry__state=Entry.State.ACTIVE
-            ).select_related("entry__visitor__user"):
-                entry = choice.entry
-                choice.delete()
-                remaining = list(entry.choices.order_by("rank"))
-                if not remaining:
-                    Entry.objects.filter(pk=entry.pk).update(
-                        state=Entry.State.WITHDRAWN, withdrawn_at=now
-                    )
-                    entry.members.update(active=False)
-                    _tell(entry, "entry.withdrawn", ENTRY_WITHDRAWN, label, entry)
-                    counts["entries_withdrawn"] += 1
-                    continue
-                for rank, kept in enumerate(remaining, start=1):
-                    if kept.rank != rank:
-                        EntryChoice.objects.filter(pk=kept.pk).update(rank=rank)
-                _tell(entry, "entry.choice_dropped", CHOICE_DROPPED, label, entry)
-                counts["choices_dropped"] += 1
-            RoundSlot.objects.filter(slot=locked).delete()
-        for offer in Offer.objects.filter(slot=locked, state__in=capacity.HOLDING).select_related(
-            "entry__visitor__user", "entry__round"
-        ):
-            Offer.objects.filter(pk=offer.pk).update(state=Offer.State.CANCELLED, decided_at=now)
-            Ticket.objects.filter(offer=offer, state=Ticket.State.VALID).update(
-                state=Ticket.State.CANCELLED, cancelled_at=now
-            )
-            _tell(offer.entry, "offer.slot_cancelled", PLACE_CANCELLED, label, offer)
-            offer.slot = locked
-            log_release(offer, reason=SLOT_CANCELLED, promoted=[], now=now)
-            counts["places_cancelled"] += 1
-        for group in GroupVisit.objects.filter(slot=locked, state=GroupVisit.State.APPROVED):
-            GroupVisit.objects.filter(pk=group.pk).update(
-                state=GroupVisit.State.REQUESTED, slot=None
-            )
-            with translation.override("zh-hans"):
-                body = _(GROUP_RELEASED) % {**label, "organisation": group.organisation}
-            outbox.enqueue(
-                "sms",
-                group.contact_phone,
-                body,
-                topic="group.slot_cancelled",
-                language="zh-hans",
-                about=group,
-            )
-            counts["groups_released"] += 1
+            counts = _drop_choices(locked, round, actor=actor, now=now)
+        counts["places_cancelled"] = _cancel_places(locked, actor=actor, now=now)
+        counts["groups_released"] = _release_groups(locked, actor=actor)
         log_action(
-            "tourdraw.slot.cancelled",
-            locked,
-            actor=actor,
-            data={"reason": reason.strip(), **counts},
+            "tourdraw.slot.cancelled", locked, actor=actor, data={"reason": reason, **counts}
         )
     slot.refresh_from_db()
     return counts

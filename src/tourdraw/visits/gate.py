@@ -378,31 +378,46 @@ def sync(
     if not isinstance(uploads, list):
         raise DomainError(_("checkins is a list."), code=Code.INVALID, field="checkins")
     checked = [read_upload(index, raw) for index, raw in enumerate(uploads)]
-    report = SyncReport()
-    for upload in checked:
-        # Two uploads of the same queue can race (a device retrying while the
-        # first is still in flight): the loser of a unique-constraint race
-        # looks again and finds a duplicate or a conflict, never an error.
-        for attempt in range(2):
-            try:
-                with transaction.atomic():
-                    outcome = _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
-                break
-            except IntegrityError:
-                if attempt:
-                    raise
-        if outcome not in ("accepted", "duplicates", "conflicts"):
-            report.refusals.append({"nonce": upload.nonce, "code": outcome})
-            outcome = "refused"
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    if report.accepted or report.conflicts or report.refused:
-        log_action(
-            "tourdraw.gate.synced",
-            slot,
-            actor=staff,
-            data={"gate": gate, "device": device, **report.__dict__},
-        )
+    # One transaction, so the audit entry stands or falls with the check-ins;
+    # uploads are taken in one order (by person) so two devices syncing the
+    # same people wait for each other instead of deadlocking.
+    order = sorted(range(len(checked)), key=lambda i: (checked[i].member, i))
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        for index in order:
+            outcomes[index] = _take_retrying(
+                slot, checked[index], gate=gate, device=device, staff=staff, now=now
+            )
+        report = SyncReport()
+        for index, upload in enumerate(checked):
+            outcome = outcomes[index]
+            if outcome not in ("accepted", "duplicates", "conflicts"):
+                report.refusals.append({"nonce": upload.nonce, "code": outcome})
+                outcome = "refused"
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.accepted or report.conflicts or report.refused:
+            log_action(
+                "tourdraw.gate.synced",
+                slot,
+                actor=staff,
+                data={"gate": gate, "device": device, **report.__dict__},
+            )
     return report
+
+
+def _take_retrying(
+    slot: Slot, upload: Upload, *, gate: str, device: str, staff: Any, now: datetime
+) -> str:
+    """Two uploads of the same queue can race (a device retrying while the
+    first is still in flight): the loser of a unique-constraint race looks
+    again and finds a duplicate or a conflict, never an error."""
+    try:
+        with transaction.atomic():
+            return _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        return _take(slot, upload, gate=gate, device=device, staff=staff, now=now)
 
 
 def _take(slot: Slot, upload: Upload, *, gate: str, device: str, staff: Any, now: datetime) -> str:
@@ -463,10 +478,18 @@ def mark_no_shows(now: datetime) -> int:
         offer__slot__ends_at__lte=now,
         no_show__isnull=True,
     ).exclude(Exists(CheckIn.objects.filter(ticket=OuterRef("pk"))))
-    marked = 0
-    for ticket in ended.select_related("offer__slot__tour__site", "offer__entry"):
-        site = ticket.offer.slot.tour.site
-        entrant = ticket.offer.entry.members.get(role=EntryMember.Role.ENTRANT)
+    return sum(
+        _mark_no_show(ticket, now)
+        for ticket in ended.select_related("offer__slot__tour__site", "offer__entry")
+    )
+
+
+def _mark_no_show(ticket: Ticket, now: datetime) -> bool:
+    """Bar the ticket's entrant, with its audit entry; False if another worker
+    marked it first."""
+    site = ticket.offer.slot.tour.site
+    entrant = ticket.offer.entry.members.get(role=EntryMember.Role.ENTRANT)
+    with transaction.atomic():
         try:
             with transaction.atomic():
                 NoShow.objects.create(
@@ -478,7 +501,6 @@ def mark_no_shows(now: datetime) -> int:
                     created_at=now,
                 )
         except IntegrityError:
-            continue  # another worker marked it first
+            return False
         log_action("tourdraw.ticket.no_show", ticket, data={"site": site.code})
-        marked += 1
-    return marked
+    return True

@@ -1,4 +1,4 @@
-"""What winners are told, in their own language, through the outbox."""
+"""What visitors are told, in their own language, through the outbox."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tourdraw.catalog.models import Slot
-from tourdraw.lottery.models import Round
+from tourdraw.lottery.models import Entry, Round
 from tourdraw.notify import outbox
 from tourdraw.visits.models import Offer, Ticket
 
@@ -21,16 +21,15 @@ def _link(path: str) -> str:
 
 
 def _send(offer: Offer, topic: str, body: str, *, kinds: tuple[str, ...] = ("sms",)) -> None:
-    visitor = offer.entry.visitor
     for kind in kinds:
-        outbox.enqueue(
-            kind,
-            str(visitor.phone),
-            body,
-            topic=topic,
-            language=visitor.user.language,
-            about=offer,
-        )
+        _send_to(offer.entry, kind, topic, body, about=offer)
+
+
+def _send_to(entry: Entry, kind: str, topic: str, body: str, *, about: Offer | Entry) -> None:
+    visitor = entry.visitor
+    outbox.enqueue(
+        kind, str(visitor.phone), body, topic=topic, language=visitor.user.language, about=about
+    )
 
 
 def _deadline(offer: Offer) -> str:
@@ -167,3 +166,29 @@ def ticket_cancelled(ticket: Ticket) -> None:
     with translation.override(offer.entry.visitor.user.language):
         body = _("tourdraw: your ticket for %(slot)s is cancelled.") % {"slot": offer.slot.label}
         _send(offer, "ticket.cancelled", body)
+
+
+def choice_dropped(entry: Entry, slot: Slot) -> None:
+    with translation.override(entry.visitor.user.language):
+        body = _(
+            "tourdraw: the session %(slot)s was cancelled; your entry keeps its other choices."
+        ) % {"slot": slot.label}
+        _send_to(entry, "sms", "entry.choice_dropped", body, about=entry)
+
+
+def entry_withdrawn_with_slot(entry: Entry, slot: Slot) -> None:
+    with translation.override(entry.visitor.user.language):
+        body = _(
+            "tourdraw: the session %(slot)s was cancelled; it was your only choice, so your "
+            "entry is withdrawn."
+        ) % {"slot": slot.label}
+        _send_to(entry, "sms", "entry.withdrawn", body, about=entry)
+
+
+def place_cancelled(offer: Offer) -> None:
+    """The offer's session was cancelled, and the place (or ticket) with it."""
+    with translation.override(offer.entry.visitor.user.language):
+        body = _(
+            "tourdraw: the session %(slot)s was cancelled, and your place with it. We are sorry."
+        ) % {"slot": offer.slot.label}
+        _send(offer, "offer.slot_cancelled", body)

@@ -25,6 +25,9 @@ from tourdraw.transparency import log as public_log
 from tourdraw.visits import capacity, notices
 from tourdraw.visits.models import Offer, Promotion, Ticket
 
+# The reason a release names in the public log when its slot is cancelled.
+SLOT_CANCELLED = "slot_cancelled"
+
 
 class OfferError(DomainError):
     pass
@@ -45,7 +48,9 @@ def offer_deadline(round: Round, slot: Slot, now: datetime) -> datetime:
     return max(now, min(now + round.confirm_window, cutoff))
 
 
-def _locked_pending(offer: Offer, now: datetime) -> Offer:
+def _locked_pending(offer: Offer, now: datetime, *, by_deadline: bool = True) -> Offer:
+    """The offer, row-locked, if it is still pending (and, ``by_deadline``,
+    within its deadline)."""
     locked = (
         Offer.objects.select_for_update(of=("self",))
         .select_related("entry__visitor__user", "entry__round", "slot__tour__site")
@@ -58,7 +63,7 @@ def _locked_pending(offer: Offer, now: datetime) -> Offer:
             code=_CLOSED_CODES[Offer.State(locked.state)],
             field="offer",
         )
-    if now >= locked.deadline:
+    if by_deadline and now >= locked.deadline:
         raise OfferError(
             _("The deadline to confirm has passed."), code=Code.OFFER_DEADLINE_PASSED, field="offer"
         )
@@ -95,6 +100,18 @@ def decline_offer(offer: Offer, *, actor: Any, now: datetime | None = None) -> O
     with transaction.atomic():
         locked = _locked_pending(offer, now)
         release(locked, Offer.State.DECLINED, Promotion.Reason.DECLINED, now=now, actor=actor)
+    offer.refresh_from_db()
+    return offer
+
+
+def cancel_offer(offer: Offer, *, actor: Any, now: datetime) -> Offer:
+    """Cancel a pending offer because its session was cancelled, and tell the
+    visitor; a confirmed one goes with its ticket (``tickets.cancel_ticket``)."""
+    with transaction.atomic():
+        # Past its deadline but not yet expired by the worker, it still holds the place.
+        locked = _locked_pending(offer, now, by_deadline=False)
+        release(locked, Offer.State.CANCELLED, SLOT_CANCELLED, now=now, actor=actor)
+        notices.place_cancelled(locked)
     offer.refresh_from_db()
     return offer
 
@@ -168,8 +185,9 @@ def _lock_waitlist(slot: Slot) -> Round | None:
 
 
 def waitlist_open(slot: Slot, now: datetime) -> bool:
-    """Freed places go down the waitlist until the promotion cut-off before the slot."""
-    return now < slot.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF
+    """Freed places go down the waitlist until the promotion cut-off before the
+    slot; a cancelled slot has no places to give."""
+    return slot.cancelled_at is None and now < slot.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF
 
 
 def release_places(offer: Offer, *, reason: str, now: datetime) -> list[Offer]:
@@ -200,7 +218,7 @@ def log_release(offer: Offer, *, reason: str, promoted: list[Offer], now: dateti
             "entry": offer.entry.code,
             "persons": offer.persons,
             "reason": reason,
-            "waitlist_open": waitlist_open(offer.slot, now) and offer.slot.cancelled_at is None,
+            "waitlist_open": waitlist_open(offer.slot, now),
             "promotions": [{"entry": p.entry.code, "persons": p.persons} for p in promoted],
         },
         now=now,

@@ -12,7 +12,7 @@ from tourdraw.audit.services import log_action
 from tourdraw.errors import Code, DomainError
 from tourdraw.visits import notices, signing
 from tourdraw.visits.models import Offer, Promotion, Ticket
-from tourdraw.visits.offers import release
+from tourdraw.visits.offers import SLOT_CANCELLED, release
 
 
 class TicketError(DomainError):
@@ -41,38 +41,19 @@ def qr_svg(ticket: Ticket) -> str:
     return svg
 
 
-def check(scanned: str) -> Ticket:
-    """The ticket a scanned code stands for, if its signature holds and it is valid."""
-    try:
-        claim = signing.verify(scanned)
-    except signing.TicketSignatureError as error:
-        raise TicketError(
-            signing.refusal(error.code),
-            code=_SIGNATURE_CODES[error.code],
-            field="ticket",
-        ) from None
-    ticket = (
-        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry")
-        .filter(code=claim.ticket)
-        .first()
-    )
-    if ticket is None or ticket.offer.slot_id != claim.slot_id:
-        raise TicketError(_("No such ticket."), code=Code.TICKET_UNKNOWN, field="ticket")
-    if not ticket.is_valid:
-        raise TicketError(
-            _("This ticket was cancelled."), code=Code.TICKET_CANCELLED, field="ticket"
-        )
-    return ticket
-
-
 def may_cancel(ticket: Ticket, now: datetime) -> bool:
     """Still valid, and ``now`` before the cut-off ahead of its visit."""
     return ticket.is_valid and now < ticket.offer.slot.starts_at - settings.TOURDRAW_CANCEL_CUTOFF
 
 
-def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) -> Ticket:
-    """Cancel before the cut-off; the party's places go down the waitlist."""
+def cancel_ticket(
+    ticket: Ticket, *, actor: Any, now: datetime | None = None, slot_cancelled: bool = False
+) -> Ticket:
+    """Cancel before the cut-off; the party's places go down the waitlist.
+    ``slot_cancelled``: the session itself was cancelled, so there is no
+    cut-off, no waitlist, and the visitor is told why."""
     now = now or timezone.now()
+    reason = SLOT_CANCELLED if slot_cancelled else Promotion.Reason.CANCELLED
     with transaction.atomic():
         locked = (
             Ticket.objects.select_for_update(of=("self",))
@@ -85,7 +66,7 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
             raise TicketError(
                 _("This ticket was already cancelled."), code=Code.TICKET_CANCELLED, field="ticket"
             )
-        if not may_cancel(locked, now):
+        if not slot_cancelled and not may_cancel(locked, now):
             raise TicketError(
                 _("Tickets can be cancelled until %(hours)d hours before the visit.")
                 % {"hours": settings.TOURDRAW_CANCEL_CUTOFF.total_seconds() // 3600},
@@ -95,10 +76,11 @@ def cancel_ticket(ticket: Ticket, *, actor: Any, now: datetime | None = None) ->
         locked.state = Ticket.State.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["state", "cancelled_at"])
-        log_action("tourdraw.ticket.cancelled", locked, actor=actor)
-        notices.ticket_cancelled(locked)
-        release(
-            locked.offer, Offer.State.CANCELLED, Promotion.Reason.CANCELLED, now=now, actor=actor
-        )
+        log_action("tourdraw.ticket.cancelled", locked, actor=actor, data={"reason": reason})
+        if slot_cancelled:
+            notices.place_cancelled(locked.offer)
+        else:
+            notices.ticket_cancelled(locked)
+        release(locked.offer, Offer.State.CANCELLED, reason, now=now, actor=actor)
     ticket.refresh_from_db()
     return ticket
