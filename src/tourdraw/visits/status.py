@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import results
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.visits.models import Offer, Ticket
@@ -46,6 +47,17 @@ def entry_status(entry: Entry) -> Status:
     if ticket is not None and not ticket.is_valid:
         return Status("cancelled", _("ticket cancelled"))
     return Status(offer.state, offer.get_state_display())
+
+
+def group_status(group: GroupVisit) -> Status:
+    """A group request's state, for the organiser's list of entries."""
+    if group.state == GroupVisit.State.APPROVED and group.slot is not None:
+        return Status("group_approved", _("approved for %(slot)s") % {"slot": group.slot.label})
+    if group.state == GroupVisit.State.DECLINED:
+        return Status(
+            "group_declined", _("declined: %(reason)s") % {"reason": group.decline_reason}
+        )
+    return Status("group_requested", _("requested: waiting for the operator's decision"))
 
 
 def _when(moment):  # type: ignore[no-untyped-def]
