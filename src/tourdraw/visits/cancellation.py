@@ -134,14 +134,14 @@ def cancel_slot(
             GroupVisit.objects.filter(pk=group.pk).update(
                 state=GroupVisit.State.REQUESTED, slot=None
             )
-            with translation.override("zh-hans"):
+            with translation.override(group.language):
                 body = _(GROUP_RELEASED) % {**label, "organisation": group.organisation}
             outbox.enqueue(
                 "sms",
                 group.contact_phone,
                 body,
                 topic="group.slot_cancelled",
-                language="zh-hans",
+                language=group.language,
                 about=group,
             )
             counts["groups_released"] += 1
