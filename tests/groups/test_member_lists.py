@@ -262,3 +262,8 @@ def test_only_the_previewed_rows_are_saved_and_their_rules_are_checked_again(
     refused = client.post(reverse("web:group", args=[group.code]), {"save": second.token})
     assert "is already in another party" in refused.content.decode()
     assert not GroupMember.objects.filter(group=group).exists()
+
+
+def test_checking_without_a_file_asks_for_one(client: Client, group: GroupVisit) -> None:
+    page = client.post(reverse("web:group", args=[group.code])).content.decode()
+    assert "Choose the member list&#x27;s file." in page

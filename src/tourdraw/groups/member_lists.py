@@ -88,6 +88,8 @@ def read(data: bytes) -> list[ListRow]:
 
 def read_text(text: str) -> list[ListRow]:
     """The rows of a member list given as CSV text."""
+    if not text.strip():
+        raise MemberListError(_("Choose the member list's file."), code="list_empty")
     return _rows(_csv_lines(text.removeprefix("\ufeff")))
 
 
