@@ -3,6 +3,7 @@ of the member list, in the language they asked in, and sees the request among
 their entries."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,6 +18,16 @@ from tourdraw.notify.models import OutboxMessage
 from tourdraw.people.models import Visitor
 
 HEADER = "full_name,id_type,id_number,birth_date\n"
+# The group request form as an organiser fills it in.
+REQUEST: dict[str, Any] = {
+    "organisation": "北京第一中学",
+    "contact_name": "王老师",
+    "contact_phone": "+8613912345678",
+    "contact_email": "wang@example.cn",
+    "size": 20,
+    "preferred_dates": "May",
+    "purpose": "Study tour",
+}
 
 
 @pytest.fixture
@@ -45,16 +56,7 @@ def test_the_organiser_is_texted_when_the_request_is_in(slot: Slot) -> None:
 
 
 def test_an_organiser_with_an_email_address_is_also_emailed(slot: Slot) -> None:
-    group = services.request_visit(
-        slot.tour.site,
-        organisation="北京第一中学",
-        contact_name="王老师",
-        contact_phone="+8613912345678",
-        contact_email="wang@example.cn",
-        size=20,
-        preferred_dates="May",
-        purpose="Study tour",
-    )
+    group = services.request_visit(slot.tour.site, **REQUEST)
     assert _told(group) == [
         ("sms", "group.requested", "+8613912345678"),
         ("email", "group.requested", "wang@example.cn"),
@@ -107,14 +109,7 @@ def test_an_organiser_who_asked_in_chinese_is_answered_in_chinese(
 ) -> None:
     client.post(
         reverse("web:group_request", args=[slot.tour.site.code]),
-        {
-            "organisation": "北京第一中学",
-            "contact_name": "王老师",
-            "contact_phone": "13912345678",
-            "size": 25,
-            "preferred_dates": "五月",
-            "purpose": "研学",
-        },
+        REQUEST,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     group = GroupVisit.objects.get()
@@ -132,14 +127,7 @@ def test_my_entries_shows_a_signed_in_organisers_requests_with_their_state(
     client.force_login(visitor.user)
     client.post(
         reverse("web:group_request", args=[slot.tour.site.code]),
-        {
-            "organisation": "北京第一中学",
-            "contact_name": "王老师",
-            "contact_phone": "13912345678",
-            "size": 25,
-            "preferred_dates": "May",
-            "purpose": "Study tour",
-        },
+        REQUEST,
     )
     group = GroupVisit.objects.get()
     assert group.requested_by == visitor
