@@ -332,6 +332,24 @@ class Code(StrEnum):
     NOT_ENOUGH_PLACES = "not_enough_places", RULE
     # A member list's first line is not the expected columns.
     CSV_COLUMNS = "csv_columns", RULE
+    # A member list file (groups/member_lists.py): empty or not chosen.
+    LIST_EMPTY = "list_empty", RULE
+    # A member list file larger than the limit.
+    LIST_TOO_LARGE = "list_too_large", RULE
+    # A member list file neither .xlsx nor CSV text (an old .xls, another zip).
+    LIST_FORMAT = "list_format", RULE
+    # A member list's bytes are neither UTF-8 nor GB18030/GBK.
+    LIST_ENCODING = "list_encoding", RULE
+    # A member list's CSV cannot be parsed.
+    LIST_CSV = "list_csv", RULE
+    # An .xlsx member list carries macros.
+    LIST_MACROS = "list_macros", RULE
+    # A member list longer than the most rows a list may have.
+    LIST_TOO_LONG = "list_too_long", RULE
+    # Excel stored an ID number as a number and lost digits.
+    ID_NUMBER_AS_NUMBER = "id_number_as_number", RULE
+    # A previewed member list is stale or already saved; upload again.
+    PREVIEW_EXPIRED = "preview_expired", RULE
     # A member list is uploaded only once the visit is approved.
     GROUP_NOT_APPROVED = "group_not_approved", RULE
     # A member list has rows in error (``errors`` names each).

@@ -179,9 +179,13 @@ def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-
     group = GroupVisit.objects.get()
     assert response["Location"] == reverse("web:group", args=[group.code])
     services.approve_visit(group, slot=slot, actor=None)
-    upload = client.post(
+    preview = client.post(
         reverse("web:group", args=[group.code]),
         {"members": HEADER + _row("李明", date(2005, 1, 1), 1)},
+    )
+    assert preview.status_code == 200 and not group.members.exists()
+    upload = client.post(
+        reverse("web:group", args=[group.code]), {"save": preview.context["preview_token"]}
     )
     assert upload.status_code == 302
     assert "******" in client.get(reverse("web:group", args=[group.code])).content.decode()

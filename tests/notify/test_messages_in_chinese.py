@@ -128,12 +128,15 @@ def test_every_message_of_a_cancelled_session_reads_in_chinese(db: None) -> None
     open_round = make_round(tour, code="open-round", slots=[cancelled, kept])
     make_party_entry(open_round, 1, 1, [cancelled.pk, kept.pk])
     make_party_entry(open_round, 2, 1, [cancelled.pk])
-    group = support.request_group(tour.site, 10)
+    with translation.override("zh-hans"):  # the organiser asks in Chinese
+        group = support.request_group(tour.site, 10)
     _, drawn_slot, _ = drawn_round(40, [2], [], group=group)
     _all_chinese()
     cancel_slot(cancelled, reason="设备检修", actor=None)
     cancel_slot(drawn_slot, reason="设备检修", actor=None)
     assert set(OutboxMessage.objects.values_list("topic", flat=True)) == {
+        "group.requested",
+        "group.approved",
         "entry.choice_dropped",
         "entry.withdrawn",
         "offer.slot_cancelled",

@@ -41,6 +41,18 @@ class GroupVisit(models.Model):
     # The address of the group's page (member list, ticket): a secret link.
     code = models.CharField(max_length=32, unique=True)
     created_at = models.DateTimeField(_("requested"))
+    # The organiser's messages are in the language they asked in; a signed-in
+    # visitor also finds the request among their entries.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    requested_by = models.ForeignKey(
+        "people.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_visits",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

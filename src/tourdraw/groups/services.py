@@ -1,13 +1,12 @@
 """Group visits: a request, the operator's decision, the member list, the gate."""
 
-import csv
-import io
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,15 +15,17 @@ from django.utils.translation import gettext_noop
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.errors import Code, DomainError
+from tourdraw.groups import member_lists, notices
 from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.notify import outbox
 from tourdraw.people import crypto, documents
+from tourdraw.people.models import Visitor
 from tourdraw.people.party import PartyMember, problems_by_member
 from tourdraw.visits import capacity
 from tourdraw.visits.models import Offer
 
-CSV_COLUMNS = ["full_name", "id_type", "id_number", "birth_date"]
+CSV_COLUMNS = member_lists.COLUMNS
 
 
 class GroupError(DomainError):
@@ -43,8 +44,12 @@ def request_visit(
     preferred_dates: str,
     purpose: str,
     contact_email: str = "",
+    language: str = "",
+    visitor: Visitor | None = None,
     now: datetime | None = None,
 ) -> GroupVisit:
+    """``language``: the organiser's, for their messages (the one in use if not
+    given); ``visitor``: who asked, if signed in, to list it among their entries."""
     now = now or timezone.now()
     for field, value in (
         ("organisation", organisation),
@@ -88,9 +93,18 @@ def request_visit(
             purpose=purpose.strip(),
             code=secrets.token_urlsafe(16),
             created_at=now,
+            language=_language(language),
+            requested_by=visitor,
         )
         log_action("tourdraw.group.requested", group, data={"size": size})
+        notices.requested(group)
     return group
+
+
+def _language(language: str) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    wanted = (language or translation.get_language() or "").lower()
+    return wanted if wanted in known else settings.LANGUAGE_CODE
 
 
 def approve_visit(
@@ -131,6 +145,7 @@ def approve_visit(
             actor=actor,
             data={"slot": locked_slot.pk, "size": locked.size},
         )
+        notices.decided(locked)
     group.refresh_from_db()
     return group
 
@@ -153,27 +168,30 @@ def decline_visit(
                 _("This request was already decided."), code=Code.GROUP_DECIDED, field="state"
             )
         log_action("tourdraw.group.declined", group, actor=actor, data={"reason": reason.strip()})
-    group.refresh_from_db()
+        group.refresh_from_db()
+        notices.decided(group)
     return group
 
 
 def upload_members(
     group: GroupVisit, csv_text: str, *, today: date | None = None
 ) -> list[GroupMember]:
-    """Replace the member list from CSV (full_name, id_type, id_number, birth_date).
+    """Replace the member list from CSV text (see ``member_lists`` for its columns).
 
     Rows are numbered as a spreadsheet shows them: the header is row 1.
     """
     _check_uploadable(group)
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    if reader.fieldnames is None or [c.strip() for c in reader.fieldnames] != CSV_COLUMNS:
-        raise GroupError(
-            _("The first line must be: %(columns)s") % {"columns": ",".join(CSV_COLUMNS)},
-            code=Code.CSV_COLUMNS,
-            field="members",
-        )
-    rows = [{k.strip(): v for k, v in row.items() if k is not None} for row in reader]
-    return replace_members(group, rows, first_row=2, today=today)
+    return save_member_list(group, read_member_list(csv_text), today=today)
+
+
+def read_member_list(source: bytes | str) -> list[member_lists.ListRow]:
+    """The rows of an uploaded file (bytes: .xlsx or CSV in UTF-8 or GBK) or CSV text."""
+    try:
+        if isinstance(source, bytes):
+            return member_lists.read(source)
+        return member_lists.read_text(source)
+    except member_lists.MemberListError as error:
+        raise GroupError(error.message, code=error.code, field="members") from None
 
 
 def replace_members(
@@ -183,38 +201,126 @@ def replace_members(
     first_row: int = 1,
     today: date | None = None,
 ) -> list[GroupMember]:
-    """Replace the member list with ``rows`` (each with the keys of CSV_COLUMNS).
+    """Replace the member list with ``rows`` (each with the keys of CSV_COLUMNS),
+    counting rows from ``first_row``; see ``save_member_list``."""
+    listed = [member_lists.ListRow(number, row) for number, row in enumerate(rows, start=first_row)]
+    return save_member_list(group, listed, today=today)
+
+
+def save_member_list(
+    group: GroupVisit, rows: Sequence[member_lists.ListRow], *, today: date | None = None
+) -> list[GroupMember]:
+    """Replace the member list with ``rows``.
 
     Every row is checked by the rules of entries (a valid ID document, and the
     party rules: the tour's minimum age on the visit day, each person once,
     not already in another party in the session); if any row fails, nothing
-    is saved and every bad row is named, counting rows from ``first_row``.
+    is saved and every bad row is named by its number.
     """
-    today = today or timezone.localdate()
-    slot = _check_uploadable(group)
-    read = [
-        _read_row(row, _RowAt.of(row, number, first_row), today=today)
-        for number, row in enumerate(rows, start=first_row)
-    ]
-    listed = [member for member in read if isinstance(member, _Listed)]
-    problems = _problems(group, slot, read, listed, count=len(rows))
-    if problems:
+    checked = check_member_list(group, rows, today=today)
+    if checked.problems:
         raise GroupError(
-            problems[0].message, code=Code.MEMBERS_INVALID, field="members", errors=problems
+            checked.problems[0].message,
+            code=Code.MEMBERS_INVALID,
+            field="members",
+            errors=checked.problems,
         )
     with transaction.atomic():
+        changed = group.members.exists()
         group.members.all().delete()
         members = GroupMember.objects.bulk_create(
             GroupMember(
                 group=group,
                 position=position,
-                full_name=member.name,
-                **documents.stored_fields(member.document, member.who.id_hash),
+                full_name=row.listed.name,
+                **documents.stored_fields(row.listed.document, row.listed.who.id_hash),
             )
-            for position, member in enumerate(listed, start=1)
+            for position, row in enumerate(checked.rows, start=1)
+            if row.listed is not None
         )
         log_action("tourdraw.group.members_uploaded", group, data={"members": len(members)})
+        notices.members_saved(group, count=len(members), changed=changed)
     return members
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row of a member list as it will be stored, and what is wrong with it."""
+
+    number: int
+    full_name: str
+    id_type: str
+    id_masked: str
+    birth_date: date | None
+    problems: list[DomainError]
+    listed: "_Listed | None"
+
+    @property
+    def id_type_label(self) -> str:
+        return str(dict(documents.DOCUMENT_TYPE_CHOICES).get(self.id_type, self.id_type))
+
+
+@dataclass(frozen=True)
+class CheckedList:
+    rows: list[CheckedRow]
+    # Every problem, the rows' in the list's order, then the list's own.
+    problems: list[DomainError]
+
+    @property
+    def errors(self) -> list[str]:
+        return [str(problem.message) for problem in self.problems]
+
+
+def check_member_list(
+    group: GroupVisit, rows: Sequence[member_lists.ListRow], *, today: date | None = None
+) -> CheckedList:
+    """Each row as it would be stored, with its problems; nothing is saved."""
+    today = today or timezone.localdate()
+    slot = _check_uploadable(group)
+    at = [_RowAt.of(row.values, row.number, index) for index, row in enumerate(rows)]
+    read = [_read_row(row, where, today=today) for row, where in zip(rows, at, strict=True)]
+    listed = [member for member in read if isinstance(member, _Listed)]
+    by_member = iter(_party_problems(group, slot, listed))
+    checked = []
+    for row, member in zip(rows, read, strict=True):
+        problems = next(by_member) if isinstance(member, _Listed) else [member]
+        checked.append(_checked_row(row, member if isinstance(member, _Listed) else None, problems))
+    problems = [problem for row in checked for problem in row.problems]
+    if len(rows) > group.size:
+        problems.append(
+            DomainError(
+                _("The list has %(count)d persons; the group was approved for %(size)d.")
+                % {"count": len(rows), "size": group.size},
+                code=Code.TOO_MANY_MEMBERS,
+                field="members",
+            )
+        )
+    return CheckedList(checked, problems)
+
+
+def _checked_row(
+    row: member_lists.ListRow, member: "_Listed | None", problems: list[DomainError]
+) -> CheckedRow:
+    if member is not None:
+        return CheckedRow(
+            row.number,
+            member.name,
+            member.document.doc_type,
+            documents.mask(member.document.number),
+            member.document.birth_date,
+            problems,
+            member if not problems else None,
+        )
+    raw_number = str(row.values.get("id_number") or "").strip()
+    return CheckedRow(
+        row.number,
+        " ".join(str(row.values.get("full_name") or "").split()),
+        str(row.values.get("id_type") or ""),
+        documents.mask(raw_number) if raw_number else "",
+        None,
+        problems,
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,11 +332,11 @@ class _RowAt:
     field: str
 
     @classmethod
-    def of(cls, row: Mapping[str, Any], number: int, first_row: int) -> "_RowAt":
+    def of(cls, row: Mapping[str, Any], number: int, index: int) -> "_RowAt":
         name = " ".join(str(row.get("full_name") or "").split())
         return cls(
             label=_("Row %(row)d (%(name)s)") % {"row": number, "name": name or "?"},
-            field=f"members.{number - first_row}.",
+            field=f"members.{index}.",
         )
 
     def problem(self, message: Any, code: Code, column: str) -> DomainError:
@@ -246,15 +352,19 @@ class _Listed:
     who: PartyMember
 
 
-def _read_row(row: Mapping[str, Any], at: _RowAt, *, today: date) -> _Listed | DomainError:
-    name = " ".join(str(row.get("full_name") or "").split())
+def _read_row(row: member_lists.ListRow, at: _RowAt, *, today: date) -> _Listed | DomainError:
+    for code in row.problems:
+        column, message = member_lists.CELL_PROBLEMS[code]
+        return at.problem(message, code, column)
+    values = row.values
+    name = " ".join(str(values.get("full_name") or "").split())
     if not name:
         return at.problem(
             _("Enter the full name as on the ID document."), Code.NAME_REQUIRED, "full_name"
         )
     if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
         return at.problem(_("A name has at most 100 characters."), Code.NAME_TOO_LONG, "full_name")
-    birth = row.get("birth_date")
+    birth = values.get("birth_date")
     if not isinstance(birth, date):
         raw_birth = str(birth or "").strip()
         try:
@@ -263,49 +373,38 @@ def _read_row(row: Mapping[str, Any], at: _RowAt, *, today: date) -> _Listed | D
             return at.problem(
                 _("Write the date of birth as YYYY-MM-DD."), Code.BIRTH_DATE_INVALID, "birth_date"
             )
+    id_type = str(values.get("id_type") or "cn_resident").strip()
     try:
         document = documents.validate(
-            str(row.get("id_type") or "cn_resident").strip(),
-            str(row.get("id_number") or ""),
-            birth,
-            today=today,
+            id_type, str(values.get("id_number") or ""), birth, today=today
         )
     except documents.DocumentError as error:
+        if error.code == "id_type_unknown":
+            return at.problem(_unknown_id_type(id_type), error.code, error.field)
         return at.problem(error.message, error.code, error.field)
     digest = crypto.id_hash(document.doc_type, document.number)
     return _Listed(name, document, PartyMember(at.label, at.field, document.birth_date, digest))
 
 
-def _problems(
-    group: GroupVisit,
-    slot: Slot,
-    read: list[_Listed | DomainError],
-    listed: list[_Listed],
-    *,
-    count: int,
-) -> list[DomainError]:
-    """Every bad row in the list's order, then a list longer than approved."""
-    by_member = iter(
-        problems_by_member(
-            [member.who for member in listed],
-            visit_dates=[slot.visit_date],
-            min_age=slot.tour.min_age,
-            taken=_already_in_session(slot, group, [member.who.id_hash for member in listed]),
-        )
+def _unknown_id_type(given: str) -> str:
+    return _('"%(given)s" is not an ID type; use one of: %(allowed)s') % {
+        "given": given,
+        "allowed": "; ".join(
+            f"{value} ({label})" for value, label in member_lists.allowed_id_types()
+        ),
+    }
+
+
+def _party_problems(
+    group: GroupVisit, slot: Slot, listed: list[_Listed]
+) -> list[list[DomainError]]:
+    """The party rules' problems of each listed member, in the list's order."""
+    return problems_by_member(
+        [member.who for member in listed],
+        visit_dates=[slot.visit_date],
+        min_age=slot.tour.min_age,
+        taken=_already_in_session(slot, group, [member.who.id_hash for member in listed]),
     )
-    problems: list[DomainError] = []
-    for row in read:
-        problems.extend(next(by_member) if isinstance(row, _Listed) else [row])
-    if count > group.size:
-        problems.append(
-            DomainError(
-                _("The list has %(count)d persons; the group was approved for %(size)d.")
-                % {"count": count, "size": group.size},
-                code=Code.TOO_MANY_MEMBERS,
-                field="members",
-            )
-        )
-    return problems
 
 
 def _check_uploadable(group: GroupVisit) -> Slot:
@@ -387,14 +486,14 @@ def release_visit(group: GroupVisit, *, actor: Any) -> GroupVisit:
         locked.slot = None
         locked.save(update_fields=["state", "slot"])
         log_action("tourdraw.group.released", locked, actor=actor, data={"slot": slot.pk})
-        with translation.override("zh-hans"):
+        with translation.override(locked.language):
             body = _(GROUP_RELEASED) % {"slot": slot.label, "organisation": locked.organisation}
         outbox.enqueue(
             "sms",
             locked.contact_phone,
             body,
             topic="group.slot_cancelled",
-            language="zh-hans",
+            language=locked.language,
             about=locked,
         )
     group.refresh_from_db()

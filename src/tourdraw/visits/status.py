@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery.models import DrawOutcome, Entry, Round
 from tourdraw.visits.models import Offer
 
@@ -89,6 +90,17 @@ def _status(entry: Entry, offer: Offer | None, waitlist_position: int | None) ->
     if ticket is not None and not ticket.is_valid:
         return Status("cancelled", _("ticket cancelled"))
     return Status(offer.state, offer.get_state_display())
+
+
+def group_status(group: GroupVisit) -> Status:
+    """A group request's state, for the organiser's list of entries."""
+    if group.state == GroupVisit.State.APPROVED and group.slot is not None:
+        return Status("group_approved", _("approved for %(slot)s") % {"slot": group.slot.label})
+    if group.state == GroupVisit.State.DECLINED:
+        return Status(
+            "group_declined", _("declined: %(reason)s") % {"reason": group.decline_reason}
+        )
+    return Status("group_requested", _("requested: waiting for the operator's decision"))
 
 
 def _when(moment: datetime) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("sites/<slug:code>/", views.site_detail, name="site"),
     path("sites/<slug:code>/groups/", views.group_request, name="group_request"),
     path("groups/<str:code>/", views.group_page, name="group"),
+    path("groups/<str:code>/member-list.<slug:kind>", views.group_template, name="group_template"),
     path("rounds/<slug:code>/", views.round_detail, name="round"),
     path("rounds/<slug:code>/enter/", views.enter, name="enter"),
     path("rounds/<slug:code>/results/", views.round_results, name="results"),

@@ -1,5 +1,6 @@
 """Visitor pages. Each view checks access, calls a service, renders the result."""
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 from tourdraw import limits
 from tourdraw.api import tokens as api_tokens
 from tourdraw.catalog.models import Site
-from tourdraw.errors import DomainError
+from tourdraw.errors import Code, DomainError
+from tourdraw.groups import member_lists
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, receipts, results, rounds
@@ -34,7 +36,7 @@ from tourdraw.transparency import round_facts
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
-from tourdraw.visits.status import entry_status, entry_statuses
+from tourdraw.visits.status import entry_status, entry_statuses, group_status
 from tourdraw.web.forms import (
     CodeForm,
     ConsentForm,
@@ -373,7 +375,11 @@ def my_entries(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at")
     )
     rows = list(zip(mine, entry_statuses(mine), strict=True))
-    return render(request, "web/my_entries.html", {"rows": rows})
+    groups = [
+        (group, group_status(group))
+        for group in visitor.group_visits.select_related("site", "slot__tour__site")
+    ]
+    return render(request, "web/my_entries.html", {"rows": rows, "groups": groups})
 
 
 @visitor_required
@@ -554,7 +560,12 @@ def group_request(request: HttpRequest, code: str) -> HttpResponse:
         return limits.too_many_requests(request)
     if request.method == "POST" and form.is_valid():
         try:
-            group = group_services.request_visit(site, **form.cleaned_data)
+            group = group_services.request_visit(
+                site,
+                **form.cleaned_data,
+                language=translation.get_language() or "",
+                visitor=getattr(request.user, "visitor", None),
+            )
         except group_services.GroupError as error:
             form.add_domain_errors([error])
         else:
@@ -569,33 +580,97 @@ def group_request(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/group_request.html", {"site": site, "form": form})
 
 
+# A preview is saved from the same browser within this time, or read again.
+GROUP_PREVIEW_SECONDS = 30 * 60
+
+
 def group_page(request: HttpRequest, code: str) -> HttpResponse:
-    """The group leader's page, reached by its secret link: decision, member list, ticket."""
+    """The group leader's page, reached by its secret link: decision, member list, ticket.
+
+    A member list is saved in two steps that need no script: the upload shows
+    every row as it will be stored, and "Save this list" saves exactly those
+    rows, kept sealed in the session (never sent back by the browser), after
+    checking them again.
+    """
     group = get_object_or_404(
         GroupVisit.objects.select_related("site", "slot__tour__site"), code=code
     )
-    errors: list[str] = []
+    context: dict[str, Any] = {"errors": []}
     if request.method == "POST":
-        upload = request.FILES.get("members_file")
-        text = (
-            upload.read().decode("utf-8-sig", errors="replace")
-            if upload
-            else request.POST.get("members", "")
-        )
         try:
-            group_services.upload_members(group, text)
+            if "save" in request.POST:
+                group_services.save_member_list(group, _previewed_rows(request, group))
+                request.session.pop(_preview_key(group), None)
+                messages.success(request, _("The member list is saved."))
+                return redirect("web:group", code=group.code)
+            rows = group_services.read_member_list(_uploaded_list(request))
+            context["preview"] = group_services.check_member_list(group, rows)
+            context["preview_token"] = _keep_preview(request, group, rows)
         except group_services.GroupError as error:
-            errors = [str(problem.message) for problem in error.problems]
-        else:
-            messages.success(request, _("The member list is saved."))
-            return redirect("web:group", code=group.code)
+            context["errors"] = [str(problem.message) for problem in error.problems]
     return render(
         request,
         "web/group.html",
         {
             "group": group,
             "members": group.members.all(),
-            "errors": errors,
-            "columns": ",".join(group_services.CSV_COLUMNS),
+            "columns": ", ".join(group_services.CSV_COLUMNS),
+            "id_types": member_lists.allowed_id_types(),
+            "max_rows": member_lists.MAX_ROWS,
+            "max_kb": member_lists.MAX_BYTES // 1024,
+            **context,
         },
     )
+
+
+def _uploaded_list(request: HttpRequest) -> bytes | str:
+    upload = request.FILES.get("members_file")
+    if upload is None:
+        return request.POST.get("members", "")
+    # One byte over the limit is enough for the reader to refuse it by name.
+    return upload.read(member_lists.MAX_BYTES + 1)
+
+
+def _preview_key(group: GroupVisit) -> str:
+    return f"group_members_preview:{group.code}"
+
+
+def _keep_preview(request: HttpRequest, group: GroupVisit, rows: list[member_lists.ListRow]) -> str:
+    token = secrets.token_urlsafe(16)
+    request.session[_preview_key(group)] = {
+        "token": token,
+        "at": timezone.now().timestamp(),
+        "rows": crypto.encrypt(member_lists.dump(rows)),
+    }
+    return token
+
+
+def _previewed_rows(request: HttpRequest, group: GroupVisit) -> list[member_lists.ListRow]:
+    kept = request.session.get(_preview_key(group))
+    if (
+        not isinstance(kept, dict)
+        or not secrets.compare_digest(str(kept.get("token")), request.POST.get("save", ""))
+        or timezone.now().timestamp() - float(kept.get("at", 0)) > GROUP_PREVIEW_SECONDS
+    ):
+        raise group_services.GroupError(
+            _("This preview is no longer current; upload the list again."),
+            code=Code.PREVIEW_EXPIRED,
+            field="members",
+        )
+    return member_lists.load(crypto.decrypt(kept["rows"]))
+
+
+def group_template(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """The member list to fill in, headed in the page's language (CSV or .xlsx)."""
+    get_object_or_404(GroupVisit, code=code)
+    if kind == "xlsx":
+        response = HttpResponse(
+            member_lists.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif kind == "csv":
+        response = HttpResponse(member_lists.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="member-list.{kind}"'
+    return response
