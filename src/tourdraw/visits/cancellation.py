@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -50,6 +51,25 @@ GROUP_RELEASED = gettext_noop(
     "tourdraw: the session %(slot)s for %(organisation)s was cancelled; the operator will "
     "offer another."
 )
+
+
+def who_is_affected(slot: Slot) -> dict[str, int]:
+    """What cancelling ``slot`` now would touch, for the operator to confirm:
+    ``entries`` choosing it before the draw, ``parties`` holding places (and
+    their ``persons``) after it, ``groups`` with places kept in it."""
+    round = Round.objects.filter(round_slots__slot=slot).first()
+    choosing = 0
+    if round is not None and round.state in (Round.State.SCHEDULED, Round.State.OPEN):
+        choosing = EntryChoice.objects.filter(slot=slot, entry__state=Entry.State.ACTIVE).count()
+    holding = Offer.objects.filter(slot=slot, state__in=capacity.HOLDING).aggregate(
+        parties=Count("id"), persons=Sum("persons")
+    )
+    return {
+        "entries": choosing,
+        "parties": holding["parties"],
+        "persons": holding["persons"] or 0,
+        "groups": GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).count(),
+    }
 
 
 def cancel_slot(
