@@ -150,3 +150,14 @@ def test_a_call_that_gives_nothing_up_is_recorded_at_once(client: Client, db: No
     client.post(reverse("backoffice:record_call", args=[offer.pk]), {"outcome": "no_answer"})
     assert CallAttempt.objects.get().outcome == "no_answer"
     assert Offer.objects.get(pk=offer.pk).is_pending
+
+
+def test_closing_a_closed_round_is_refused_at_once_without_asking(client: Client, db: None) -> None:
+    round = make_round()
+    rounds.close_round(round, now=timezone.now())
+    _operator(client, round)
+    url = reverse("backoffice:round_action", args=[round.pk])
+    page = client.post(url, {"action": "close"}, follow=True).content.decode()
+    assert "Close Round 1 now?" not in page
+    assert 'class="error"' in page  # the service's refusal, as a message
+    assert Round.objects.get().state == Round.State.CLOSED

@@ -110,3 +110,13 @@ def test_the_confirmation_reads_in_chinese(client: Client, db: None) -> None:
     assert "个名额将递补给候补队列中的下一组。" in page
     assert "此操作无法撤销。" in page and "不，返回" in page
     assert Offer.objects.get(pk=offer.pk).is_pending
+
+
+def test_a_stale_page_is_refused_at_once_without_asking(client: Client, db: None) -> None:
+    offer, entries = _offered(client, [])
+    url = reverse("web:offer_decline", args=[entries[0].code])
+    client.post(url, CONFIRM)
+    page = client.post(url, follow=True).content.decode()
+    assert "Give up your places?" not in page
+    assert Offer.objects.get(pk=offer.pk).state == Offer.State.DECLINED
+    assert 'class="error"' in page

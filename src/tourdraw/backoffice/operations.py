@@ -95,8 +95,10 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(_rounds(request), pk=round_id)
     action = request.POST.get("action")
-    if action in ("close", "draw") and not confirmation.confirmed(request):
-        return _ask_round(request, round, action)
+    # Closing and drawing ask first; in another state the service refuses at once.
+    asked = (action, round.state) in (("close", Round.State.OPEN), ("draw", Round.State.CLOSED))
+    if asked and not confirmation.confirmed(request):
+        return _ask_round(request, round, closing=action == "close")
     now = timezone.now()
     try:
         if action == "close":
@@ -120,7 +122,7 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("backoffice:round", round_id=round.pk)
 
 
-def _ask_round(request: HttpRequest, round: Round, action: str) -> HttpResponse:
+def _ask_round(request: HttpRequest, round: Round, *, closing: bool) -> HttpResponse:
     """What closing early or drawing now will do to this round, in numbers."""
     summary = stats.round_summary(round)
     params = {
@@ -132,7 +134,7 @@ def _ask_round(request: HttpRequest, round: Round, action: str) -> HttpResponse:
             timezone.localtime(round.closes_at, round.tour.site.tzinfo), "DATETIME_FORMAT"
         ),
     }
-    if action == "close":
+    if closing:
         question = _("Close %(round)s now?")
         consequence = ngettext(
             "%(entries)s entry is sealed and no one else can enter. Entries were due to close "
@@ -274,8 +276,8 @@ def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
     slots = access.scope(Slot.objects.select_related("tour__site"), request.user, OPERATE)
     slot = get_object_or_404(slots, pk=slot_id)
     reason = request.POST.get("reason", "")
-    # Without a reason there is nothing to confirm: the service refuses it.
-    if reason.strip() and not confirmation.confirmed(request):
+    # Without a reason, or cancelled already, the service refuses at once, unasked.
+    if reason.strip() and slot.cancelled_at is None and not confirmation.confirmed(request):
         affected = who_is_affected(slot)
         return confirmation.ask(
             request,

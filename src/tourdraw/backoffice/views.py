@@ -79,7 +79,8 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
     if outcome not in CallAttempt.Outcome.values:
         messages.error(request, _("Choose how the call went."))
         return redirect("backoffice:call_centre")
-    if outcome == CallAttempt.Outcome.DECLINED and not confirmation.confirmed(request):
+    declined = outcome == CallAttempt.Outcome.DECLINED
+    if declined and offer.is_pending and not confirmation.confirmed(request):
         return confirmation.ask(
             request,
             question=_("Record that %(code)s declined on the phone?") % {"code": offer.entry.code},
@@ -283,10 +284,11 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @capability("operate")
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(_groups(request), pk=group_id)
-    declining = request.POST.get("decision") != "approve"
+    declining = request.method == "POST" and request.POST.get("decision") != "approve"
     reason = request.POST.get("reason", "").strip()
-    # Without a reason there is nothing to confirm: the service refuses it.
-    if request.method == "POST" and declining and reason and not confirmation.confirmed(request):
+    # Without a reason, or decided already, the service refuses at once, unasked.
+    undecided = group.state == GroupVisit.State.REQUESTED
+    if declining and reason and undecided and not confirmation.confirmed(request):
         return confirmation.ask(
             request,
             question=_("Decline the request of %(organisation)s?")

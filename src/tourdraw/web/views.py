@@ -475,7 +475,8 @@ def entry_change(request: HttpRequest, code: str) -> HttpResponse:
 @visitor_required
 def entry_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     entry = _own_entry(request, code)
-    if not confirmation.confirmed(request):
+    # What the service refuses anyway (a stale page) is refused at once, unasked.
+    if entry.is_active and not confirmation.confirmed(request):
         round = entry.round
         closes = timezone.localtime(round.closes_at, round.tour.site.tzinfo)
         return confirmation.ask(
@@ -530,7 +531,7 @@ def offer_confirm(request: HttpRequest, code: str) -> HttpResponse:
 def offer_decline(request: HttpRequest, code: str) -> HttpResponse:
     entry = _own_entry(request, code)
     offer = get_object_or_404(Offer.objects.select_related("slot__tour__site"), entry=entry)
-    if not confirmation.confirmed(request):
+    if offer.is_pending and not confirmation.confirmed(request):
         return confirmation.ask(
             request,
             question=_("Give up your places?"),
@@ -580,7 +581,7 @@ def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
         code=code,
         offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
     )
-    if not confirmation.confirmed(request):
+    if ticket.is_valid and not confirmation.confirmed(request):
         return confirmation.ask(
             request,
             question=_("Cancel this ticket?"),
