@@ -31,20 +31,28 @@ def _operator(client: Client, round: Round) -> None:
     sign_in_staff(client, make_staff("op", "site_operator", round.tour.site))
 
 
+def _round_asks(client: Client, round: Round, action: str) -> str:
+    """The first post of ``action`` only asks; a GET, even confirmed, is refused."""
+    url = reverse("backoffice:round_action", args=[round.pk])
+    page = client.post(url, {"action": action}).content.decode()
+    assert f'<input type="hidden" name="action" value="{action}">' in page
+    before = Round.objects.get(pk=round.pk).state
+    assert client.get(url, {"action": action, **CONFIRM}).status_code == 405
+    assert Round.objects.get(pk=round.pk).state == before
+    return page
+
+
 def test_closing_early_names_the_entries_it_seals(client: Client, db: None) -> None:
     round = make_round()
     slot = round.slots.order_by("starts_at")[0]
     for number in range(3):
         make_party_entry(round, number, 1, [slot.pk])
     _operator(client, round)
-    url = reverse("backoffice:round_action", args=[round.pk])
-    page = client.post(url, {"action": "close"}).content.decode()
+    page = _round_asks(client, round, "close")
     assert "Close Round 1 now?" in page
     assert "3 entries are sealed and no one else can enter." in page
-    assert '<input type="hidden" name="action" value="close">' in page
     assert Round.objects.get().state == Round.State.OPEN
-    assert client.get(url, {"action": "close", **CONFIRM}).status_code == 405
-    assert Round.objects.get().state == Round.State.OPEN
+    url = reverse("backoffice:round_action", args=[round.pk])
     client.post(url, {"action": "close", **CONFIRM})
     assert Round.objects.get().state == Round.State.CLOSED
 
@@ -59,14 +67,12 @@ def test_drawing_now_names_the_entries_and_the_places(client: Client, db: None) 
     rounds.close_round(round, now=round.closes_at)
     give_beacon(round)
     _operator(client, round)
-    url = reverse("backoffice:round_action", args=[round.pk])
-    page = client.post(url, {"action": "draw"}).content.decode()
+    page = _round_asks(client, round, "draw")
     assert "Draw Round 1 now?" in page
     assert "2 entries are drawn for 240 places in 4 sessions" in page
     assert "A round is drawn only once." in page
     assert Round.objects.get().state == Round.State.CLOSED
-    assert client.get(url, {"action": "draw", **CONFIRM}).status_code == 405
-    assert Round.objects.get().state == Round.State.CLOSED
+    url = reverse("backoffice:round_action", args=[round.pk])
     done = client.post(url, {"action": "draw", **CONFIRM}, follow=True).content.decode()
     assert "Drawn: 2 parties placed." in done
     assert Round.objects.get().state == Round.State.DRAWN
