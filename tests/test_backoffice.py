@@ -47,11 +47,23 @@ def _object_urls(a):  # type: ignore[no-untyped-def]
     return [
         ("get", reverse("backoffice:round", args=[r]), {}),
         ("get", reverse("backoffice:round", args=[r]) + "?format=csv", {}),
-        ("post", reverse("backoffice:round_action", args=[r]), {"action": "draw"}),
-        ("post", reverse("backoffice:slot_cancel", args=[s]), {"reason": "x"}),
+        (
+            "post",
+            reverse("backoffice:round_action", args=[r]),
+            {"action": "draw", "confirm": "yes"},
+        ),
+        ("post", reverse("backoffice:slot_cancel", args=[s]), {"reason": "x", "confirm": "yes"}),
         ("get", reverse("backoffice:group", args=[g]), {}),
-        ("post", reverse("backoffice:group", args=[g]), {"decision": "decline", "reason": "x"}),
-        ("post", reverse("backoffice:record_call", args=[o]), {"outcome": "declined"}),
+        (
+            "post",
+            reverse("backoffice:group", args=[g]),
+            {"decision": "decline", "reason": "x", "confirm": "yes"},
+        ),
+        (
+            "post",
+            reverse("backoffice:record_call", args=[o]),
+            {"outcome": "declined", "confirm": "yes"},
+        ),
         ("get", reverse("backoffice:gate", args=[s]), {}),
         ("get", reverse("backoffice:gate_manifest", args=[s]), {}),
         ("post", reverse("backoffice:gate_check_in", args=[s]), {"code": "x"}),
@@ -114,13 +126,19 @@ def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-unty
     round = make_round()
     operator = make_staff("op", "site_operator", round.tour.site)
     sign_in_staff(client, operator)
-    client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "draw"})
+    client.post(
+        reverse("backoffice:round_action", args=[round.pk]), {"action": "draw", "confirm": "yes"}
+    )
     assert Round.objects.get().state == "open"
-    client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "close"})
+    client.post(
+        reverse("backoffice:round_action", args=[round.pk]), {"action": "close", "confirm": "yes"}
+    )
     assert Round.objects.get().state == "closed"
     # The beacon round fixed at open is not published yet: the draw waits for it.
     page = client.post(
-        reverse("backoffice:round_action", args=[round.pk]), {"action": "draw"}, follow=True
+        reverse("backoffice:round_action", args=[round.pk]),
+        {"action": "draw", "confirm": "yes"},
+        follow=True,
     )
     round.refresh_from_db()
     assert f"Waiting for beacon round {round.beacon_round}." in page.content.decode()

@@ -74,7 +74,9 @@ def test_the_audit_export_keeps_a_hostile_username_as_text(client, db):  # type:
     # Django accepts these characters in a username: "-2+3" would be computed.
     operator = make_staff("-2+3", "site_operator", slot.tour.site)
     sign_in_staff(client, operator)
-    client.post(reverse("backoffice:slot_cancel", args=[slot.pk]), {"reason": "@SUM(1+1)"})
+    client.post(
+        reverse("backoffice:slot_cancel", args=[slot.pk]), {"reason": "@SUM(1+1)", "confirm": "yes"}
+    )
     rows = _rows(client.get(reverse("backoffice:audit") + "?format=csv"))
     actors = {row[2] for row in rows[1:]}
     assert "'-2+3" in actors and "-2+3" not in actors

@@ -226,6 +226,9 @@ def test_no_web_form_answers_a_hostile_value_with_a_server_error(world):  # type
         for value in TEXTS:
             # Every field at once, then each field alone among plausible others.
             found.check(send(url, dict.fromkeys(fields, value)), f"{url} all={value[:20]!r}")
+            # Past the confirmation step of irreversible actions, to their services.
+            confirmed = dict.fromkeys(fields, value) | {"confirm": "yes"}
+            found.check(send(url, confirmed), f"{url} confirmed all={value[:20]!r}")
             for field in fields:
                 if value in ("\x00", LONG):
                     data = {other: "1" for other in fields} | {field: value}

@@ -108,7 +108,9 @@ def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("backoffice:second_factor")), url
         assert client.get(response["Location"])["Location"].startswith(enrol)
-    closing = client.post(reverse("backoffice:round_action", args=[round.pk]), {"action": "close"})
+    closing = client.post(
+        reverse("backoffice:round_action", args=[round.pk]), {"action": "close", "confirm": "yes"}
+    )
     assert closing.status_code == 302
     assert Round.objects.get(pk=round.pk).state == Round.State.OPEN
     api = client.post(f"/api/v1/operator/rounds/{round.code}/close")

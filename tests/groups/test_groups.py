@@ -197,7 +197,8 @@ def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type:
     assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
     assert (
         client.post(
-            reverse("backoffice:group", args=[group.pk]), {"decision": "decline", "reason": "x"}
+            reverse("backoffice:group", args=[group.pk]),
+            {"decision": "decline", "reason": "x", "confirm": "yes"},
         ).status_code
         == 404
     )

@@ -75,7 +75,8 @@ def test_an_agent_of_another_site_neither_sees_nor_records_its_calls(client, db)
     sign_in_staff(client, stranger)
     assert entries[0].code not in client.get(reverse("backoffice:call_centre")).content.decode()
     response = client.post(
-        reverse("backoffice:record_call", args=[offer.pk]), {"outcome": "declined"}
+        reverse("backoffice:record_call", args=[offer.pk]),
+        {"outcome": "declined", "confirm": "yes"},
     )
     assert response.status_code == 404
     assert Offer.objects.get(pk=offer.pk).is_pending

@@ -123,14 +123,15 @@ def test_the_owner_cancels_from_the_ticket_page(client, ticket):  # type: ignore
     client.force_login(ticket.offer.entry.visitor.user)
     url = reverse("web:ticket", args=[ticket.code])
     assert "Cancel this ticket" in client.get(url).content.decode()
-    client.post(reverse("web:ticket_cancel", args=[ticket.code]))
+    client.post(reverse("web:ticket_cancel", args=[ticket.code]), {"confirm": "yes"})
     assert not Ticket.objects.get().is_valid
 
 
 def test_someone_else_cannot_cancel_a_ticket(client, ticket, visitor):  # type: ignore[no-untyped-def]
     client.force_login(visitor.user)
     assert client.get(reverse("web:ticket", args=[ticket.code])).status_code == 404
-    assert client.post(reverse("web:ticket_cancel", args=[ticket.code])).status_code == 404
+    cancel = reverse("web:ticket_cancel", args=[ticket.code])
+    assert client.post(cancel, {"confirm": "yes"}).status_code == 404
     assert Ticket.objects.get().is_valid
 
 

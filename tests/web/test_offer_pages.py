@@ -23,7 +23,7 @@ def test_a_winner_confirms_online_after_accepting_the_rules(client, db):  # type
 def test_a_winner_gives_up_the_place(client, db):  # type: ignore[no-untyped-def]
     _, _, entries = drawn_round(2, [2], [2])
     client.force_login(entries[0].visitor.user)
-    client.post(reverse("web:offer_decline", args=[entries[0].code]))
+    client.post(reverse("web:offer_decline", args=[entries[0].code]), {"confirm": "yes"})
     assert Offer.objects.get(entry=entries[0]).state == Offer.State.DECLINED
     assert Offer.objects.get(entry=entries[1]).source == "waitlist"
 
@@ -31,7 +31,8 @@ def test_a_winner_gives_up_the_place(client, db):  # type: ignore[no-untyped-def
 def test_nobody_decides_anothers_offer(client, db, visitor):  # type: ignore[no-untyped-def]
     _, _, entries = drawn_round(2, [2], [])
     client.force_login(visitor.user)
-    assert client.post(reverse("web:offer_decline", args=[entries[0].code])).status_code == 404
+    decline = reverse("web:offer_decline", args=[entries[0].code])
+    assert client.post(decline, {"confirm": "yes"}).status_code == 404
     assert Offer.objects.get(entry=entries[0]).is_pending
 
 

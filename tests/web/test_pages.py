@@ -110,7 +110,7 @@ def test_a_visitor_enters_changes_and_withdraws_through_the_pages(client, round,
     assert response.status_code == 302, response.context["form"].errors
     assert [c.slot_id for c in entry.choices.order_by("rank")] == [second.pk, first.pk]
     assert entry.members.count() == 2
-    client.post(reverse("web:entry_withdraw", args=[entry.code]))
+    client.post(reverse("web:entry_withdraw", args=[entry.code]), {"confirm": "yes"})
     assert Entry.objects.get().state == Entry.State.WITHDRAWN
 
 
@@ -119,7 +119,8 @@ def test_a_visitor_cannot_see_anothers_entry(client, round, visitor, other_visit
     client.force_login(visitor.user)
     for name in ("web:entry_detail", "web:entry_change"):
         assert client.get(reverse(name, args=[entry.code])).status_code == 404
-    assert client.post(reverse("web:entry_withdraw", args=[entry.code])).status_code == 404
+    withdraw = reverse("web:entry_withdraw", args=[entry.code])
+    assert client.post(withdraw, {"confirm": "yes"}).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, round):  # type: ignore[no-untyped-def]

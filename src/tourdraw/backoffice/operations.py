@@ -11,9 +11,11 @@ from django.contrib import messages
 from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tourdraw.audit.models import LogEntry
@@ -26,7 +28,8 @@ from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
 from tourdraw.people import access
 from tourdraw.reports import exports, stats
-from tourdraw.visits.cancellation import cancel_slot
+from tourdraw.visits.cancellation import cancel_slot, who_is_affected
+from tourdraw.web import confirmation
 
 OPERATE = "operate"
 
@@ -88,6 +91,10 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(_rounds(request), pk=round_id)
     action = request.POST.get("action")
+    # Closing and drawing ask first; in another state the service refuses at once.
+    asked = (action, round.state) in (("close", Round.State.OPEN), ("draw", Round.State.CLOSED))
+    if asked and not confirmation.confirmed(request):
+        return _ask_round(request, round, closing=action == "close")
     now = timezone.now()
     try:
         if action == "close":
@@ -107,6 +114,48 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
     except (rounds.RoundError, drawing.DrawRefused) as error:
         messages.error(request, str(error.message))
     return redirect("backoffice:round", round_id=round.pk)
+
+
+def _ask_round(request: HttpRequest, round: Round, *, closing: bool) -> HttpResponse:
+    """What closing early or drawing now will do to this round, in numbers."""
+    summary = stats.round_summary(round)
+    params = {
+        "round": round.tr("title"),
+        "entries": formats.number_format(summary.entries, force_grouping=True),
+        "places": formats.number_format(summary.capacity, force_grouping=True),
+        "slots": round.slots.count(),
+        "closes": formats.date_format(
+            timezone.localtime(round.closes_at, round.tour.site.tzinfo), "DATETIME_FORMAT"
+        ),
+    }
+    if closing:
+        question = _("Close %(round)s now?")
+        consequence = ngettext(
+            "%(entries)s entry is sealed and no one else can enter. Entries were due to close "
+            "at %(closes)s.",
+            "%(entries)s entries are sealed and no one else can enter. Entries were due to close "
+            "at %(closes)s.",
+            summary.entries,
+        )
+        button = _("Close the round now")
+    else:
+        question = _("Draw %(round)s now?")
+        consequence = ngettext(
+            "%(entries)s entry is drawn for %(places)s places in %(slots)d sessions and the "
+            "result is published at once. A round is drawn only once.",
+            "%(entries)s entries are drawn for %(places)s places in %(slots)d sessions and the "
+            "result is published at once. A round is drawn only once.",
+            summary.entries,
+        )
+        button = _("Draw the round now")
+    return confirmation.ask(
+        request,
+        question=question % params,
+        consequence=consequence % params,
+        button=button,
+        back=reverse("backoffice:round", args=[round.pk]),
+        carry=["action"],
+    )
 
 
 def _moment(raw: str) -> datetime | None:
@@ -211,6 +260,23 @@ def planning(request: HttpRequest) -> HttpResponse:
 def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
     slots = access.scope(Slot.objects.select_related("tour__site"), request.user, OPERATE)
     slot = get_object_or_404(slots, pk=slot_id)
+    reason = request.POST.get("reason", "")
+    # Without a reason, or cancelled already, the service refuses at once, unasked.
+    if reason.strip() and slot.cancelled_at is None and not confirmation.confirmed(request):
+        affected = who_is_affected(slot)
+        return confirmation.ask(
+            request,
+            question=_("Cancel the session %(slot)s?") % {"slot": slot.label},
+            consequence=_(
+                "Parties losing their places: %(parties)d (%(persons)d persons). Entries "
+                "losing this choice: %(entries)d. Groups losing their kept places: %(groups)d. "
+                "Everyone affected is sent an SMS with your reason: “%(reason)s”."
+            )
+            % {**affected, "reason": reason.strip()},
+            button=_("Cancel the session"),
+            back=reverse("backoffice:planning"),
+            carry=["reason"],
+        )
     try:
         counts = cancel_slot(slot, reason=request.POST.get("reason", ""), actor=request.user)
     except DomainError as error:  # its own refusals, or one of the services it goes through

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from tourdraw.people.models import Visitor
 from tourdraw.visits import calls, capacity, disputes, gate
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
+from tourdraw.web import confirmation
 
 View = Callable[..., HttpResponse]
 
@@ -70,12 +72,24 @@ def call_centre(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability("call_centre")
 def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offers = access.scope(Offer.objects.all(), request.user, "call_centre")
+    offers = access.scope(
+        Offer.objects.select_related("entry", "slot__tour__site"), request.user, "call_centre"
+    )
     offer = get_object_or_404(offers, pk=offer_id)
     outcome = request.POST.get("outcome", "")
     if outcome not in CallAttempt.Outcome.values:
         messages.error(request, _("Choose how the call went."))
         return redirect("backoffice:call_centre")
+    declined = outcome == CallAttempt.Outcome.DECLINED
+    if declined and offer.is_pending and not confirmation.confirmed(request):
+        return confirmation.ask(
+            request,
+            question=_("Record that %(code)s declined on the phone?") % {"code": offer.entry.code},
+            consequence=confirmation.places_given_up(offer, by_visitor=False),
+            button=_("Record the decline"),
+            back=reverse("backoffice:call_centre"),
+            carry=["outcome", "note"],
+        )
     try:
         calls.record_call(
             offer, agent=request.user, outcome=outcome, note=request.POST.get("note", "")
@@ -271,6 +285,24 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @capability("operate")
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(_groups(request), pk=group_id)
+    declining = request.method == "POST" and request.POST.get("decision") != "approve"
+    reason = request.POST.get("reason", "").strip()
+    # Without a reason, or decided already, the service refuses at once, unasked.
+    undecided = group.state == GroupVisit.State.REQUESTED
+    if declining and reason and undecided and not confirmation.confirmed(request):
+        return confirmation.ask(
+            request,
+            question=_("Decline the request of %(organisation)s?")
+            % {"organisation": group.organisation},
+            consequence=_(
+                "The request for %(size)d persons is declined for good; its page shows the "
+                "group your reason: “%(reason)s”."
+            )
+            % {"size": group.size, "reason": reason},
+            button=_("Decline the request"),
+            back=reverse("backoffice:group", args=[group.pk]),
+            carry=["decision", "reason"],
+        )
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "approve":

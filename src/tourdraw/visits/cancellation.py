@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from tourdraw.errors import Code, DomainError
 from tourdraw.groups import services as groups
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, rounds
-from tourdraw.lottery.models import Entry, Round
+from tourdraw.lottery.models import Entry, EntryChoice, Round
 from tourdraw.visits import capacity, offers, tickets
 from tourdraw.visits.models import Offer, Ticket
 
@@ -92,6 +93,25 @@ def _release_groups(slot: Slot, *, actor: Any) -> int:
     for group in approved:
         groups.release_visit(group, actor=actor)
     return len(approved)
+
+
+def who_is_affected(slot: Slot) -> dict[str, int]:
+    """What cancelling ``slot`` now would touch, for the operator to confirm:
+    ``entries`` choosing it before the draw, ``parties`` holding places (and
+    their ``persons``) after it, ``groups`` with places kept in it."""
+    round = Round.objects.filter(round_slots__slot=slot).first()
+    choosing = 0
+    if round is not None and round.state in (Round.State.SCHEDULED, Round.State.OPEN):
+        choosing = EntryChoice.objects.filter(slot=slot, entry__state=Entry.State.ACTIVE).count()
+    holding = Offer.objects.filter(slot=slot, state__in=capacity.HOLDING).aggregate(
+        parties=Count("id"), persons=Sum("persons")
+    )
+    return {
+        "entries": choosing,
+        "parties": holding["parties"],
+        "persons": holding["persons"] or 0,
+        "groups": GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).count(),
+    }
 
 
 def cancel_slot(

@@ -12,10 +12,10 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from tourdraw import limits
@@ -37,6 +37,7 @@ from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 from tourdraw.visits.status import entry_status, entry_statuses, group_status
+from tourdraw.web import confirmation
 from tourdraw.web.forms import (
     CodeForm,
     ConsentForm,
@@ -470,6 +471,29 @@ def entry_change(request: HttpRequest, code: str) -> HttpResponse:
 @visitor_required
 def entry_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     entry = _own_entry(request, code)
+    # What the service refuses anyway (a stale page) is refused at once, unasked.
+    if entry.is_active and not confirmation.confirmed(request):
+        round = entry.round
+        closes = timezone.localtime(round.closes_at, round.tour.site.tzinfo)
+        return confirmation.ask(
+            request,
+            question=_("Withdraw entry %(code)s?") % {"code": entry.code},
+            consequence=ngettext(
+                "Your entry for %(n)d person leaves the draw of %(round)s. To be drawn, you "
+                "would have to enter again, as a new entry, before %(closes)s.",
+                "Your entry for %(n)d persons leaves the draw of %(round)s. To be drawn, you "
+                "would have to enter again, as a new entry, before %(closes)s.",
+                entry.party_size,
+            )
+            % {
+                "n": entry.party_size,
+                "round": round.tr("title"),
+                "closes": formats.date_format(closes, "DATETIME_FORMAT"),
+            },
+            button=_("Withdraw the entry"),
+            back=reverse("web:entry_detail", args=[entry.code]),
+            final=False,
+        )
     try:
         entries.withdraw_entry(entry)
     except entries.EntryRejected as rejected:
@@ -502,7 +526,15 @@ def offer_confirm(request: HttpRequest, code: str) -> HttpResponse:
 @visitor_required
 def offer_decline(request: HttpRequest, code: str) -> HttpResponse:
     entry = _own_entry(request, code)
-    offer = get_object_or_404(Offer, entry=entry)
+    offer = get_object_or_404(Offer.objects.select_related("slot__tour__site"), entry=entry)
+    if offer.is_pending and not confirmation.confirmed(request):
+        return confirmation.ask(
+            request,
+            question=_("Give up your places?"),
+            consequence=confirmation.places_given_up(offer, by_visitor=True),
+            button=_("Give up the places"),
+            back=reverse("web:entry_detail", args=[entry.code]),
+        )
     try:
         decline_offer(offer, actor=request.user)
     except OfferError as error:
@@ -540,10 +572,20 @@ def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
 @visitor_required
 def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
     ticket = get_object_or_404(
-        Ticket,
+        Ticket.objects.select_related("offer__slot__tour__site", "offer__entry"),
         code=code,
         offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
     )
+    if ticket.is_valid and not confirmation.confirmed(request):
+        return confirmation.ask(
+            request,
+            question=_("Cancel this ticket?"),
+            consequence=_("The ticket will no longer let anyone in.")
+            + " "
+            + confirmation.places_given_up(ticket.offer, by_visitor=True),
+            button=_("Cancel the ticket"),
+            back=reverse("web:ticket", args=[ticket.code]),
+        )
     try:
         tickets.cancel_ticket(ticket, actor=request.user)
     except tickets.TicketError as error:
