@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -29,7 +28,7 @@ from tourdraw.lottery import rounds
 from tourdraw.lottery.entries import CompanionInput, enter_round
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.people import second_factor
-from tourdraw.people.models import Visitor
+from tourdraw.people.models import User, Visitor
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
@@ -47,7 +46,8 @@ LONG_NAME = "欧阳司马上官慕容诸葛长孙"
 # Latin words a Chinese page may show: the product, proper names and codes.
 ALLOWED_LATIN = re.compile(
     r"tourdraw|drand|Ed25519|SHA-256|JSON|CSV|API|QR|ID|TOTP|SMS|OpenAPI|UTC|"
-    r"Xiaomi EV Factory|Factory tour|Round \d+|https?://\S+"
+    r"Xiaomi EV Factory|Factory tour|Round \d+|https?://\S+|"
+    r"[\w,]*_[\w,]*"  # field names, as in a CSV file's first line
 )
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’]+(?:[ ,]+[A-Za-z][A-Za-z'’]+)+")
 # The visible text of the page, without code samples, hashes and parts the page
@@ -183,11 +183,16 @@ def _build() -> World:
     _crowd(drawn, 2000, 12, gate_slot)
     _crowd(offered_round, 3000, 12, later[0])
     _crowd(open_round, 4000, 12, open_round.round_slots.first().slot)  # type: ignore[union-attr]
-    group = group_services.approve_visit(
-        support.request_group(site, 12, organisation="粤港澳大湾区青年创新创业交流代表团"),
-        slot=gate_slot,
-        actor=None,
+    requested = group_services.request_visit(
+        site,
+        organisation="粤港澳大湾区青年创新创业交流代表团",
+        contact_name="陈老师",
+        contact_phone="+85291234567",
+        size=12,
+        preferred_dates="七月下旬的任何一个工作日",
+        purpose="青年交流：了解智能制造与新能源汽车产业",
     )
+    group = group_services.approve_visit(requested, slot=gate_slot, actor=None)
     group_services.replace_members(
         group,
         [
