@@ -359,7 +359,8 @@ def test_every_page_fits_phones_is_translated_and_passes_axe(browser, transactio
     _visitor_pages(sweep, world)
     _staff_pages(sweep, world)
     assert sweep.problems == [], "\n".join(sweep.problems)
-    assert browser.errors == []
+    # The not-found page is meant to answer 404, which the console reports.
+    assert [error for error in browser.errors if "/no-such-round/" not in error] == []
 
 
 def _pending_call(site: Site) -> Offer:
