@@ -18,6 +18,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import Page
 
 from tests import support
 from tests.browser.conftest import SHOTS, Browser
@@ -132,7 +133,10 @@ class World:
 
 def _tour(code: str, site: Site) -> Tour:
     return support.make_tour(
-        site, code=code, name="超级工厂总装车间与压铸车间深度参观", name_en="Assembly and casting hall tour"
+        site,
+        code=code,
+        name="超级工厂总装车间与压铸车间深度参观",
+        name_en="Assembly and casting hall tour",
     )
 
 
@@ -157,32 +161,24 @@ def _build() -> World:
     later_tour = _tour("later-tour", site)
     later = support.make_slots(later_tour, timezone.localdate() + timedelta(days=12), days=2)
     offered_round = support.make_round(later_tour, code="later-round", slots=later)
-    open_round = support.make_round(
-        _tour("open-tour", site),
-        code="open-round",
-        slots=support.make_slots(
-            Tour.objects.get(code="open-tour"), timezone.localdate() + timedelta(days=20), days=3
-        ),
+    open_slots = support.make_slots(
+        _tour("open-tour", site), timezone.localdate() + timedelta(days=20), days=3
     )
-    other_open = support.make_round(
-        _tour("other-tour", site),
-        code="other-round",
-        slots=support.make_slots(
-            Tour.objects.get(code="other-tour"), timezone.localdate() + timedelta(days=30)
-        ),
+    open_round = support.make_round(open_slots[0].tour, code="open-round", slots=open_slots)
+    other_slots = support.make_slots(
+        _tour("other-tour", site), timezone.localdate() + timedelta(days=30)
     )
+    other_open = support.make_round(other_slots[0].tour, code="other-round", slots=other_slots)
     visitor = support.make_visitor("+8613912345678", name=LONG_NAME)
     companion = CompanionInput(
         full_name="司马长风", id_type="cn_resident", id_number=support.resident_id(date(1987, 6, 1))
     )
     in_drawn = enter_round(drawn, visitor, choices=[gate_slot.pk], companions=[companion])
     offered = enter_round(offered_round, visitor, choices=[later[0].pk, later[1].pk])
-    entered = enter_round(
-        open_round, visitor, choices=[s.slot_id for s in open_round.round_slots.all()][:2]
-    )
+    entered = enter_round(open_round, visitor, choices=[open_slots[0].pk, open_slots[1].pk])
     _crowd(drawn, 2000, 12, gate_slot)
     _crowd(offered_round, 3000, 12, later[0])
-    _crowd(open_round, 4000, 12, open_round.round_slots.first().slot)  # type: ignore[union-attr]
+    _crowd(open_round, 4000, 12, open_slots[0])
     requested = group_services.request_visit(
         site,
         organisation="粤港澳大湾区青年创新创业交流代表团",
@@ -352,7 +348,9 @@ def _staff_pages(sweep: Sweep, world: World) -> None:
     _second_factor_page(sweep)
 
 
-def test_every_page_fits_phones_is_translated_and_passes_axe(browser, transactional_db):  # type: ignore[no-untyped-def]
+def test_every_page_fits_phones_is_translated_and_passes_axe(
+    browser: Browser, transactional_db: None
+) -> None:
     world = _build()
     sweep = Sweep(browser)
     _public_pages(sweep, world)
@@ -363,12 +361,14 @@ def test_every_page_fits_phones_is_translated_and_passes_axe(browser, transactio
     assert [error for error in browser.errors if "/no-such-round/" not in error] == []
 
 
-def _pending_call(site: Site) -> Offer:
+def _pending_call() -> Offer:
     _, _, entries = support.drawn_round(10, [2, 3], [])
     return Offer.objects.get(entry=entries[0])
 
 
-def test_gate_staff_scan_and_check_in_with_the_keyboard_alone(browser, transactional_db):  # type: ignore[no-untyped-def]
+def test_gate_staff_scan_and_check_in_with_the_keyboard_alone(
+    browser: Browser, transactional_db: None
+) -> None:
     start = (timezone.localtime() + timedelta(minutes=30)).replace(second=0, microsecond=0)
     tour = support.make_tour()
     slot = Slot.objects.create(
@@ -395,8 +395,10 @@ def test_gate_staff_scan_and_check_in_with_the_keyboard_alone(browser, transacti
     assert "2 checked in" in page.inner_text(".messages")
 
 
-def test_the_call_centre_records_a_call_with_the_keyboard_alone(browser, transactional_db):  # type: ignore[no-untyped-def]
-    offer = _pending_call(support.make_site())
+def test_the_call_centre_records_a_call_with_the_keyboard_alone(
+    browser: Browser, transactional_db: None
+) -> None:
+    offer = _pending_call()
     support.make_staff("agent", "call_centre", offer.slot.tour.site)
     page = browser.page
     browser.go("/backoffice/calls/")
@@ -410,7 +412,7 @@ def test_the_call_centre_records_a_call_with_the_keyboard_alone(browser, transac
     assert offer.calls.count() == 1
 
 
-def _tab_to(page: Any, selector: str, most: int = 60) -> None:
+def _tab_to(page: Page, selector: str, most: int = 60) -> None:
     """Press Tab until ``selector`` has the focus, as a keyboard user would."""
     target = page.locator(selector).first
     for _ in range(most):
