@@ -72,6 +72,8 @@ class Browser:
         """This page in both languages and both viewports. ``prepare`` brings the
         page back to the state to show (by default, reloading it)."""
         prepare = prepare or self.page.reload
+        # A click that navigates returns before the new page has loaded.
+        self.page.wait_for_load_state()
         for language in LANGUAGES:
             self.language(language)
             for viewport, size in VIEWPORTS.items():
