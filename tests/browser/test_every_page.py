@@ -50,7 +50,10 @@ ALLOWED_LATIN = re.compile(
     r"Xiaomi EV Factory|Factory tour|Round \d+|https?://\S+|"
     r"[\w,]*_[\w,]*"  # field names, as in a CSV file's first line
 )
-LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’]+(?:[ ,]+[A-Za-z][A-Za-z'’]+)+")
+# Two or more English words in a row, or one English word labelling a count ("pending: 12").
+LATIN_RUN = re.compile(
+    r"[A-Za-z][A-Za-z'’]+(?:[ ,]+[A-Za-z][A-Za-z'’]+)+|\b[A-Za-z][a-z-]+(?=[:：]\s*\d)"
+)
 # The visible text of the page, without code samples, hashes and parts the page
 # itself marks as another language (the language switch).
 VISIBLE_TEXT = """() => {
