@@ -48,14 +48,20 @@ class Browser:
         """The password, then the second factor: on a first sign-in the key the
         enrolment page shows goes into an "app" (a TOTP computed here), whose
         code confirms it; the recovery codes page leads on to where staff went."""
+        page = self.page
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("main button[type=submit]")
+        self.staff_enrol()
+
+    def staff_enrol(self) -> None:
+        """From the enrolment page on: the key into an "app", its code, and on
+        past the recovery codes."""
         from base64 import b32decode
 
         from django_otp.oath import totp
 
         page = self.page
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("main button[type=submit]")
         key = b32decode(page.inner_text("main p code").replace(" ", ""))
         page.fill("#id_token", f"{totp(key):06d}")
         page.click("main button[type=submit]")
@@ -66,6 +72,8 @@ class Browser:
         """This page in both languages and both viewports. ``prepare`` brings the
         page back to the state to show (by default, reloading it)."""
         prepare = prepare or self.page.reload
+        # A click that navigates returns before the new page has loaded.
+        self.page.wait_for_load_state()
         for language in LANGUAGES:
             self.language(language)
             for viewport, size in VIEWPORTS.items():
