@@ -1,13 +1,16 @@
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests import support
+from tourdraw.catalog.models import Site
 from tourdraw.lottery.models import Round
-from tourdraw.people.models import Visitor
+from tourdraw.people.models import StaffRole, User, Visitor
 
 # Timing never decides a test: no example deadline, and no health check that
 # fails a property because a loaded machine generated its inputs slowly.
@@ -62,6 +65,62 @@ def visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def other_visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
     return support.make_visitor("+8613900000002", name="李秀英", birth_date=date(1990, 7, 1))
+
+
+# Staff of each role: one of each at the shared site, an operator of another
+# site (whose objects every back-office page must keep out of view), and a
+# Django superuser for the admin site.
+
+
+@pytest.fixture
+def site(db: None) -> Site:
+    return support.make_site()
+
+
+@pytest.fixture
+def other_site(db: None) -> Site:
+    return support.make_site("nio", name="蔚来")
+
+
+@pytest.fixture
+def platform_admin(db: None) -> User:
+    return support.make_staff("admin", StaffRole.Role.PLATFORM_ADMIN, None)
+
+
+@pytest.fixture
+def site_operator(site: Site) -> User:
+    return support.make_staff("op", StaffRole.Role.SITE_OPERATOR, site)
+
+
+@pytest.fixture
+def call_centre_agent(site: Site) -> User:
+    return support.make_staff("agent", StaffRole.Role.CALL_CENTRE, site)
+
+
+@pytest.fixture
+def gate_staff(site: Site) -> User:
+    return support.make_staff("gatekeeper", StaffRole.Role.GATE, site)
+
+
+@pytest.fixture
+def other_site_operator(other_site: Site) -> User:
+    return support.make_staff("nio-op", StaffRole.Role.SITE_OPERATOR, other_site)
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return User.objects.create_superuser("root", password="root-pass-123")
+
+
+@pytest.fixture
+def signed_in(client: Client) -> Callable[[User], Client]:
+    """The test client signed in as the given staff member, past both factors."""
+
+    def sign_in(user: User) -> Client:
+        support.sign_in_staff(client, user)
+        return client
+
+    return sign_in
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

@@ -95,8 +95,8 @@ def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator
         assert code not in client.get(url).content.decode("utf-8-sig")
 
 
-def test_the_operator_of_the_site_sees_and_acts(client, site_a):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, make_staff("op", "site_operator", site_a["site"]))
+def test_the_operator_of_the_site_sees_and_acts(client, site_a, site_operator):  # type: ignore[no-untyped-def]
+    sign_in_staff(client, site_operator)
     page = client.get(reverse("backoffice:round", args=[site_a["round"].pk])).content.decode()
     assert "Chance so far" in page
     csv_text = client.get(
@@ -130,11 +130,11 @@ def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-unty
     assert Round.objects.get().state == "drawn"
 
 
-def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: ignore[no-untyped-def]
+def test_an_operator_plans_sessions_and_schedules_a_round(client, db, site_operator):  # type: ignore[no-untyped-def]
     from tests.support import make_tour
 
     tour = make_tour()
-    sign_in_staff(client, make_staff("op", "site_operator", tour.site))
+    sign_in_staff(client, site_operator)
     day = timezone.localdate() + timedelta(days=40)
     client.post(
         reverse("backoffice:planning"),
@@ -169,15 +169,15 @@ def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: 
     assert Round.objects.get(code="winter-1").slots.count() == 4
 
 
-def test_a_platform_admin_sees_the_citys_target(client, site_a):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+def test_a_platform_admin_sees_the_citys_target(client, site_a, platform_admin):  # type: ignore[no-untyped-def]
+    sign_in_staff(client, platform_admin)
     assert (
         "of the city's target of 20,000,000"
         in client.get(reverse("backoffice:dashboards")).content.decode()
     )
 
 
-def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a):  # type: ignore[no-untyped-def]
+def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a, site_operator):  # type: ignore[no-untyped-def]
     from tourdraw.visits import gate
 
     ticket, slot = site_a["ticket"], site_a["slot"]
@@ -187,7 +187,7 @@ def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a):  #
     slot.refresh_from_db()
     members = [m.pk for m in ticket.offer.entry.members.all()]
     gate.check_in(ticket, members, slot=slot, gate="East", staff=None)
-    sign_in_staff(client, make_staff("op", "site_operator", site))
+    sign_in_staff(client, site_operator)
     csv_text = client.get(reverse("backoffice:dashboards") + "?format=csv").content.decode(
         "utf-8-sig"
     )

@@ -50,18 +50,18 @@ def _round_with_code(code: str):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_formula_round_code_is_exported_as_text(client, db):  # type: ignore[no-untyped-def]
+def test_a_formula_round_code_is_exported_as_text(client, db, platform_admin):  # type: ignore[no-untyped-def]
     _round_with_code(HOSTILE_CODE)
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     response = client.get(reverse("backoffice:dashboards") + "?table=rounds&format=csv")
     codes = [row[0] for row in _rows(response)[1:]]
     assert "'" + HOSTILE_CODE in codes
     assert HOSTILE_CODE not in codes
 
 
-def test_a_round_code_with_a_line_break_exports(client, db):  # type: ignore[no-untyped-def]
+def test_a_round_code_with_a_line_break_exports(client, db, platform_admin):  # type: ignore[no-untyped-def]
     round = _round_with_code('spring\r\nround"; x=1')
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     detail = client.get(reverse("backoffice:round", args=[round.pk]) + "?format=csv")
     assert detail.status_code == 200
     assert detail["Content-Disposition"] == 'attachment; filename="spring__round___x_1-demand.csv"'
@@ -80,9 +80,9 @@ def test_the_audit_export_keeps_a_hostile_username_as_text(client, db):  # type:
     assert "'-2+3" in actors and "-2+3" not in actors
 
 
-def test_the_back_office_refuses_a_round_code_that_is_not_a_slug(client, db):  # type: ignore[no-untyped-def]
+def test_the_back_office_refuses_a_round_code_that_is_not_a_slug(client, db, platform_admin):  # type: ignore[no-untyped-def]
     tour = make_tour()
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     now = timezone.now()
     response = client.post(
         reverse("backoffice:round_create"),

@@ -126,11 +126,11 @@ def test_pages_carry_the_policy(client, db, url):  # type: ignore[no-untyped-def
     assert "object-src 'none'" in policy
 
 
-def test_the_gate_page_loads_its_code_from_this_host(client, db):  # type: ignore[no-untyped-def]
-    from tests.support import drawn_round, make_staff, sign_in_staff
+def test_the_gate_page_loads_its_code_from_this_host(client, db, gate_staff):  # type: ignore[no-untyped-def]
+    from tests.support import drawn_round, sign_in_staff
 
     _, slot, _ = drawn_round(4, [2], [])
-    sign_in_staff(client, make_staff("gatekeeper", "gate", slot.tour.site))
+    sign_in_staff(client, gate_staff)
     page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
     assert re.search(r'<script src="/static/backoffice/gate\.js" defer></script>', page)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)

@@ -17,7 +17,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def test_the_whole_journey_through_the_api(
-    client, db, settings, django_capture_on_commit_callbacks
+    client, db, settings, django_capture_on_commit_callbacks, site_operator
 ):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_OFFER_CUTOFF = timedelta(0)
     start = timezone.now() + timedelta(minutes=30)
@@ -26,10 +26,9 @@ def test_the_whole_journey_through_the_api(
         tour=tour, starts_at=start, ends_at=start + timedelta(hours=2), capacity=60
     )
     round = support.make_round(tour, slots=[slot])
-    operator = support.make_staff("op", "site_operator", tour.site)
     from tourdraw.api.models import ApiToken
 
-    _, operator_key = ApiToken.issue(operator, "partner system")
+    _, operator_key = ApiToken.issue(site_operator, "partner system")
 
     rounds = client.get(f"{API}/rounds").json()
     assert rounds["count"] == 1 and rounds["items"][0]["code"] == round.code
@@ -186,7 +185,7 @@ def test_errors_have_one_shape(client, db):  # type: ignore[no-untyped-def]
     )
 
 
-def test_nobody_reaches_another_visitors_or_sites_objects(client, db):  # type: ignore[no-untyped-def]
+def test_nobody_reaches_another_visitors_or_sites_objects(client, db, other_site_operator):  # type: ignore[no-untyped-def]
     from tourdraw.api.models import ApiToken
     from tourdraw.visits.models import Offer
     from tourdraw.visits.offers import confirm_offer
@@ -215,9 +214,7 @@ def test_nobody_reaches_another_visitors_or_sites_objects(client, db):  # type: 
             f"{API}{url}", body, content_type="application/json", **me
         )
         assert response.status_code == 404, (method, url, response.status_code)
-    _, other_site = ApiToken.issue(
-        support.make_staff("nio-op", "site_operator", support.make_site("nio", name="蔚来")), "nio"
-    )
+    _, other_site = ApiToken.issue(other_site_operator, "nio")
     op = _bearer(other_site)
     offer = Offer.objects.get(entry=entries[1])
     for url, body in (

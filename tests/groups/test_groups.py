@@ -9,7 +9,6 @@ from tests.support import (
     make_round,
     make_site,
     make_slots,
-    make_staff,
     make_tour,
     request_group,
     resident_id,
@@ -130,7 +129,7 @@ def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[
     assert error.value.errors == ["Row 2 (李明): already has a place in this session."]
 
 
-def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignore[no-untyped-def]
+def test_a_group_is_checked_in_by_list_at_the_gate(slot, client, gate_staff):  # type: ignore[no-untyped-def]
     site = slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs twelve days ahead
     site.save()
@@ -139,7 +138,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
     )
-    sign_in_staff(client, make_staff("gatekeeper", "gate", site))
+    sign_in_staff(client, gate_staff)
     page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
     assert "港澳青年代表团" in page and "李明" in page
     client.post(
@@ -182,9 +181,11 @@ def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-
     assert "******" in client.get(reverse("web:group", args=[group.code])).content.decode()
 
 
-def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type: ignore[no-untyped-def]
+def test_an_operator_decides_only_their_own_sites_groups(
+    client, slot, site_operator, other_site_operator
+):  # type: ignore[no-untyped-def]
     group = request_group(slot.tour.site, 10)
-    sign_in_staff(client, make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
+    sign_in_staff(client, other_site_operator)
     assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
     assert (
         client.post(
@@ -192,7 +193,7 @@ def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type:
         ).status_code
         == 404
     )
-    sign_in_staff(client, make_staff("op", "site_operator", slot.tour.site))
+    sign_in_staff(client, site_operator)
     client.post(
         reverse("backoffice:group", args=[group.pk]), {"decision": "approve", "slot": slot.pk}
     )

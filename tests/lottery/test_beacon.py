@@ -132,7 +132,9 @@ def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves
     assert promotion.offer.entry.code == first_waiting
 
 
-def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, settings, client):  # type: ignore[no-untyped-def]
+def test_with_no_relay_answering_the_round_waits_visibly_and_retries(
+    relay, settings, client, site_operator
+):  # type: ignore[no-untyped-def]
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     round.refresh_from_db()
@@ -147,7 +149,7 @@ def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, sett
     assert "127.0.0.1:9" in round.beacon_error
     waiting = f"waiting for beacon round {round.beacon_round}"
     assert waiting in client.get(reverse("web:round", args=[round.code])).content.decode()
-    support.sign_in_staff(client, support.make_staff("op", "site_operator", round.tour.site))
+    support.sign_in_staff(client, site_operator)
     page = client.get(reverse("backoffice:round", args=[round.pk])).content.decode()
     assert f"Waiting for beacon round {round.beacon_round}." in page and "127.0.0.1:9" in page
     # The next tick soon after does not hammer the relays; one later tries again.

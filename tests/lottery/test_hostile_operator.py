@@ -26,7 +26,6 @@ from tourdraw.lottery import beacon, draw, rounds, statements, testchain
 from tourdraw.lottery.drawing import DrawRefused, draw_round
 from tourdraw.lottery.entries import EntryRejected, change_entry, withdraw_entry
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
-from tourdraw.people.models import User
 
 API = "/api/v1"
 
@@ -126,9 +125,9 @@ def test_the_services_refuse_group_places_entries_and_slots(closed):  # type: ig
 # Through the back office and the API
 
 
-def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # type: ignore[no-untyped-def]
+def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed, site_operator):  # type: ignore[no-untyped-def]
     slot = closed.slots.order_by("starts_at").first()
-    support.sign_in_staff(client, support.make_staff("op", "site_operator", slot.tour.site))
+    support.sign_in_staff(client, site_operator)
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     page = client.post(
         reverse("backoffice:group", args=[group.pk]),
@@ -147,9 +146,11 @@ def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # 
     assert closed.slots.count() == 2
 
 
-def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, closed):  # type: ignore[no-untyped-def]
+def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(
+    client, closed, site_operator
+):  # type: ignore[no-untyped-def]
     slot = closed.slots.order_by("starts_at").first()
-    operator = support.api_token_headers(support.make_staff("op", "site_operator", slot.tour.site))
+    operator = support.api_token_headers(site_operator)
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     approved = client.post(
         f"{API}/operator/groups/{group.pk}/approve",
@@ -176,8 +177,8 @@ def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, cl
 
 
 @pytest.fixture
-def superuser_client(client, db):  # type: ignore[no-untyped-def]
-    support.sign_in_staff(client, User.objects.create_superuser("root", password="root-pass-123"))
+def superuser_client(client, db, superuser):  # type: ignore[no-untyped-def]
+    support.sign_in_staff(client, superuser)
     return client
 
 

@@ -9,7 +9,6 @@ from tests.support import (
     drawn_round,
     make_round,
     make_slots,
-    make_staff,
     make_tour,
     request_group,
     resident_id,
@@ -43,14 +42,16 @@ def visited(db):  # type: ignore[no-untyped-def]
     return slot, entries
 
 
-def test_nothing_is_erased_until_the_retention_period_after_the_last_session(visited, settings):  # type: ignore[no-untyped-def]
+def test_nothing_is_erased_until_the_retention_period_after_the_last_session(
+    visited, settings, call_centre_agent
+):  # type: ignore[no-untyped-def]
     settings.TOURDRAW_RETENTION_DAYS = 30
     slot, entries = visited
     people = Person.objects.filter(entry_memberships__entry__in=entries).distinct()
     assert people.count() == 3
     record_call(
         Offer.objects.get(entry=entries[0]),
-        agent=make_staff("agent", "call_centre", slot.tour.site),
+        agent=call_centre_agent,
         outcome="no_answer",
         note="王先生说晚上再打",
     )

@@ -69,16 +69,19 @@ def _deleted(visitor: Visitor) -> None:
         assert (person.full_name, person.id_number, person.birth_date) == ("", "", None)
 
 
-def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(client, db):  # type: ignore[no-untyped-def]
-    from tests.support import make_site, make_staff
+def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(
+    client, db, call_centre_agent
+):  # type: ignore[no-untyped-def]
     from tourdraw.visits.calls import record_call
     from tourdraw.visits.models import CallAttempt
 
     _, slot, entries = drawn_round(2, [2], [2, 2])
     winner, first_waiting, second_waiting = entries
-    agent = make_staff("agent", "call_centre", make_site())
     record_call(
-        Offer.objects.get(entry=winner), agent=agent, outcome="no_answer", note="王先生说晚上再打"
+        Offer.objects.get(entry=winner),
+        agent=call_centre_agent,
+        outcome="no_answer",
+        note="王先生说晚上再打",
     )
     # The first in line deletes their account too: promotions pass them by.
     client.force_login(first_waiting.visitor.user)

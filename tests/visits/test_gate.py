@@ -6,15 +6,9 @@ from django.urls import reverse
 
 from tests.support import drawn_round, make_site, make_staff, sign_in_staff
 from tourdraw.lottery.entries import CompanionInput, EntryRejected, enter_round
-from tourdraw.people.models import User
 from tourdraw.visits import gate, tickets
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
-
-
-@pytest.fixture
-def staff(db) -> User:  # type: ignore[no-untyped-def]
-    return make_staff("gatekeeper", "gate", make_site())
 
 
 @pytest.fixture
@@ -46,26 +40,26 @@ def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):  # type:
     assert all(p.age >= 6 for p in scan.party)
 
 
-def test_staff_check_in_some_then_the_rest(ticket, staff):  # type: ignore[no-untyped-def]
+def test_staff_check_in_some_then_the_rest(ticket, gate_staff):  # type: ignore[no-untyped-def]
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
-    gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=staff, now=now)
+    gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=gate_staff, now=now)
     scan = gate.scan(tickets.payload(ticket), slot=slot, now=now)
     assert [p.member.pk for p in scan.waiting] == members[2:]
-    gate.check_in(ticket, members[2:], slot=slot, gate="East", staff=staff, now=now)
+    gate.check_in(ticket, members[2:], slot=slot, gate="East", staff=gate_staff, now=now)
     assert CheckIn.objects.count() == 3
 
 
-def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, staff):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, gate_staff):  # type: ignore[no-untyped-def]
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
-    gate.check_in(ticket, members, slot=slot, gate="East gate", staff=staff, now=now)
+    gate.check_in(ticket, members, slot=slot, gate="East gate", staff=gate_staff, now=now)
     with pytest.raises(gate.GateRefusal) as refusal:
         gate.scan(tickets.payload(ticket), slot=slot, now=now)
     assert refusal.value.code == "already_checked_in"
     assert "East gate" in str(refusal.value) and "Already checked in at" in str(refusal.value)
     with pytest.raises(gate.GateRefusal) as again:
-        gate.check_in(ticket, members[:1], slot=slot, gate="West", staff=staff, now=now)
+        gate.check_in(ticket, members[:1], slot=slot, gate="West", staff=gate_staff, now=now)
     assert again.value.code == "already_checked_in"
 
 
@@ -145,26 +139,36 @@ def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, staff):  # type: ignore[no-untyped-def]
+def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_staff):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
     first = gate.sync(
-        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
+        slot,
+        _uploads(ticket, "dev-a"),
+        gate="East",
+        device="a",
+        staff=gate_staff,
+        now=_at_gate(ticket),
     )
     assert (first.accepted, first.duplicates, first.conflicts) == (3, 0, 0)
     replay = gate.sync(
-        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
+        slot,
+        _uploads(ticket, "dev-a"),
+        gate="East",
+        device="a",
+        staff=gate_staff,
+        now=_at_gate(ticket),
     )
     assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
     assert CheckIn.objects.filter(source="offline").count() == 3
     assert CheckIn.objects.first().checked_in_at == _at_gate(ticket)
 
 
-def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, staff):  # type: ignore[no-untyped-def]
+def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, gate_staff):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
     now = _at_gate(ticket)
-    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=now)
+    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=gate_staff, now=now)
     second = gate.sync(
-        slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=staff, now=now
+        slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=gate_staff, now=now
     )
     assert (second.accepted, second.conflicts) == (0, 3)
     conflict = CheckInConflict.objects.first()
@@ -172,20 +176,22 @@ def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, st
     assert CheckIn.objects.count() == 3
 
 
-def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, staff):  # type: ignore[no-untyped-def]
+def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, gate_staff):  # type: ignore[no-untyped-def]
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["ticket"] = "not-a-ticket"
     report = gate.sync(
-        ticket.offer.slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket)
+        ticket.offer.slot, uploads, gate="East", device="a", staff=gate_staff, now=_at_gate(ticket)
     )
     assert (report.accepted, report.refused) == (2, 1)
 
 
-def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, staff):  # type: ignore[no-untyped-def]
+def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, gate_staff):  # type: ignore[no-untyped-def]
     slot = ticket.offer.slot
     other = Ticket.objects.exclude(pk=ticket.pk).get()
     member = other.offer.entry.members.first()
-    gate.check_in(other, [member.pk], slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    gate.check_in(
+        other, [member.pk], slot=slot, gate="East", staff=gate_staff, now=_at_gate(ticket)
+    )
     assert gate.mark_no_shows(slot.ends_at - timedelta(minutes=1)) == 0
     assert gate.mark_no_shows(slot.ends_at) == 1
     assert gate.mark_no_shows(slot.ends_at) == 0
@@ -223,7 +229,7 @@ def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ti
     )
 
 
-def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):  # type: ignore[no-untyped-def]
     from tests.support import make_round, make_slots
 
     slot = ticket.offer.slot
@@ -234,7 +240,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
         p.member.pk
         for p in gate.scan(tickets.payload(ticket), slot=slot, now=_at_gate(ticket)).party
     ]
-    gate.check_in(ticket, members, slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    gate.check_in(ticket, members, slot=slot, gate="East", staff=gate_staff, now=_at_gate(ticket))
     later = make_round(
         slot.tour, code="later", slots=make_slots(slot.tour, slot.visit_date + timedelta(days=20))
     )
@@ -259,12 +265,12 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
     ]
 
 
-def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # type: ignore[no-untyped-def]
+def test_the_gate_pages_check_a_party_in(client, ticket, gate_staff, settings):  # type: ignore[no-untyped-def]
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs ten days before the session
     site.save()
     slot = ticket.offer.slot
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]), {"code": tickets.payload(ticket)}
     )
@@ -307,7 +313,7 @@ def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  #
     assert check_in.status_code == 404
 
 
-def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
     """Gate staff (or whoever holds their tablet) read winners' entry codes off the
     public draw record and type one in."""
     code = ticket.offer.entry.code
@@ -317,7 +323,7 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # ty
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     members = [str(m.pk) for m in ticket.offer.entry.members.all()]
     for typed in (code, code.lower(), ticket.code):
         client.post(
@@ -327,14 +333,14 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # ty
     assert CheckIn.objects.count() == 0
 
 
-def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
     slot = ticket.offer.slot
     companion = ticket.offer.entry.members.order_by("position").last().person
     number = companion.id_number
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]),
         {"id_type": companion.id_type, "id_number": f" {number.lower()} "},
@@ -351,19 +357,19 @@ def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, tic
     assert refusal.value.code == "unknown_ticket"
 
 
-def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staff):  # type: ignore[no-untyped-def]
+def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, gate_staff):  # type: ignore[no-untyped-def]
     """A device uploads check-ins dated 2001 and dated tomorrow's session, today."""
     slot = ticket.offer.slot
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["scanned_at"] = "2001-01-01T09:00:00+08:00"
     uploads[1]["scanned_at"] = (slot.starts_at + timedelta(days=1)).isoformat()
     now = _at_gate(ticket) + timedelta(minutes=5)
-    report = gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=now)
+    report = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (report.accepted, report.refused) == (1, 2)
     assert [r["code"] for r in report.refusals] == ["too_early", "in_the_future"]
     dated_ahead = _uploads(ticket, "dev-b")[:1]
     early = slot.starts_at - timedelta(hours=3)
-    refused = gate.sync(slot, dated_ahead, gate="East", device="b", staff=staff, now=early)
+    refused = gate.sync(slot, dated_ahead, gate="East", device="b", staff=gate_staff, now=early)
     assert refused.refusals == [{"nonce": dated_ahead[0]["nonce"], "code": "in_the_future"}]
     assert CheckIn.objects.count() == 1
 
@@ -405,8 +411,10 @@ def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staf
         ),
     ],
 )
-def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, staff, body, field):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, staff)
+def test_malformed_offline_uploads_get_400_naming_what_is_wrong(
+    client, ticket, gate_staff, body, field
+):  # type: ignore[no-untyped-def]
+    sign_in_staff(client, gate_staff)
     response = client.post(
         reverse("backoffice:gate_sync", args=[ticket.offer.slot.pk]),
         body,
@@ -417,7 +425,7 @@ def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, 
     assert CheckIn.objects.count() == 0
 
 
-def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: ignore[no-untyped-def]
+def test_gate_staff_see_only_their_sites_sessions(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from tourdraw.catalog.models import Slot
@@ -428,12 +436,12 @@ def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: igno
     sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) not in html
-    sign_in_staff(client, make_staff("own-gate", "gate", slot.tour.site))
+    sign_in_staff(client, gate_staff)
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) in html
 
 
-def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # type: ignore[no-untyped-def]
+def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db, gate_staff):  # type: ignore[no-untyped-def]
     import threading
 
     from django.db import connections
@@ -442,7 +450,6 @@ def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # 
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
-    staff = make_staff("gatekeeper", "gate", make_site())
     uploads = _uploads(ticket, "dev-a")
     barrier = threading.Barrier(2)
     reports: list = []
@@ -452,7 +459,9 @@ def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # 
         try:
             barrier.wait()
             reports.append(
-                gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket))
+                gate.sync(
+                    slot, uploads, gate="East", device="a", staff=gate_staff, now=_at_gate(ticket)
+                )
             )
         except Exception as error:  # reported by the assertion below
             failures.append(repr(error))
