@@ -9,7 +9,6 @@ from django.utils import timezone
 from tests.support import (
     draw_with_beacon,
     drawn_round,
-    make_site,
     make_staff,
     request_group,
     sign_in_staff,
@@ -37,11 +36,6 @@ def site_a(db):  # type: ignore[no-untyped-def]
     }
 
 
-@pytest.fixture
-def operator_b(db):  # type: ignore[no-untyped-def]
-    return make_staff("nio-op", "site_operator", make_site("nio", name="蔚来"))
-
-
 def _object_urls(a):  # type: ignore[no-untyped-def]
     r, s, g, o = a["round"].pk, a["slot"].pk, a["group"].pk, a["offer"].pk
     return [
@@ -59,8 +53,8 @@ def _object_urls(a):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator_b)
+def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, other_site_operator):  # type: ignore[no-untyped-def]
+    sign_in_staff(client, other_site_operator)
     for method, url, data in _object_urls(site_a):
         response = getattr(client, method)(url, data)
         assert response.status_code == 404, (method, url, response.status_code)
@@ -74,8 +68,8 @@ def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, o
     assert Offer.objects.get(pk=site_a["offer"].pk).is_pending
 
 
-def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator_b)
+def test_lists_and_exports_show_nothing_of_another_site(client, site_a, other_site_operator):  # type: ignore[no-untyped-def]
+    sign_in_staff(client, other_site_operator)
     code = site_a["round"].code
     for name in (
         "backoffice:index",
