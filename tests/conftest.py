@@ -21,7 +21,7 @@ hypothesis_settings.load_profile("tourdraw")
 
 
 @pytest.fixture(autouse=True)
-def _memory_sms(settings):  # type: ignore[no-untyped-def]
+def _memory_sms(settings):
     settings.TOURDRAW_CHANNELS = dict.fromkeys(
         ("sms", "voice", "email"), "tests.support.MemoryChannel"
     )
@@ -31,7 +31,7 @@ def _memory_sms(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):  # type: ignore[no-untyped-def]
+def _english(settings):
     """Messages are asserted in English; Chinese pages are tested on purpose."""
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
@@ -41,7 +41,7 @@ def _english(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _local_drand_chain(settings):  # type: ignore[no-untyped-def]
+def _local_drand_chain(settings):
     """Rounds fix their beacon on the local test chain; no relay is reachable."""
     settings.TOURDRAW_DRAND_CHAIN = support.CHAIN.chain
     settings.TOURDRAW_DRAND_RELAYS = []
@@ -53,17 +53,17 @@ def sent() -> list:
 
 
 @pytest.fixture
-def round(db) -> Round:  # type: ignore[no-untyped-def]
+def round(db) -> Round:
     return support.make_round()
 
 
 @pytest.fixture
-def visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
+def visitor(db) -> Visitor:
     return support.make_visitor()
 
 
 @pytest.fixture
-def other_visitor(db) -> Visitor:  # type: ignore[no-untyped-def]
+def other_visitor(db) -> Visitor:
     return support.make_visitor("+8613900000002", name="李秀英", birth_date=date(1990, 7, 1))
 
 
@@ -123,7 +123,7 @@ def signed_in(client: Client) -> Callable[[User], Client]:
     return sign_in
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     if connection.vendor != "postgresql":
         for item in items:

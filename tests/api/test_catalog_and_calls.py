@@ -11,7 +11,7 @@ from tourdraw.visits.cancellation import cancel_slot
 API = "/api/v1"
 
 
-def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: ignore[no-untyped-def]
+def test_a_sites_tours_and_coming_sessions_are_public(client, db):
     tour = support.make_tour()
     slots = support.make_slots(tour, timezone.localdate() + timedelta(days=3), days=2)
     cancel_slot(slots[1], actor=None, reason="Line maintenance")
@@ -30,7 +30,7 @@ def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: igno
 
 def test_the_call_queue_shows_each_agent_their_own_sites_offers(
     client, db, gate_staff, call_centre_agent
-):  # type: ignore[no-untyped-def]
+):
     _, _, entries = support.drawn_round(10, [2, 3], [])
     agent = support.api_token_headers(call_centre_agent)
     queue = client.get(f"{API}/operator/calls", **agent).json()
@@ -60,7 +60,7 @@ def test_the_call_queue_shows_each_agent_their_own_sites_offers(
     assert client.get(f"{API}/operator/calls", **gate).json()["count"] == 0
 
 
-def test_a_long_call_queue_is_read_a_page_at_a_time(client, db, call_centre_agent):  # type: ignore[no-untyped-def]
+def test_a_long_call_queue_is_read_a_page_at_a_time(client, db, call_centre_agent):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

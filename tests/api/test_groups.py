@@ -1,6 +1,7 @@
 """Group visits through the API: request, decision, member list, gate."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,7 @@ from tourdraw.groups.models import GroupMember, GroupVisit
 API = "/api/v1"
 
 
-def _request_body(size: int = 3) -> dict:  # type: ignore[type-arg]
+def _request_body(size: int = 3) -> dict[str, Any]:
     return {
         "organisation": "北京第一中学",
         "contact_name": "王老师",
@@ -32,7 +33,7 @@ def _member(name: str, born: date, sequence: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def slot(db):  # type: ignore[no-untyped-def]
+def slot(db):
     site = support.make_site()
     site.arrival_opens_minutes = 60 * 24 * 15  # the gate is tried days before the visit
     site.save()
@@ -42,7 +43,7 @@ def slot(db):  # type: ignore[no-untyped-def]
 
 def test_a_group_visit_from_request_to_gate_through_the_api(
     client, slot, gate_staff, site_operator
-):  # type: ignore[no-untyped-def]
+):
     site = slot.tour.site
     asked = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(3), content_type="application/json"
@@ -123,7 +124,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(
     assert again.json() == {"checked_in": 0}
 
 
-def test_group_requests_are_refused_with_the_rule_they_break(client, slot, site_operator):  # type: ignore[no-untyped-def]
+def test_group_requests_are_refused_with_the_rule_they_break(client, slot, site_operator):
     site = slot.tour.site
     too_big = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(61), content_type="application/json"
@@ -171,7 +172,7 @@ def test_group_requests_are_refused_with_the_rule_they_break(client, slot, site_
     assert twice.json()["code"] == "group_decided"
 
 
-def test_no_operator_reaches_another_sites_groups(client, slot, site_operator, other_site_operator):  # type: ignore[no-untyped-def]
+def test_no_operator_reaches_another_sites_groups(client, slot, site_operator, other_site_operator):
     site = slot.tour.site
     group = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(), content_type="application/json"

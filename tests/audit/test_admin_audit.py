@@ -19,7 +19,7 @@ from tourdraw.transparency import log
 from tourdraw.transparency.models import LogRecord
 
 
-def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _form_data(client, url: str) -> dict[str, Any]:
     """What the admin's change form would post back unchanged."""
     context = client.get(url).context
     data: dict[str, Any] = {}
@@ -27,7 +27,9 @@ def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-d
         widget, value = bound.field.widget, bound.value()
         if isinstance(widget, MultiWidget):
             parts = widget.decompress(value)
-            for suffix, sub, part in zip(widget.widgets_names, widget.widgets, parts, strict=True):
+            # Django sets widgets_names on every MultiWidget; django-stubs leaves it out.
+            names: list[str] = widget.widgets_names  # type: ignore[attr-defined]  # see above
+            for suffix, sub, part in zip(names, widget.widgets, parts or [], strict=True):
                 data[bound.html_name + suffix] = sub.format_value(part) or ""
         elif isinstance(value, bool):
             if value:
@@ -52,9 +54,7 @@ def test_every_registered_admin_is_audited() -> None:
     assert plain == []
 
 
-def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # type: ignore[no-untyped-def]
-    client, round, superuser
-):
+def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(client, round, superuser):
     slot = round.slots.order_by("starts_at").first()
     support.sign_in_staff(client, superuser)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
@@ -71,14 +71,14 @@ def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # ty
     assert Slot.objects.get(pk=slot.pk).capacity == 40
 
 
-def test_an_admin_another_package_registers_is_audited_too(client, superuser):  # type: ignore[no-untyped-def]
+def test_an_admin_another_package_registers_is_audited_too(client, superuser):
     support.sign_in_staff(client, superuser)
     client.post("/admin/auth/group/add/", {"name": "auditors"})
     (entry,) = LogEntry.objects.filter(action="tourdraw.admin.added", object_type="auth.group")
     assert entry.data["changes"]["name"] == {"before": None, "after": "auditors"}
 
 
-def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, superuser):  # type: ignore[no-untyped-def]
+def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, superuser):
     extra = support.make_slots(round.tour, support.timezone.localdate(), days=1)[0]
     support.sign_in_staff(client, superuser)
     url = f"/admin/lottery/round/{round.pk}/change/"
@@ -111,7 +111,7 @@ def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, sup
     assert entry.actor == superuser
 
 
-def test_saving_unchanged_logs_nothing(client, round, superuser):  # type: ignore[no-untyped-def]
+def test_saving_unchanged_logs_nothing(client, round, superuser):
     slot = round.slots.first()
     support.sign_in_staff(client, superuser)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
@@ -119,9 +119,7 @@ def test_saving_unchanged_logs_nothing(client, round, superuser):  # type: ignor
     assert not LogEntry.objects.filter(action__startswith="tourdraw.admin.").exists()
 
 
-def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignore[no-untyped-def]
-    client, visitor, superuser
-):
+def test_personal_data_changed_in_the_admin_is_named_never_shown(client, visitor, superuser):
     support.sign_in_staff(client, superuser)
     url = f"/admin/people/user/{visitor.user.pk}/change/"
     data = _form_data(client, url)
@@ -135,7 +133,7 @@ def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignor
     assert str(visitor.phone).startswith("+") and str(visitor.phone) not in text
 
 
-def test_a_password_set_in_the_admin_is_logged_without_it(client, superuser, call_centre_agent):  # type: ignore[no-untyped-def]
+def test_a_password_set_in_the_admin_is_logged_without_it(client, superuser, call_centre_agent):
     support.sign_in_staff(client, superuser)
     response = client.post(
         f"/admin/people/user/{call_centre_agent.pk}/password/",
@@ -154,9 +152,7 @@ def test_a_password_set_in_the_admin_is_logged_without_it(client, superuser, cal
     assert "Another-pass-987" not in json.dumps(entry.data)
 
 
-def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ignore[no-untyped-def]
-    client, db, superuser
-):
+def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(client, db, superuser):
     tour = support.make_tour()
     slot = support.make_slots(tour, support.timezone.localdate(), days=1)[0]
     spare = [support.make_tour(code=f"spare-{n}", min_age=n + 10) for n in range(2)]
@@ -178,7 +174,7 @@ def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ign
     assert not Slot.objects.filter(pk=slot.pk).exists()
 
 
-def test_an_admin_addition_is_logged_with_its_values(client, db, superuser):  # type: ignore[no-untyped-def]
+def test_an_admin_addition_is_logged_with_its_values(client, db, superuser):
     site = support.make_site()
     support.sign_in_staff(client, superuser)
     response = client.post(
@@ -199,7 +195,7 @@ def test_an_admin_addition_is_logged_with_its_values(client, db, superuser):  # 
     assert entry.data["changes"]["min_age"] == {"before": None, "after": 8}
 
 
-def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[no-untyped-def]
+def test_a_rounds_audit_trail_is_exported_with_its_public_log(
     client, round, superuser, site_operator, other_site_operator
 ):
     slot = round.slots.order_by("starts_at").first()
@@ -234,7 +230,7 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     assert client.get(f"/backoffice/rounds/{round.pk}/audit.json").status_code == 404
 
 
-def test_a_rounds_secret_and_an_id_number_never_enter_the_log_in_clear(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_rounds_secret_and_an_id_number_never_enter_the_log_in_clear(round, visitor):
     before = changes.snapshot(round)
     round.secret = "the-draw-secret-before-the-draw"
     found = changes.changes(Round, before, changes.snapshot(round))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.support import make_party_entry, make_round, sign_in_staff
+from tests.support import make_party_entry, make_round, present, sign_in_staff
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery.models import Round
 from tourdraw.people import second_factor
@@ -17,7 +17,7 @@ from tourdraw.people.models import User
 PASSWORD = "op-pass-123"  # make_staff's password for "op"
 
 
-def _sign_in(client, username, password, address="203.0.113.7", url=None):  # type: ignore[no-untyped-def]
+def _sign_in(client, username, password, address="203.0.113.7", url=None):
     return client.post(
         url or reverse("backoffice:login"),
         {"username": username, "password": password},
@@ -25,7 +25,7 @@ def _sign_in(client, username, password, address="203.0.113.7", url=None):  # ty
     )
 
 
-def _signed_in(client) -> bool:  # type: ignore[no-untyped-def]
+def _signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
@@ -35,7 +35,7 @@ def _code(device: TOTPDevice, steps_ahead: int = 0) -> str:
     return f"{totp(device.bin_key, step=device.step, drift=steps_ahead):06d}"
 
 
-def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(client, site_operator):  # type: ignore[no-untyped-def]
+def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(client, site_operator):
     for n in range(100):
         _sign_in(client, "op", f"guess-{n}", address=f"198.51.100.{n + 1}")
     response = _sign_in(client, "op", PASSWORD, address="203.0.113.99")
@@ -44,7 +44,7 @@ def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(cli
     assert "Sign-in locked" in response.content.decode()
 
 
-def test_one_address_guessing_many_accounts_is_locked_out_for_every_account(client, site_operator):  # type: ignore[no-untyped-def]
+def test_one_address_guessing_many_accounts_is_locked_out_for_every_account(client, site_operator):
     for n in range(100):
         _sign_in(client, f"user{n}", "password123")
     assert _sign_in(client, "op", PASSWORD).status_code == 429
@@ -53,7 +53,7 @@ def test_one_address_guessing_many_accounts_is_locked_out_for_every_account(clie
 
 def test_fifty_wrong_passwords_on_the_admin_login_then_the_right_one_is_refused(
     client, db, superuser
-):  # type: ignore[no-untyped-def]
+):
     admin_login = reverse("admin:login")
     for n in range(50):
         _sign_in(client, "root", f"guess-{n}", address=f"198.51.100.{n + 1}", url=admin_login)
@@ -62,20 +62,20 @@ def test_fifty_wrong_passwords_on_the_admin_login_then_the_right_one_is_refused(
     assert not _signed_in(client)
 
 
-def test_a_few_typos_do_not_lock_anyone_out(client, site_operator):  # type: ignore[no-untyped-def]
+def test_a_few_typos_do_not_lock_anyone_out(client, site_operator):
     for n in range(3):
         _sign_in(client, "op", f"typo-{n}")
     assert _sign_in(client, "op", PASSWORD).status_code == 302
     assert _signed_in(client)
 
 
-def test_staff_land_on_the_back_office_after_signing_in(client, site_operator):  # type: ignore[no-untyped-def]
+def test_staff_land_on_the_back_office_after_signing_in(client, site_operator):
     response = _sign_in(client, "op", PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:index")
 
 
-def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client, db, superuser):  # type: ignore[no-untyped-def]
+def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client, db, superuser):
     sign_in_staff(client, superuser)
     response = client.post(
         reverse("admin:people_user_add"),
@@ -88,11 +88,11 @@ def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client,
 
 def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(
     client, site_operator
-):  # type: ignore[no-untyped-def]
+):
     # An open round with an entry, ready to close: a closed round never opens
     # again (its seal), so the test starts from an open one.
     round = make_round()
-    make_party_entry(round, 1000, 2, [round.slots.first().pk])
+    make_party_entry(round, 1000, 2, [present(round.slots.first()).pk])
     assert round.state == Round.State.OPEN
     site_operator.is_staff = True
     site_operator.save()
@@ -113,7 +113,7 @@ def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(
     assert Round.objects.get(pk=round.pk).state == Round.State.OPEN
 
 
-def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, site_operator):  # type: ignore[no-untyped-def]
+def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, site_operator):
     _sign_in(client, "op", PASSWORD)
     page = client.get(reverse("backoffice:enrol"))
     assert "<svg" in page.content.decode()
@@ -136,7 +136,7 @@ def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, si
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_a_wrong_code_does_not_enrol(client, site_operator):  # type: ignore[no-untyped-def]
+def test_a_wrong_code_does_not_enrol(client, site_operator):
     _sign_in(client, "op", PASSWORD)
     client.get(reverse("backoffice:enrol"))
     wrong = client.post(reverse("backoffice:enrol"), {"token": "000000"})
@@ -145,7 +145,7 @@ def test_a_wrong_code_does_not_enrol(client, site_operator):  # type: ignore[no-
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_an_enrolled_account_cannot_be_enrolled_again_with_a_new_key(client, site_operator):  # type: ignore[no-untyped-def]
+def test_an_enrolled_account_cannot_be_enrolled_again_with_a_new_key(client, site_operator):
     sign_in_staff(client, site_operator)
     client.logout()
     _sign_in(client, "op", PASSWORD)
@@ -154,7 +154,7 @@ def test_an_enrolled_account_cannot_be_enrolled_again_with_a_new_key(client, sit
     assert not TOTPDevice.objects.filter(user=site_operator, confirmed=False).exists()
 
 
-def test_guessing_the_six_digits_is_throttled(client, site_operator):  # type: ignore[no-untyped-def]
+def test_guessing_the_six_digits_is_throttled(client, site_operator):
     sign_in_staff(client, site_operator)
     device = TOTPDevice.objects.get(user=site_operator, confirmed=True)
     client.logout()
@@ -166,7 +166,7 @@ def test_guessing_the_six_digits_is_throttled(client, site_operator):  # type: i
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_hostile_codes_get_a_message_not_an_error(client, site_operator):  # type: ignore[no-untyped-def]
+def test_hostile_codes_get_a_message_not_an_error(client, site_operator):
     sign_in_staff(client, site_operator)
     client.logout()
     _sign_in(client, "op", PASSWORD)
@@ -177,7 +177,7 @@ def test_hostile_codes_get_a_message_not_an_error(client, site_operator):  # typ
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_a_staff_session_ends_after_a_working_day(client, site_operator, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_staff_session_ends_after_a_working_day(client, site_operator, monkeypatch):
     sign_in_staff(client, site_operator)
     assert client.get(reverse("backoffice:index")).status_code == 200
     signed_in_at = timezone.now()
@@ -187,14 +187,14 @@ def test_a_staff_session_ends_after_a_working_day(client, site_operator, monkeyp
     assert response["Location"].startswith(reverse("backoffice:login"))
 
 
-def test_a_visitor_session_still_lasts(client, visitor, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_visitor_session_still_lasts(client, visitor, monkeypatch):
     client.force_login(visitor.user)
     signed_in_at = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: signed_in_at + timedelta(days=7))
     assert client.get(reverse("web:profile")).status_code == 200
 
 
-def test_the_demo_operator_is_enrolled_and_told_how_to_get_a_code(db, capsys):  # type: ignore[no-untyped-def]
+def test_the_demo_operator_is_enrolled_and_told_how_to_get_a_code(db, capsys):
     from django.core.management import call_command
 
     call_command("demo", "--no-serve")

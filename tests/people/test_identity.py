@@ -43,7 +43,7 @@ def _profile(visitor: Visitor, number: str = VICTIM_ID, name: str = "赵真名")
     )
 
 
-def test_a_second_account_cannot_claim_an_id_number_already_held(db):  # type: ignore[no-untyped-def]
+def test_a_second_account_cannot_claim_an_id_number_already_held(db):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     victim = _bare_visitor("+8613900000012")
@@ -54,7 +54,7 @@ def test_a_second_account_cannot_claim_an_id_number_already_held(db):  # type: i
     assert victim.self_person is None
 
 
-def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, db):  # type: ignore[no-untyped-def]
+def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, db):
     _profile(_bare_visitor("+8613900000011"), name="随便写")
     victim = _bare_visitor("+8613900000012")
     client.force_login(victim.user)
@@ -68,7 +68,7 @@ def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, 
 
 def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(
     round, call_centre_agent
-):  # type: ignore[no-untyped-def]
+):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     slot = round.slots.first()
@@ -95,7 +95,7 @@ def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(
     assert again.value.code == "id_claimed"
 
 
-def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(call_centre_agent):  # type: ignore[no-untyped-def]
+def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(call_centre_agent):
     _, slot, entries = support.drawn_round(4, [1], [])
     squatter = entries[0].visitor
     number = squatter.people.get(is_self=True).id_number
@@ -122,7 +122,7 @@ def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(call_centre_agent
     _profile(victim, number=number)
 
 
-def test_a_dispute_needs_evidence_and_a_held_number(call_centre_agent, visitor):  # type: ignore[no-untyped-def]
+def test_a_dispute_needs_evidence_and_a_held_number(call_centre_agent, visitor):
     with pytest.raises(IdentityError) as no_evidence:
         disputes.move_identity(
             id_type="cn_resident",
@@ -143,7 +143,7 @@ def test_a_dispute_needs_evidence_and_a_held_number(call_centre_agent, visitor):
     assert unheld.value.code == "id_not_claimed"
 
 
-def test_the_dispute_page_is_for_the_call_centre_only(client, db, call_centre_agent, gate_staff):  # type: ignore[no-untyped-def]
+def test_the_dispute_page_is_for_the_call_centre_only(client, db, call_centre_agent, gate_staff):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     victim = _bare_visitor("+8613900000012")
@@ -180,7 +180,7 @@ class Register:
         return RealNameResult(verified=False, provider="register", reason="name and number differ")
 
 
-def test_the_configured_real_name_check_refuses_a_number_under_another_name(db, settings):  # type: ignore[no-untyped-def]
+def test_the_configured_real_name_check_refuses_a_number_under_another_name(db, settings):
     settings.TOURDRAW_REAL_NAME_CHECK = "tests.people.test_identity.Register"
     squatter = _bare_visitor("+8613900000011")
     with pytest.raises(IdentityError) as refused:

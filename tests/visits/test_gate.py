@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from tests.support import drawn_round, make_site, make_staff, sign_in_staff
+from tests.support import drawn_round, make_site, make_staff, present, sign_in_staff
 from tourdraw.lottery.entries import CompanionInput, EntryRejected, enter_round
 from tourdraw.visits import gate, tickets
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Offer, Ticket
@@ -12,7 +12,7 @@ from tourdraw.visits.offers import confirm_offer
 
 
 @pytest.fixture
-def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
+def ticket(db) -> Ticket:
     _, _, entries = drawn_round(6, [3, 2], [])
     for entry in entries[1:]:
         confirm_offer(Offer.objects.get(entry=entry), actor=None, accepted_rules=True, via="online")
@@ -21,11 +21,11 @@ def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
     )
 
 
-def _at_gate(ticket):  # type: ignore[no-untyped-def]
+def _at_gate(ticket):
     return ticket.offer.slot.starts_at - timedelta(minutes=20)
 
 
-def _refusal(ticket, scanned=None, **kwargs) -> str:  # type: ignore[no-untyped-def]
+def _refusal(ticket, scanned=None, **kwargs) -> str:
     with pytest.raises(gate.GateRefusal) as refusal:
         gate.scan(
             scanned or tickets.payload(ticket), slot=kwargs.pop("slot", ticket.offer.slot), **kwargs
@@ -33,14 +33,14 @@ def _refusal(ticket, scanned=None, **kwargs) -> str:  # type: ignore[no-untyped-
     return refusal.value.code
 
 
-def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):  # type: ignore[no-untyped-def]
+def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):
     scan = gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=_at_gate(ticket))
     assert len(scan.party) == 3
     assert scan.party[0].member.role == "entrant"
     assert all(p.age >= 6 for p in scan.party)
 
 
-def test_staff_check_in_some_then_the_rest(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_staff_check_in_some_then_the_rest(ticket, gate_staff):
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
     gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=gate_staff, now=now)
@@ -50,7 +50,7 @@ def test_staff_check_in_some_then_the_rest(ticket, gate_staff):  # type: ignore[
     assert CheckIn.objects.count() == 3
 
 
-def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, gate_staff):
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
     gate.check_in(ticket, members, slot=slot, gate="East gate", staff=gate_staff, now=now)
@@ -63,20 +63,20 @@ def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, ga
     assert again.value.code == "already_checked_in"
 
 
-def test_it_refuses_a_forged_ticket(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_forged_ticket(ticket):
     payload = tickets.payload(ticket)
     prefix, body, signature = payload.split(".")
     forged = f"{prefix}.{body}.{signature[:-4]}AAAA"
     assert _refusal(ticket, forged, now=_at_gate(ticket)) == "forged"
 
 
-def test_it_refuses_a_cancelled_ticket(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_cancelled_ticket(ticket):
     payload = tickets.payload(ticket)
     tickets.cancel_ticket(ticket, actor=None)
     assert _refusal(ticket, payload, now=_at_gate(ticket)) == "cancelled"
 
 
-def test_it_refuses_the_wrong_day_or_slot(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_the_wrong_day_or_slot(ticket):
     from tests.support import make_slots
 
     other_day = make_slots(
@@ -97,7 +97,7 @@ def test_it_refuses_the_wrong_day_or_slot(ticket):  # type: ignore[no-untyped-de
     assert ticket.offer.slot.label in str(refusal.value)
 
 
-def test_it_refuses_outside_the_arrival_window(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_outside_the_arrival_window(ticket):
     opens, closes = gate.arrival_window(ticket.offer.slot)
     assert _refusal(ticket, now=opens - timedelta(minutes=1)) == "too_early"
     assert _refusal(ticket, now=closes + timedelta(minutes=1)) == "too_late"
@@ -105,7 +105,7 @@ def test_it_refuses_outside_the_arrival_window(ticket):  # type: ignore[no-untyp
     assert gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=closes)
 
 
-def test_the_arrival_window_is_a_site_setting(ticket):  # type: ignore[no-untyped-def]
+def test_the_arrival_window_is_a_site_setting(ticket):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 10
     site.save()
@@ -114,7 +114,7 @@ def test_the_arrival_window_is_a_site_setting(ticket):  # type: ignore[no-untype
     assert _refusal(ticket, slot=slot, now=slot.starts_at - timedelta(minutes=11)) == "too_early"
 
 
-def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):  # type: ignore[no-untyped-def]
+def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):
     slot = ticket.offer.slot
     other = Ticket.objects.exclude(pk=ticket.pk).get()
     tickets.cancel_ticket(other, actor=None)
@@ -130,7 +130,7 @@ def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):  # type: 
     assert person.id_number not in json.dumps(data, ensure_ascii=False)
 
 
-def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
+def _uploads(ticket, nonce_prefix: str):
     members = ticket.offer.entry.members.order_by("position")
     at = _at_gate(ticket).isoformat()
     return [
@@ -139,7 +139,7 @@ def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_staff):
     slot = ticket.offer.slot
     first = gate.sync(
         slot,
@@ -160,10 +160,10 @@ def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_st
     )
     assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
     assert CheckIn.objects.filter(source="offline").count() == 3
-    assert CheckIn.objects.first().checked_in_at == _at_gate(ticket)
+    assert present(CheckIn.objects.first()).checked_in_at == _at_gate(ticket)
 
 
-def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, gate_staff):
     slot = ticket.offer.slot
     now = _at_gate(ticket)
     gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=gate_staff, now=now)
@@ -171,12 +171,12 @@ def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, ga
         slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=gate_staff, now=now
     )
     assert (second.accepted, second.conflicts) == (0, 3)
-    conflict = CheckInConflict.objects.first()
+    conflict = present(CheckInConflict.objects.first())
     assert (conflict.device, conflict.first.device) == ("b", "a")
     assert CheckIn.objects.count() == 3
 
 
-def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, gate_staff):
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["ticket"] = "not-a-ticket"
     report = gate.sync(
@@ -185,10 +185,10 @@ def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, gat
     assert (report.accepted, report.refused) == (2, 1)
 
 
-def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, gate_staff):
     slot = ticket.offer.slot
     other = Ticket.objects.exclude(pk=ticket.pk).get()
-    member = other.offer.entry.members.first()
+    member = present(other.offer.entry.members.first())
     gate.check_in(
         other, [member.pk], slot=slot, gate="East", staff=gate_staff, now=_at_gate(ticket)
     )
@@ -200,7 +200,7 @@ def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, gate_staff):
     assert no_show.barred_until == slot.ends_at + timedelta(days=90)
 
 
-def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ticket):  # type: ignore[no-untyped-def]
+def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ticket):
     from tests.support import make_round, make_slots
 
     slot = ticket.offer.slot
@@ -215,7 +215,7 @@ def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ti
         enter_round(
             later,
             ticket.offer.entry.visitor,
-            choices=[later.slots.first().pk],
+            choices=[present(later.slots.first()).pk],
             now=slot.ends_at + timedelta(days=1),
         )
     assert rejected.value.code == "barred_no_show"
@@ -224,12 +224,12 @@ def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ti
     assert enter_round(
         later,
         ticket.offer.entry.visitor,
-        choices=[later.slots.first().pk],
+        choices=[present(later.slots.first()).pk],
         now=slot.ends_at + timedelta(days=91),
     )
 
 
-def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):
     from tests.support import make_round, make_slots
 
     slot = ticket.offer.slot
@@ -252,7 +252,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):  # type: 
         enter_round(
             later,
             ticket.offer.entry.visitor,
-            choices=[later.slots.first().pk],
+            choices=[present(later.slots.first()).pk],
             companions=companions,
         )
     assert rejected.value.code == "visit_cooldown"
@@ -265,7 +265,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):  # type: 
     ]
 
 
-def test_the_gate_pages_check_a_party_in(client, ticket, gate_staff, settings):  # type: ignore[no-untyped-def]
+def test_the_gate_pages_check_a_party_in(client, ticket, gate_staff, settings):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs ten days before the session
     site.save()
@@ -291,7 +291,7 @@ def test_the_gate_pages_check_a_party_in(client, ticket, gate_staff, settings): 
     assert manifest["format"] == "tourdraw-gate/1"
 
 
-def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignore[no-untyped-def]
+def test_the_gate_is_closed_to_visitors(client, visitor, ticket):
     client.force_login(visitor.user)
     assert client.get(reverse("backoffice:gate", args=[ticket.offer.slot.pk])).status_code == 403
     assert (
@@ -300,7 +300,7 @@ def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignor
     )
 
 
-def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  # type: ignore[no-untyped-def]
+def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):
     slot = ticket.offer.slot
     sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     for name in ("backoffice:gate", "backoffice:gate_manifest"):
@@ -313,7 +313,7 @@ def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  #
     assert check_in.status_code == 404
 
 
-def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, gate_staff):
     """Gate staff (or whoever holds their tablet) read winners' entry codes off the
     public draw record and type one in."""
     code = ticket.offer.entry.code
@@ -333,7 +333,7 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, gate_staff): 
     assert CheckIn.objects.count() == 0
 
 
-def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, gate_staff):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
@@ -357,7 +357,7 @@ def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, tic
     assert refusal.value.code == "unknown_ticket"
 
 
-def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, gate_staff):
     """A device uploads check-ins dated 2001 and dated tomorrow's session, today."""
     slot = ticket.offer.slot
     uploads = _uploads(ticket, "dev-a")
@@ -413,7 +413,7 @@ def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, gate
 )
 def test_malformed_offline_uploads_get_400_naming_what_is_wrong(
     client, ticket, gate_staff, body, field
-):  # type: ignore[no-untyped-def]
+):
     sign_in_staff(client, gate_staff)
     response = client.post(
         reverse("backoffice:gate_sync", args=[ticket.offer.slot.pk]),
@@ -425,7 +425,7 @@ def test_malformed_offline_uploads_get_400_naming_what_is_wrong(
     assert CheckIn.objects.count() == 0
 
 
-def test_gate_staff_see_only_their_sites_sessions(client, ticket, gate_staff):  # type: ignore[no-untyped-def]
+def test_gate_staff_see_only_their_sites_sessions(client, ticket, gate_staff):
     from django.utils import timezone
 
     from tourdraw.catalog.models import Slot
@@ -441,7 +441,7 @@ def test_gate_staff_see_only_their_sites_sessions(client, ticket, gate_staff):  
     assert reverse("backoffice:gate", args=[slot.pk]) in html
 
 
-def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db, gate_staff):  # type: ignore[no-untyped-def]
+def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db, gate_staff):
     import threading
 
     from django.db import connections
