@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -6,10 +6,12 @@ from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from pytest_django.fixtures import Settings
 
 from tests import support
 from tourdraw.catalog.models import Site
 from tourdraw.lottery.models import Round
+from tourdraw.notify.channels import Message
 from tourdraw.people.models import StaffRole, User, Visitor
 
 # Timing never decides a test: no example deadline, and no health check that
@@ -21,7 +23,7 @@ hypothesis_settings.load_profile("tourdraw")
 
 
 @pytest.fixture(autouse=True)
-def _memory_sms(settings):
+def _memory_sms(settings: Settings) -> Iterator[None]:
     settings.TOURDRAW_CHANNELS = dict.fromkeys(
         ("sms", "voice", "email"), "tests.support.MemoryChannel"
     )
@@ -31,7 +33,7 @@ def _memory_sms(settings):
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
+def _english(settings: Settings) -> Iterator[None]:
     """Messages are asserted in English; Chinese pages are tested on purpose."""
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
@@ -41,29 +43,29 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
-def _local_drand_chain(settings):
+def _local_drand_chain(settings: Settings) -> None:
     """Rounds fix their beacon on the local test chain; no relay is reachable."""
     settings.TOURDRAW_DRAND_CHAIN = support.CHAIN.chain
     settings.TOURDRAW_DRAND_RELAYS = []
 
 
 @pytest.fixture
-def sent() -> list:
+def sent() -> list[Message]:
     return support.SENT
 
 
 @pytest.fixture
-def round(db) -> Round:
+def round(db: None) -> Round:
     return support.make_round()
 
 
 @pytest.fixture
-def visitor(db) -> Visitor:
+def visitor(db: None) -> Visitor:
     return support.make_visitor()
 
 
 @pytest.fixture
-def other_visitor(db) -> Visitor:
+def other_visitor(db: None) -> Visitor:
     return support.make_visitor("+8613900000002", name="李秀英", birth_date=date(1990, 7, 1))
 
 
@@ -123,7 +125,7 @@ def signed_in(client: Client) -> Callable[[User], Client]:
     return sign_in
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     if connection.vendor != "postgresql":
         for item in items:

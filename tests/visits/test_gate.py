@@ -140,24 +140,12 @@ def _uploads(ticket, nonce_prefix: str):
 
 
 def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_staff):
-    slot = ticket.offer.slot
-    first = gate.sync(
-        slot,
-        _uploads(ticket, "dev-a"),
-        gate="East",
-        device="a",
-        staff=gate_staff,
-        now=_at_gate(ticket),
-    )
+    slot, now = ticket.offer.slot, _at_gate(ticket)
+    uploads = _uploads(ticket, "dev-a")
+    first = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (first.accepted, first.duplicates, first.conflicts) == (3, 0, 0)
-    replay = gate.sync(
-        slot,
-        _uploads(ticket, "dev-a"),
-        gate="East",
-        device="a",
-        staff=gate_staff,
-        now=_at_gate(ticket),
-    )
+    uploads = _uploads(ticket, "dev-a")
+    replay = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
     assert CheckIn.objects.filter(source="offline").count() == 3
     assert present(CheckIn.objects.first()).checked_in_at == _at_gate(ticket)
