@@ -212,15 +212,20 @@ def test_a_call_without_a_known_outcome_is_not_recorded(agent: Client, outcome: 
     assert not CallAttempt.objects.exists()
 
 
-def test_a_caller_is_given_the_id_document_they_prove_is_theirs(
-    agent: Client, visitor: Visitor, other_visitor: Visitor
-) -> None:
-    form = {
+def _dispute_form() -> dict[str, str]:
+    """The other visitor (signed in with 13900000002) shows the visitor's ID card."""
+    return {
         "phone": "13900000002",
         "id_type": "cn_resident",
         "id_number": support.resident_id(date(1985, 3, 14)),
         "evidence": "Card seen on a video call.",
     }
+
+
+def test_a_caller_is_given_the_id_document_they_prove_is_theirs(
+    agent: Client, visitor: Visitor, other_visitor: Visitor
+) -> None:
+    form = _dispute_form()
     done = agent.post(reverse("backoffice:identity_dispute"), form, follow=True)
     assert "The document now belongs to" in _text(done)
     assert _claim_of_the_disputed_document().visitor == other_visitor
@@ -244,13 +249,7 @@ def _claim_of_the_disputed_document() -> IdentityClaim:
 def test_a_bad_dispute_form_comes_back_with_what_is_wrong(
     agent: Client, visitor: Visitor, other_visitor: Visitor, change: dict[str, str], message: str
 ) -> None:
-    form = {
-        "phone": "13900000002",
-        "id_type": "cn_resident",
-        "id_number": support.resident_id(date(1985, 3, 14)),
-        "evidence": "Card seen on a video call.",
-        **change,
-    }
+    form = {**_dispute_form(), **change}
     response = agent.post(reverse("backoffice:identity_dispute"), form)
     assert response.status_code == 200
     assert message in _text(response)
