@@ -79,7 +79,7 @@ def main() -> int:
         return (
             run(str(BIN / "ruff"), "check", ".")
             or run(str(BIN / "ruff"), "format", "--check", ".")
-            or run(str(BIN / "mypy"), "src/tourdraw")
+            or run(str(BIN / "mypy"), "src/tourdraw", "tests")
         )
     return run(str(BIN / "pytest"), *extra)
 

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.utils import timezone
@@ -21,8 +21,15 @@ from tourdraw.people.models import User, Visitor
 from tourdraw.people.services import save_profile
 
 SENT: list[Message] = []
+T = TypeVar("T")
 # The local drand chain every test's rounds fix their beacon on (conftest sets it).
 CHAIN = testchain.LocalChain()
+
+
+def present(value: T | None) -> T:
+    """``value``, which the test knows is there (a first row, a regex match)."""
+    assert value is not None
+    return value
 
 
 @contextmanager
@@ -205,7 +212,7 @@ def make_visitor(
     return visitor
 
 
-def make_party_entry(round: Round, number: int, party: int, choices: list[int]):  # type: ignore[no-untyped-def]
+def make_party_entry(round: Round, number: int, party: int, choices: list[int]) -> Entry:
     """An entry of ``party`` persons by a fresh visitor (number keeps IDs unique)."""
     from tourdraw.lottery.entries import CompanionInput, enter_round
 
@@ -226,14 +233,14 @@ def make_party_entry(round: Round, number: int, party: int, choices: list[int]):
     return enter_round(round, visitor, choices=choices, companions=companions)
 
 
-def drawn_round(  # type: ignore[no-untyped-def]
+def drawn_round(
     capacity: int,
     placed: list[int],
     waiting: list[int],
     *,
     days_ahead: int = 10,
     group: GroupVisit | None = None,
-):
+) -> tuple[Round, Slot, list[Entry]]:
     """A round as a draw left it, with a chosen order: the ``placed`` parties hold
     pending offers in the slot, the ``waiting`` ones follow in that order; ``group``
     is approved in the slot before the round closes.

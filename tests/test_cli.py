@@ -18,7 +18,7 @@ VECTOR = ROOT / "docs" / "spec" / "draw-vector-1.json"
 SHARED_SPEC = ROOT.parent / "shared" / "spec"
 
 
-def test_the_v1_spec_is_the_shared_contract_to_the_byte():  # type: ignore[no-untyped-def]
+def test_the_v1_spec_is_the_shared_contract_to_the_byte():
     if not SHARED_SPEC.is_dir():
         pytest.skip("no shared/ checkout beside the project")
     # tourdraw-draw/1 records stay verifiable by the text they were published under.
@@ -26,7 +26,7 @@ def test_the_v1_spec_is_the_shared_contract_to_the_byte():  # type: ignore[no-un
         assert (ROOT / "docs" / "spec" / ours).read_bytes() == (SHARED_SPEC / shared).read_bytes()
 
 
-def _verify(path: str, *options: str, env=None):  # type: ignore[no-untyped-def]
+def _verify(path: str, *options: str, env=None):
     return subprocess.run(
         [sys.executable, "-m", "tourdraw", "verify", path, *options],
         capture_output=True,
@@ -36,13 +36,13 @@ def _verify(path: str, *options: str, env=None):  # type: ignore[no-untyped-def]
     )
 
 
-def test_verify_needs_no_settings_and_holds_on_the_published_vector(tmp_path):  # type: ignore[no-untyped-def]
+def test_verify_needs_no_settings_and_holds_on_the_published_vector(tmp_path):
     result = _verify(str(VECTOR), env={"PATH": "/usr/bin:/bin", "TOURDRAW_ENV": "production"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("record holds")
 
 
-def test_verify_names_the_first_broken_rule(tmp_path):  # type: ignore[no-untyped-def]
+def test_verify_names_the_first_broken_rule(tmp_path):
     record = json.loads(VECTOR.read_text())
     record["placements"][0]["slot"] = "2026-01-20T13:30"
     broken = tmp_path / "broken.json"
@@ -52,13 +52,13 @@ def test_verify_names_the_first_broken_rule(tmp_path):  # type: ignore[no-untype
     assert "placements" in result.stdout
 
 
-def test_verify_says_when_it_cannot_read_the_file(tmp_path):  # type: ignore[no-untyped-def]
+def test_verify_says_when_it_cannot_read_the_file(tmp_path):
     result = _verify(str(tmp_path / "missing.json"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
 
 
-def test_verify_checks_the_round_and_commitment_you_expect(tmp_path):  # type: ignore[no-untyped-def]
+def test_verify_checks_the_round_and_commitment_you_expect(tmp_path):
     record = json.loads(VECTOR.read_text())
     right = ("--round", record["round"], "--commitment", record["commitment"])
     assert _verify(str(VECTOR), *right).returncode == 0

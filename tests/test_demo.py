@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
 
-from tests.support import beacon_moment, sign_in_staff
+from tests.support import beacon_moment, present, sign_in_staff
 from tourdraw import urls as project_urls
 from tourdraw.backoffice import demo_data
 from tourdraw.backoffice.management.commands.demo import served_at
@@ -26,7 +26,7 @@ from tourdraw.transparency.models import LogRecord
 from tourdraw.visits.models import Ticket
 
 
-def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-untyped-def]
+def test_the_demo_command_sets_up_the_real_case(db, capsys):
     call_command("demo", "--no-serve")
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out
@@ -56,14 +56,14 @@ def test_the_demo_command_sets_up_the_real_case(db, capsys):  # type: ignore[no-
     assert list(kinds.order_by("seq"))[:4] == ["opening", "closing", "beacon", "draw"]
 
 
-def test_the_demo_pages_serve(client, db):  # type: ignore[no-untyped-def]
+def test_the_demo_pages_serve(client, db):
     call_command("demo", "--no-serve")
     assert client.get(reverse("web:home")).status_code == 200
     for round in Round.objects.all():
         assert client.get(reverse("web:round", args=[round.code])).status_code == 200
 
 
-def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys, settings):  # type: ignore[no-untyped-def]
+def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys, settings):
     call_command("demo", "--no-serve")
     current = Round.objects.exclude(code__contains="express").get(
         tour__site__code="xiaomi-ev", state="open"
@@ -74,7 +74,7 @@ def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys, 
     # Once the beacon round is out, the demo's chain has signed it.
     chain = testchain.load_or_create(settings.DATA_DIR / "drand-local-chain.json")
     at = beacon_moment(current)
-    beacon.accept(current, chain.beacon(current.beacon_round)["signature"], now=at)
+    beacon.accept(current, chain.beacon(present(current.beacon_round))["signature"], now=at)
     record = json.loads(drawing.draw_round(current, now=at).record)
     draw.verify(record)
     assert len(record["entries"]) == 300
@@ -82,7 +82,7 @@ def test_drawing_the_demos_open_round_publishes_a_record_that_holds(db, capsys, 
     assert len(record["placements"]) > 250
 
 
-def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-def]
+def test_the_demo_fills_every_dashboard(client, db):
     from tourdraw.people.models import User
     from tourdraw.reports import stats
 
@@ -103,7 +103,7 @@ def test_the_demo_fills_every_dashboard(client, db):  # type: ignore[no-untyped-
     assert client.get(reverse("backoffice:groups")).content.decode().count("state-") >= 3
 
 
-def test_the_demos_messages_link_to_the_address_it_serves(db, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_demos_messages_link_to_the_address_it_serves(db, settings, monkeypatch):
     # A demo served on another port must not send visitors to port 8000.
     monkeypatch.delenv("SITE_URL", raising=False)
     settings.SITE_URL = "http://127.0.0.1:8000"

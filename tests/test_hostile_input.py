@@ -13,7 +13,6 @@ from tests.support import (
     api_token_headers,
     drawn_round,
     make_site,
-    make_staff,
     make_visitor,
     request_group,
     sign_in_staff,
@@ -62,7 +61,7 @@ WRONG_TYPES: list[Any] = [
 
 
 @pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
+def world(platform_admin):
     # The approved group is placed before the round closes: after that the
     # slot's places are sealed (a later approval is refused).
     approved = request_group(make_site(), 2, organisation="另一所学校")
@@ -72,7 +71,6 @@ def world(db):  # type: ignore[no-untyped-def]
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
     group = request_group(site, 2)
-    admin = make_staff("admin", "platform_admin", None)
     approved.refresh_from_db()
     return {
         "round": round,
@@ -82,7 +80,7 @@ def world(db):  # type: ignore[no-untyped-def]
         "ticket": ticket,
         "group": group,
         "approved": approved,
-        "admin": admin,
+        "admin": platform_admin,
         "offer": Offer.objects.get(entry=entries[1]),
     }
 
@@ -217,7 +215,7 @@ def _signed_in_clients(w: dict[str, Any]) -> dict[str, Client]:
     return clients
 
 
-def test_no_web_form_answers_a_hostile_value_with_a_server_error(world):  # type: ignore[no-untyped-def]
+def test_no_web_form_answers_a_hostile_value_with_a_server_error(world):
     found = Findings()
     clients = _signed_in_clients(world)
     for who, url, fields, method in _web_forms(world):
@@ -353,9 +351,9 @@ def _bodies(valid: dict[str, Any]) -> list[Any]:
     return bodies
 
 
-def test_no_api_call_answers_a_hostile_value_with_a_server_error(world):  # type: ignore[no-untyped-def]
+def test_no_api_call_answers_a_hostile_value_with_a_server_error(world):
     found = Findings()
-    headers = {
+    headers: dict[str, dict[str, Any]] = {
         "anon": {},
         "visitor": api_token_headers(make_visitor("+8613900000077", sequence=777).user),
         "owner": api_token_headers(world["entries"][0].visitor.user),

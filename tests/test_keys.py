@@ -38,7 +38,7 @@ def _bare_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "TOURDRAW_DATA_DIR": str(tmp_path), **extra}
 
 
-def test_starting_the_server_with_no_environment_refuses_and_says_what_to_set(tmp_path):  # type: ignore[no-untyped-def]
+def test_starting_the_server_with_no_environment_refuses_and_says_what_to_set(tmp_path):
     # What gunicorn does: import the WSGI application.
     result = _run("import tourdraw.wsgi", _bare_env(tmp_path))
     assert result.returncode != 0
@@ -52,7 +52,7 @@ def test_starting_the_server_with_no_environment_refuses_and_says_what_to_set(tm
     assert command.returncode != 0 and "TOURDRAW_DATA_KEYS" in command.stderr
 
 
-def test_keys_without_development_mean_no_debug_and_secure_cookies(tmp_path):  # type: ignore[no-untyped-def]
+def test_keys_without_development_mean_no_debug_and_secure_cookies(tmp_path):
     env = _bare_env(tmp_path, **keys.generate(), TOURDRAW_WEBHOOK_URL="https://gateway.invalid/")
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tourdraw.settings';"
@@ -71,14 +71,14 @@ def test_keys_without_development_mean_no_debug_and_secure_cookies(tmp_path):  #
     assert console.returncode != 0 and "console channel" in console.stderr
 
 
-def test_the_console_channel_prints_nothing_outside_development(settings, caplog):  # type: ignore[no-untyped-def]
+def test_the_console_channel_prints_nothing_outside_development(settings, caplog):
     settings.DEVELOPMENT = False
     with pytest.raises(DeliveryError):
         ConsoleChannel().send(Message(kind="sms", to="+8613900000001", body="code 123456"))
     assert "123456" not in caplog.text and "13900000001" not in caplog.text
 
 
-def test_the_demo_makes_its_keys_once_and_reuses_them(tmp_path):  # type: ignore[no-untyped-def]
+def test_the_demo_makes_its_keys_once_and_reuses_them(tmp_path):
     env = _bare_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     code = "from tourdraw.cli import main; main(['tourdraw', 'demo', '--help'])"
     first = _run(code, env)
@@ -99,7 +99,7 @@ def test_the_demo_makes_its_keys_once_and_reuses_them(tmp_path):  # type: ignore
     assert keys.demo_keys(tmp_path / "other") != values
 
 
-def test_the_repository_keeps_its_demo_keys_out_of_git():  # type: ignore[no-untyped-def]
+def test_the_repository_keeps_its_demo_keys_out_of_git():
     assert "/var/" in (ROOT / ".gitignore").read_text().split()
 
 
@@ -126,7 +126,7 @@ def _as_ed25519(text: str) -> Ed25519PrivateKey | None:
     return Ed25519PrivateKey.from_private_bytes(raw) if len(raw) == 32 else None
 
 
-def test_no_key_string_from_the_repository_decrypts_a_field_or_verifies_a_ticket(visitor):  # type: ignore[no-untyped-def]
+def test_no_key_string_from_the_repository_decrypts_a_field_or_verifies_a_ticket(visitor):
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number FROM people_person LIMIT 1")
         (sealed,) = cursor.fetchone()
@@ -161,7 +161,7 @@ def _forge(payload: str, key: Ed25519PrivateKey) -> str:
     return f"{head}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
-def test_the_tests_run_with_keys_made_for_this_run():  # type: ignore[no-untyped-def]
+def test_the_tests_run_with_keys_made_for_this_run():
     assert os.environ["TOURDRAW_DATA_KEYS"] not in "".join(_strings_in_the_repository())
 
 
@@ -179,7 +179,7 @@ def _raw_tokens() -> list[str]:
 
 def test_rotating_the_data_keys_re_encrypts_everything_so_the_old_key_can_go(
     settings, visitor, round, sent
-):  # type: ignore[no-untyped-def]
+):
     from django.core.management import call_command
 
     from tests.support import make_site, request_group

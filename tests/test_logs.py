@@ -13,7 +13,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.support import drawn_round
+from tests.support import drawn_round, present
 from tourdraw.people import consent
 from tourdraw.visits.models import Offer
 from tourdraw.visits.offers import confirm_offer
@@ -25,8 +25,9 @@ TW_PERMIT = "83920174"
 
 
 @pytest.fixture
-def console():  # type: ignore[no-untyped-def]
+def console():
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    assert isinstance(handler, logging.StreamHandler)
     stream = io.StringIO()
     old = handler.setStream(stream)
     try:
@@ -35,9 +36,9 @@ def console():  # type: ignore[no-untyped-def]
         handler.setStream(old)
 
 
-def _sign_in(client, sent) -> str:  # type: ignore[no-untyped-def]
+def _sign_in(client, sent) -> str:
     client.post(reverse("web:sign_in"), {"phone": PHONE})
-    code = re.search(r"\b(\d{6})\b", sent[-1].body).group(1)
+    code = present(re.search(r"\b(\d{6})\b", sent[-1].body)).group(1)
     client.post(reverse("web:sign_in_code"), {"code": "000000" if code != "000000" else "111111"})
     assert client.post(reverse("web:sign_in_code"), {"code": code}).status_code == 302
     return code
@@ -45,7 +46,7 @@ def _sign_in(client, sent) -> str:  # type: ignore[no-untyped-def]
 
 def test_requests_outside_development_log_no_code_link_phone_or_document(
     client, sent, console, settings, transactional_db
-):  # type: ignore[no-untyped-def]
+):
     settings.DEVELOPMENT = False
     code = _sign_in(client, sent)
     for doc_type, number in (("passport", PASSPORT), ("hk_mo_permit", HK_PERMIT)):

@@ -7,14 +7,14 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
-from tests.support import resident_id
+from tests.support import present, resident_id
 from tourdraw.lottery.models import Round
 
 ENTRANT_ID = resident_id(__import__("datetime").date(1985, 3, 14), sequence=123)
 
 
 def _all_rows_as_text() -> str:
-    chunks = []
+    chunks: list[str] = []
     with connection.cursor() as cursor:
         for model in apps.get_models(include_auto_created=True):
             table = connection.ops.quote_name(model._meta.db_table)
@@ -29,14 +29,14 @@ def test_no_id_number_is_stored_or_logged_in_clear(
     round: Round,
     caplog,
     capsys,
-    transactional_db,  # type: ignore[no-untyped-def]
+    transactional_db,
 ):
     caplog.set_level(logging.DEBUG)
     companion_id = resident_id(
         __import__("datetime").date(1979, 11, 30), region="310101", sequence=88
     )
     client.force_login(visitor.user)
-    slot = round.slots.order_by("starts_at").first()
+    slot = present(round.slots.order_by("starts_at").first())
     response = client.post(
         reverse("web:enter", args=[round.code]),
         {
@@ -70,7 +70,7 @@ def test_no_id_number_is_stored_or_logged_in_clear(
     assert companion_id not in logged and ENTRANT_ID not in logged
 
 
-def test_the_log_filter_masks_an_id_number_that_slips_into_a_message(caplog):  # type: ignore[no-untyped-def]
+def test_the_log_filter_masks_an_id_number_that_slips_into_a_message(caplog):
     from tourdraw.people.logging import RedactIdNumbers
 
     record = logging.LogRecord(

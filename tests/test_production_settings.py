@@ -41,7 +41,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_check_deploy_prints_no_warning_in_production(tmp_path):  # type: ignore[no-untyped-def]
+def test_check_deploy_prints_no_warning_in_production(tmp_path):
     done = _run(
         _production_env(tmp_path), "-m", "django", "check", "--deploy", "--fail-level", "DEBUG"
     )
@@ -67,7 +67,7 @@ print(json.dumps({
 """
 
 
-def test_production_sends_hsts_csp_referrer_policy_and_redirects_to_https(tmp_path):  # type: ignore[no-untyped-def]
+def test_production_sends_hsts_csp_referrer_policy_and_redirects_to_https(tmp_path):
     done = _run(_production_env(tmp_path), "-c", _HEADERS)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
@@ -83,7 +83,7 @@ def test_production_sends_hsts_csp_referrer_policy_and_redirects_to_https(tmp_pa
     assert seen["admin"] == "/backoffice/admin/"
 
 
-def test_a_client_cannot_claim_https_when_no_proxy_header_is_configured(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_client_cannot_claim_https_when_no_proxy_header_is_configured(tmp_path):
     env = _production_env(tmp_path)
     del env["SECURE_PROXY_SSL_HEADER"]
     done = _run(env, "-c", _HEADERS)
@@ -91,7 +91,7 @@ def test_a_client_cannot_claim_https_when_no_proxy_header_is_configured(tmp_path
     assert seen["tls"][0] == 301
 
 
-def test_a_malformed_proxy_header_setting_stops_the_start(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_malformed_proxy_header_setting_stops_the_start(tmp_path):
     done = _run(
         _production_env(tmp_path, SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"),
         "-m",
@@ -108,7 +108,7 @@ _INLINE = re.compile(
 )
 
 
-def test_no_template_has_inline_script_or_style(db):  # type: ignore[no-untyped-def]
+def test_no_template_has_inline_script_or_style(db):
     offending = [
         f"{path.relative_to(SOURCE)}: {match.group(0)}"
         for path in SOURCE.glob("*/templates/**/*.html")
@@ -118,7 +118,7 @@ def test_no_template_has_inline_script_or_style(db):  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("url", ["/", "/api/v1/docs"])
-def test_pages_carry_the_policy(client, db, url):  # type: ignore[no-untyped-def]
+def test_pages_carry_the_policy(client, db, url):
     response = client.get(url)
     assert response.status_code == 200
     policy = response["Content-Security-Policy"]
@@ -126,11 +126,11 @@ def test_pages_carry_the_policy(client, db, url):  # type: ignore[no-untyped-def
     assert "object-src 'none'" in policy
 
 
-def test_the_gate_page_loads_its_code_from_this_host(client, db):  # type: ignore[no-untyped-def]
-    from tests.support import drawn_round, make_staff, sign_in_staff
+def test_the_gate_page_loads_its_code_from_this_host(client, db, gate_staff):
+    from tests.support import drawn_round, sign_in_staff
 
     _, slot, _ = drawn_round(4, [2], [])
-    sign_in_staff(client, make_staff("gatekeeper", "gate", slot.tour.site))
+    sign_in_staff(client, gate_staff)
     page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
     assert re.search(r'<script src="/static/backoffice/gate\.js" defer></script>', page)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)

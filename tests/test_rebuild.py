@@ -25,6 +25,7 @@ from tests.support import (
     make_round,
     make_slots,
     make_tour,
+    present,
     request_group,
     resident_id,
 )
@@ -64,9 +65,10 @@ def _documents() -> list[tuple[str, str, date]]:
 
 
 @pytest.fixture
-def console_log():  # type: ignore[no-untyped-def]
+def console_log():
     """What the configured console handler (with its redacting filter) writes."""
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    assert isinstance(handler, logging.StreamHandler)
     stream = io.StringIO()
     old = handler.setStream(stream)
     try:
@@ -75,15 +77,15 @@ def console_log():  # type: ignore[no-untyped-def]
         handler.setStream(old)
 
 
-def _sign_in(client, phone: str, sent) -> str:  # type: ignore[no-untyped-def]
+def _sign_in(client, phone: str, sent) -> str:
     client.post(reverse("web:sign_in"), {"phone": phone})
-    code = re.search(r"\b(\d{6})\b", sent[-1].body).group(1)
+    code = present(re.search(r"\b(\d{6})\b", sent[-1].body)).group(1)
     response = client.post(reverse("web:sign_in_code"), {"code": code})
     assert response.status_code == 302, response.content
     return code
 
 
-def _fill(client, sent, round, slot) -> list[str]:  # type: ignore[no-untyped-def]
+def _fill(client, sent, round, slot) -> list[str]:
     codes = []
     for phone, (doc_type, number, born), companion in zip(
         PHONES, PROFILES, COMPANIONS, strict=True
@@ -116,7 +118,7 @@ def _fill(client, sent, round, slot) -> list[str]:  # type: ignore[no-untyped-de
     return codes
 
 
-def _group(slot) -> None:  # type: ignore[no-untyped-def]
+def _group(slot) -> None:
     group = group_services.approve_visit(request_group(slot.tour.site, 5), slot=slot, actor=None)
     rows = "".join(f"学生{k},cn_resident,{number},\n" for k, number in enumerate(GROUP))
     group_services.upload_members(group, "full_name,id_type,id_number,birth_date\n" + rows)
@@ -133,7 +135,7 @@ def _dump() -> list[str]:
     return rows
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions():
     return apps.get_model("sessions", "Session").objects.all()
 
 
@@ -160,7 +162,7 @@ def _bounded(needle: str, text: str) -> bool:
 
 def test_a_copy_of_the_database_rebuilds_no_id_number_and_holds_no_contact_in_clear(
     client, sent, console_log, caplog, transactional_db
-):  # type: ignore[no-untyped-def]
+):
     caplog.set_level(logging.DEBUG)
     tour = make_tour()
     slot = make_slots(tour, timezone.localdate() + timedelta(days=12), capacity=60)[0]
@@ -169,7 +171,7 @@ def test_a_copy_of_the_database_rebuilds_no_id_number_and_holds_no_contact_in_cl
     _group(slot)
     rounds.close_round(round, now=timezone.now())
     draw_with_beacon(round)
-    offer = Offer.objects.filter(entry__round=round).first()
+    offer = present(Offer.objects.filter(entry__round=round).first())
     client.force_login(offer.entry.visitor.user)
     confirmed = client.post(
         reverse("web:offer_confirm", args=[offer.entry.code]), {"accept_rules": "on"}
@@ -178,7 +180,7 @@ def test_a_copy_of_the_database_rebuilds_no_id_number_and_holds_no_contact_in_cl
     ticket_page = client.get(confirmed["Location"])
     assert ticket_page.status_code == 200 and Entry.objects.count() == 3
     # Erasures: one visitor deletes their account, the group's visit passes.
-    leaving = Entry.objects.exclude(visitor=offer.entry.visitor).first().visitor
+    leaving = present(Entry.objects.exclude(visitor=offer.entry.visitor).first()).visitor
     rights.delete_account(leaving, now=timezone.now())
     retention.erase_group_members_due(slot.starts_at + timedelta(days=31))
 

@@ -75,7 +75,7 @@ def test_the_compiled_catalogue_is_up_to_date() -> None:
     assert stale == []
 
 
-def test_every_text_in_the_code_is_in_the_catalogue(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_every_text_in_the_code_is_in_the_catalogue(tmp_path, monkeypatch) -> None:
     """makemessages, run on a copy of the code, finds no text the catalogue lacks."""
     if not shutil.which("xgettext"):
         pytest.skip("needs GNU gettext (apt-get install gettext)")

@@ -11,9 +11,8 @@ from tourdraw.api.models import ApiToken
 API = "/api/v1"
 
 
-def test_a_token_records_its_use_at_most_once_per_grain(client, db):  # type: ignore[no-untyped-def]
-    user = support.make_staff("op", "site_operator", support.make_site())
-    token, key = ApiToken.issue(user, "partner system")
+def test_a_token_records_its_use_at_most_once_per_grain(client, db, site_operator):
+    token, key = ApiToken.issue(site_operator, "partner system")
     assert token.last_used_at is None  # a partner's token is unused until it is used
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get(f"{API}/operator/groups", **bearer).status_code == 200
@@ -29,20 +28,19 @@ def test_a_token_records_its_use_at_most_once_per_grain(client, db):  # type: ig
     assert token.last_used_at > first - timedelta(seconds=1)
 
 
-def test_a_revoked_token_or_an_inactive_user_is_not_signed_in(client, db):  # type: ignore[no-untyped-def]
-    user = support.make_staff("op", "site_operator", support.make_site())
-    token, key = ApiToken.issue(user, "partner system", used_at=timezone.now())
+def test_a_revoked_token_or_an_inactive_user_is_not_signed_in(client, db, site_operator):
+    token, key = ApiToken.issue(site_operator, "partner system", used_at=timezone.now())
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert client.get(f"{API}/operator/groups", **bearer).json()["code"] == "not_signed_in"
-    _, key = ApiToken.issue(user, "again")
-    user.is_active = False
-    user.save()
+    _, key = ApiToken.issue(site_operator, "again")
+    site_operator.is_active = False
+    site_operator.save()
     response = client.get(f"{API}/operator/groups", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 401
 
 
-def test_a_signed_in_browser_session_works_and_keeps_the_csrf_check(db):  # type: ignore[no-untyped-def]
+def test_a_signed_in_browser_session_works_and_keeps_the_csrf_check(db):
     from django.test import Client
 
     round = support.make_round(support.make_tour())
@@ -50,7 +48,7 @@ def test_a_signed_in_browser_session_works_and_keeps_the_csrf_check(db):  # type
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(visitor.user)
     assert browser.get(f"{API}/me/entries").json() == {"items": [], "count": 0}
-    body = {"choices": [round.slots.first().pk]}
+    body = {"choices": [support.present(round.slots.first()).pk]}
     forged = browser.post(
         f"{API}/rounds/{round.code}/entries", body, content_type="application/json"
     )

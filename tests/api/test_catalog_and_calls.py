@@ -11,7 +11,7 @@ from tourdraw.visits.cancellation import cancel_slot
 API = "/api/v1"
 
 
-def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: ignore[no-untyped-def]
+def test_a_sites_tours_and_coming_sessions_are_public(client, db):
     tour = support.make_tour()
     slots = support.make_slots(tour, timezone.localdate() + timedelta(days=3), days=2)
     cancel_slot(slots[1], actor=None, reason="Line maintenance")
@@ -28,10 +28,11 @@ def test_a_sites_tours_and_coming_sessions_are_public(client, db):  # type: igno
     assert client.get(f"{API}/sites/nowhere/tours").status_code == 404
 
 
-def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # type: ignore[no-untyped-def]
-    _, slot, entries = support.drawn_round(10, [2, 3], [])
-    site = slot.tour.site
-    agent = support.api_token_headers(support.make_staff("agent", "call_centre", site))
+def test_the_call_queue_shows_each_agent_their_own_sites_offers(
+    client, db, gate_staff, call_centre_agent
+):
+    _, _, entries = support.drawn_round(10, [2, 3], [])
+    agent = support.api_token_headers(call_centre_agent)
     queue = client.get(f"{API}/operator/calls", **agent).json()
     assert queue["count"] == 2
     first = queue["items"][0]
@@ -55,16 +56,16 @@ def test_the_call_queue_shows_each_agent_their_own_sites_offers(client, db):  # 
         support.make_staff("nio-agent", "call_centre", support.make_site("nio"))
     )
     assert client.get(f"{API}/operator/calls", **stranger).json()["count"] == 0
-    gate = support.api_token_headers(support.make_staff("gatekeeper", "gate", site))
+    gate = support.api_token_headers(gate_staff)
     assert client.get(f"{API}/operator/calls", **gate).json()["count"] == 0
 
 
-def test_a_long_call_queue_is_read_a_page_at_a_time(client, db):  # type: ignore[no-untyped-def]
+def test_a_long_call_queue_is_read_a_page_at_a_time(client, db, call_centre_agent):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    _, slot, _ = support.drawn_round(60, [2] * 24, [])
-    agent = support.api_token_headers(support.make_staff("agent", "call_centre", slot.tour.site))
+    support.drawn_round(60, [2] * 24, [])
+    agent = support.api_token_headers(call_centre_agent)
     client.get(f"{API}/operator/calls", **agent)  # the token's first use is written down once
     counts = []
     for limit in (3, 20):

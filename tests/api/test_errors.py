@@ -15,10 +15,10 @@ from tourdraw.lottery import results
 API = "/api/v1"
 
 
-def test_an_unexpected_failure_answers_500_in_the_error_shape(db, monkeypatch):  # type: ignore[no-untyped-def]
+def test_an_unexpected_failure_answers_500_in_the_error_shape(db, monkeypatch):
     round, _, entries = support.drawn_round(4, [2], [2])
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(results, "lookup", broken)
@@ -33,7 +33,7 @@ def test_an_unexpected_failure_answers_500_in_the_error_shape(db, monkeypatch): 
     }
 
 
-def test_the_database_time_limits_come_from_the_environment():  # type: ignore[no-untyped-def]
+def test_the_database_time_limits_come_from_the_environment():
     env = {
         **os.environ,
         "DATABASE_URL": "postgres://u@db.internal:5432/tourdraw",
@@ -49,7 +49,7 @@ def test_the_database_time_limits_come_from_the_environment():  # type: ignore[n
 
 
 @pytest.mark.postgres
-def test_a_frozen_database_answers_503_promptly_not_when_it_thaws(transactional_db):  # type: ignore[no-untyped-def]
+def test_a_frozen_database_answers_503_promptly_not_when_it_thaws(transactional_db):
     import psycopg
 
     support.make_round()
@@ -82,7 +82,7 @@ def test_a_frozen_database_answers_503_promptly_not_when_it_thaws(transactional_
     assert response.json()["code"] == "unavailable"
 
 
-def test_the_openapi_document_is_built_once_per_process(client, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_openapi_document_is_built_once_per_process(client, monkeypatch):
     import ninja.main
 
     from tourdraw.api.v1 import api
@@ -90,7 +90,7 @@ def test_the_openapi_document_is_built_once_per_process(client, monkeypatch):  #
     built = []
     real = ninja.main.get_schema
 
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
+    def counting(**kwargs):
         built.append(kwargs)
         return real(**kwargs)
 

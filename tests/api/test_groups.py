@@ -1,6 +1,7 @@
 """Group visits through the API: request, decision, member list, gate."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,7 @@ from tourdraw.groups.models import GroupMember, GroupVisit
 API = "/api/v1"
 
 
-def _request_body(size: int = 3) -> dict:  # type: ignore[type-arg]
+def _request_body(size: int = 3) -> dict[str, Any]:
     return {
         "organisation": "北京第一中学",
         "contact_name": "王老师",
@@ -32,7 +33,7 @@ def _member(name: str, born: date, sequence: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def slot(db):  # type: ignore[no-untyped-def]
+def slot(db):
     site = support.make_site()
     site.arrival_opens_minutes = 60 * 24 * 15  # the gate is tried days before the visit
     site.save()
@@ -40,7 +41,9 @@ def slot(db):  # type: ignore[no-untyped-def]
     return support.make_slots(tour, timezone.localdate() + timedelta(days=12), capacity=60)[0]
 
 
-def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # type: ignore[no-untyped-def]
+def test_a_group_visit_from_request_to_gate_through_the_api(
+    client, slot, gate_staff, site_operator
+):
     site = slot.tour.site
     asked = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(3), content_type="application/json"
@@ -49,7 +52,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     group = asked.json()
     assert group["state"] == "requested" and group["slot"] is None and "contact_phone" not in group
 
-    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(site_operator)
     waiting = client.get(f"{API}/operator/groups?state=requested", **operator).json()
     assert waiting["count"] == 1 and waiting["items"][0]["contact_phone"] == "13912345678"
     group_id = waiting["items"][0]["id"]
@@ -104,7 +107,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     assert members[0]["id_masked"].startswith("******") and "id_number" not in members[0]
     assert client.get(f"{API}/groups/{group['code']}").json()["members"] == members
 
-    gate = support.api_token_headers(support.make_staff("gatekeeper", "gate", site))
+    gate = support.api_token_headers(gate_staff)
     checked = client.post(
         f"{API}/operator/slots/{slot.pk}/groups/{group_id}/check-in",
         {"members": [members[0]["id"]]},
@@ -121,7 +124,7 @@ def test_a_group_visit_from_request_to_gate_through_the_api(client, slot):  # ty
     assert again.json() == {"checked_in": 0}
 
 
-def test_group_requests_are_refused_with_the_rule_they_break(client, slot):  # type: ignore[no-untyped-def]
+def test_group_requests_are_refused_with_the_rule_they_break(client, slot, site_operator):
     site = slot.tour.site
     too_big = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(61), content_type="application/json"
@@ -139,7 +142,7 @@ def test_group_requests_are_refused_with_the_rule_they_break(client, slot):  # t
     group = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(), content_type="application/json"
     ).json()
-    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(site_operator)
     group_id = GroupVisit.objects.get(code=group["code"]).pk
     no_reason = client.post(
         f"{API}/operator/groups/{group_id}/decline",
@@ -169,7 +172,7 @@ def test_group_requests_are_refused_with_the_rule_they_break(client, slot):  # t
     assert twice.json()["code"] == "group_decided"
 
 
-def test_no_operator_reaches_another_sites_groups(client, slot):  # type: ignore[no-untyped-def]
+def test_no_operator_reaches_another_sites_groups(client, slot, site_operator, other_site_operator):
     site = slot.tour.site
     group = client.post(
         f"{API}/sites/{site.code}/groups", _request_body(), content_type="application/json"
@@ -177,7 +180,7 @@ def test_no_operator_reaches_another_sites_groups(client, slot):  # type: ignore
     group_id = GroupVisit.objects.get(code=group["code"]).pk
     nio = support.make_site("nio", name="蔚来")
     nio_slot = support.make_slots(support.make_tour(nio), slot.visit_date)[0]
-    stranger = support.api_token_headers(support.make_staff("nio-op", "site_operator", nio))
+    stranger = support.api_token_headers(other_site_operator)
     assert client.get(f"{API}/operator/groups", **stranger).json()["count"] == 0
     assert client.get(f"{API}/operator/groups/{group_id}", **stranger).status_code == 404
     for url, body in (
@@ -188,7 +191,7 @@ def test_no_operator_reaches_another_sites_groups(client, slot):  # type: ignore
         response = client.post(f"{API}{url}", body, content_type="application/json", **stranger)
         assert response.status_code == 404, url
     # The site's own operator cannot keep places in another site's session either.
-    operator = support.api_token_headers(support.make_staff("op", "site_operator", site))
+    operator = support.api_token_headers(site_operator)
     elsewhere = client.post(
         f"{API}/operator/groups/{group_id}/approve",
         {"slot": nio_slot.pk},

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -17,8 +18,8 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def test_the_whole_journey_through_the_api(
-    client, db, settings, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+    client, db, settings, django_capture_on_commit_callbacks, site_operator
+):
     settings.TOURDRAW_OFFER_CUTOFF = timedelta(0)
     start = timezone.now() + timedelta(minutes=30)
     tour = support.make_tour()
@@ -26,10 +27,9 @@ def test_the_whole_journey_through_the_api(
         tour=tour, starts_at=start, ends_at=start + timedelta(hours=2), capacity=60
     )
     round = support.make_round(tour, slots=[slot])
-    operator = support.make_staff("op", "site_operator", tour.site)
     from tourdraw.api.models import ApiToken
 
-    _, operator_key = ApiToken.issue(operator, "partner system")
+    _, operator_key = ApiToken.issue(site_operator, "partner system")
 
     rounds = client.get(f"{API}/rounds").json()
     assert rounds["count"] == 1 and rounds["items"][0]["code"] == round.code
@@ -43,7 +43,7 @@ def test_the_whole_journey_through_the_api(
             ).status_code
             == 202
         )
-    code = re.search(r"\b(\d{6})\b", support.SENT[-1].body).group(1)
+    code = support.present(re.search(r"\b(\d{6})\b", support.SENT[-1].body)).group(1)
     token = client.post(
         f"{API}/auth/token", {"phone": "13912345678", "code": code}, content_type="application/json"
     ).json()["token"]
@@ -161,7 +161,7 @@ def test_the_whole_journey_through_the_api(
     assert CheckIn.objects.count() == 2
 
 
-def test_errors_have_one_shape(client, db):  # type: ignore[no-untyped-def]
+def test_errors_have_one_shape(client, db):
     missing = client.get(f"{API}/rounds/nope")
     assert missing.status_code == 404 and missing.json() == {
         "code": "not_found",
@@ -186,7 +186,7 @@ def test_errors_have_one_shape(client, db):  # type: ignore[no-untyped-def]
     )
 
 
-def test_nobody_reaches_another_visitors_or_sites_objects(client, db):  # type: ignore[no-untyped-def]
+def test_nobody_reaches_another_visitors_or_sites_objects(client, db, other_site_operator):
     from tourdraw.api.models import ApiToken
     from tourdraw.visits.models import Offer
     from tourdraw.visits.offers import confirm_offer
@@ -208,16 +208,14 @@ def test_nobody_reaches_another_visitors_or_sites_objects(client, db):  # type: 
         ("post", f"/me/tickets/{ticket.code}/cancel"),
     ):
         # Each with a body its schema takes: no extra field is allowed.
-        body = {"put": {"choices": [slot.pk]}}.get(method, {})
+        body: dict[str, Any] = {"put": {"choices": [slot.pk]}}.get(method, {})
         if url.endswith("/confirm"):
             body = {"accept_rules": True}
         response = getattr(client, method)(
             f"{API}{url}", body, content_type="application/json", **me
         )
         assert response.status_code == 404, (method, url, response.status_code)
-    _, other_site = ApiToken.issue(
-        support.make_staff("nio-op", "site_operator", support.make_site("nio", name="蔚来")), "nio"
-    )
+    _, other_site = ApiToken.issue(other_site_operator, "nio")
     op = _bearer(other_site)
     offer = Offer.objects.get(entry=entries[1])
     for url, body in (
@@ -232,14 +230,14 @@ def test_nobody_reaches_another_visitors_or_sites_objects(client, db):  # type: 
         ), url
 
 
-def test_the_openapi_schema_and_docs_are_served_from_here(client, db):  # type: ignore[no-untyped-def]
+def test_the_openapi_schema_and_docs_are_served_from_here(client, db):
     schema = client.get(f"{API}/openapi.json").json()
     assert schema["openapi"].startswith("3.") and "/api/v1/rounds/{code}/entries" in schema["paths"]
     docs = client.get(f"{API}/docs").content.decode()
     assert "cdn.jsdelivr" not in docs and "https://" not in docs.split("<body")[0]
 
 
-def test_list_bounds_are_checked_before_the_database(client, db):  # type: ignore[no-untyped-def]
+def test_list_bounds_are_checked_before_the_database(client, db):
     for query in ("limit=49616448705100567409204396032", "offset=99999999999999999999", "limit=0"):
         response = client.get(f"{API}/sites?{query}")
         assert response.status_code == 422, query
@@ -247,7 +245,7 @@ def test_list_bounds_are_checked_before_the_database(client, db):  # type: ignor
     assert client.get(f"{API}/sites?limit=100&offset=1000000").status_code == 200
 
 
-def test_an_entry_shows_its_offer_and_ticket_and_a_decline_at_once(client, db):  # type: ignore[no-untyped-def]
+def test_an_entry_shows_its_offer_and_ticket_and_a_decline_at_once(client, db):
     from tourdraw.api.models import ApiToken
 
     _, _, entries = support.drawn_round(10, [2, 2], [])

@@ -18,7 +18,7 @@ store = test_writes.shared_cache  # the database or Redis, as in test_writes
 CASES = ["bearer", "BEARER", "Bearer", "bEaReR", "BeArEr", "beaRER", "BEARer", "bEARER"]
 
 
-def _token_post(client, **headers):  # type: ignore[no-untyped-def]
+def _token_post(client, **headers):
     return client.post(
         f"{API}/auth/token",
         {"phone": "13912345678", "code": "000000"},
@@ -27,7 +27,7 @@ def _token_post(client, **headers):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_random_authorization_header_is_no_fresh_budget(client, db, settings, store):  # type: ignore[no-untyped-def]
+def test_a_random_authorization_header_is_no_fresh_budget(client, db, settings, store):
     settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "5/d"
     statuses = [
         _token_post(client, HTTP_AUTHORIZATION=f"Bearer {secrets.token_hex(8)}").status_code
@@ -38,7 +38,7 @@ def test_a_random_authorization_header_is_no_fresh_budget(client, db, settings, 
 
 def test_letter_case_spellings_of_bearer_share_the_visitors_budget(
     client, round, visitor, settings, store
-):  # type: ignore[no-untyped-def]
+):
     settings.TOURDRAW_API_WRITE_RATE = "5/d"
     _, key = ApiToken.issue(visitor.user, "app")
     url = f"{API}/rounds/{round.code}/entries"
@@ -51,7 +51,7 @@ def test_letter_case_spellings_of_bearer_share_the_visitors_budget(
     assert statuses.count(429) == 3 and 429 not in statuses[:5]
 
 
-def test_a_forged_forwarded_for_is_no_fresh_budget(client, db, settings):  # type: ignore[no-untyped-def]
+def test_a_forged_forwarded_for_is_no_fresh_budget(client, db, settings):
     settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "3/d"
     statuses = [
         _token_post(client, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(5)
@@ -59,7 +59,7 @@ def test_a_forged_forwarded_for_is_no_fresh_budget(client, db, settings):  # typ
     assert statuses.count(429) == 2
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_budget(client, db, settings):  # type: ignore[no-untyped-def]
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(client, db, settings):
     settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "2/d"
     settings.TOURDRAW_TRUSTED_PROXIES = ["10.0.0.0/8"]
     proxy = {"REMOTE_ADDR": "10.1.2.3"}
@@ -72,7 +72,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_budget(client, db, setti
     assert first.count(429) == 1 and other != 429
 
 
-def test_the_web_group_request_form_is_limited(client, db, settings):  # type: ignore[no-untyped-def]
+def test_the_web_group_request_form_is_limited(client, db, settings):
     settings.TOURDRAW_GROUP_REQUEST_RATE = "3/d"
     site = support.make_site()
     form = {
@@ -89,7 +89,7 @@ def test_the_web_group_request_form_is_limited(client, db, settings):  # type: i
     assert GroupVisit.objects.count() <= 3
 
 
-def test_the_api_group_request_is_limited_too(client, db, settings):  # type: ignore[no-untyped-def]
+def test_the_api_group_request_is_limited_too(client, db, settings):
     settings.TOURDRAW_GROUP_REQUEST_RATE = "2/d"
     site = support.make_site()
     body = {
@@ -107,14 +107,14 @@ def test_the_api_group_request_is_limited_too(client, db, settings):  # type: ig
     assert statuses.count(429) == 2
 
 
-def test_every_web_form_that_writes_is_limited_per_address(client, db, settings):  # type: ignore[no-untyped-def]
+def test_every_web_form_that_writes_is_limited_per_address(client, db, settings):
     settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "3/d"
     forms = [reverse("web:sign_in_code"), reverse("web:sign_in"), "/backoffice/login/"]
     statuses = [client.post(url, {}).status_code for url in forms * 2]
     assert statuses[3:] == [429, 429, 429]
 
 
-def test_a_signed_in_visitors_web_writes_are_limited_per_visitor(client, visitor, settings):  # type: ignore[no-untyped-def]
+def test_a_signed_in_visitors_web_writes_are_limited_per_visitor(client, visitor, settings):
     settings.TOURDRAW_WEB_WRITE_RATE = "3/d"
     client.force_login(visitor.user)
     url = reverse("web:profile")
@@ -122,7 +122,7 @@ def test_a_signed_in_visitors_web_writes_are_limited_per_visitor(client, visitor
     assert statuses[3:] == [429, 429]
 
 
-def _ask_code(client, phone: str, address: str):  # type: ignore[no-untyped-def]
+def _ask_code(client, phone: str, address: str):
     return client.post(
         f"{API}/auth/code", {"phone": phone}, content_type="application/json", REMOTE_ADDR=address
     )
@@ -139,7 +139,7 @@ def _ask_code(client, phone: str, address: str):  # type: ignore[no-untyped-def]
         "+861062345678",  # a Beijing landline
     ],
 )
-def test_no_code_is_texted_outside_the_configured_regions_mobiles(client, db, sent, phone):  # type: ignore[no-untyped-def]
+def test_no_code_is_texted_outside_the_configured_regions_mobiles(client, db, sent, phone):
     response = _ask_code(client, phone, "192.0.2.1")
     # The API's schema states the rule (a refusal of the input's form is a 422)
     # and its answer names it: which numbers get codes.
@@ -154,12 +154,12 @@ def test_no_code_is_texted_outside_the_configured_regions_mobiles(client, db, se
 )
 def test_mainland_hong_kong_macao_and_taiwan_mobiles_get_codes(
     client, db, phone, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert _ask_code(client, phone, "192.0.2.1").status_code == 202
 
 
-def test_a_second_address_gets_no_fresh_budget_for_one_phone(client, db, settings):  # type: ignore[no-untyped-def]
+def test_a_second_address_gets_no_fresh_budget_for_one_phone(client, db, settings):
     settings.TOURDRAW_SIGN_IN_RATE_PER_PHONE = "3/d"
     statuses = [
         _ask_code(client, "+8613912345678", f"198.51.100.{n}").status_code for n in range(5)
@@ -170,7 +170,7 @@ def test_a_second_address_gets_no_fresh_budget_for_one_phone(client, db, setting
 
 def test_a_stranger_cannot_lock_the_owner_out(
     client, db, sent, settings, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     """The owner asks for a code; someone at another address asks for codes for
     the same number until refused. The owner's code still signs them in, and the
     phone's limit lasts no longer than a code lives."""
@@ -197,7 +197,7 @@ def test_a_stranger_cannot_lock_the_owner_out(
     assert usage["time_left"] <= settings.TOURDRAW_SIGN_IN_CODE_TTL.total_seconds()
 
 
-def _request():  # type: ignore[no-untyped-def]
+def _request():
     from django.test import RequestFactory
 
     return RequestFactory().post("/api/v1/auth/code")

@@ -30,7 +30,7 @@ EXAMPLES = int(os.environ.get("TOURDRAW_FUZZ_EXAMPLES", "15"))
 
 
 @pytest.fixture(autouse=True)
-def _data(transactional_db, settings):  # type: ignore[no-untyped-def]
+def _data(transactional_db, settings):
     from tests import support
 
     # Every generated request comes from one address, hundreds a minute: the
@@ -42,7 +42,7 @@ def _data(transactional_db, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=["anonymous", "visitor", "staff"])
-def identity(request, _data) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def identity(request, _data) -> dict[str, str]:
     from tests import support
 
     if request.param == "anonymous":
@@ -56,6 +56,6 @@ def identity(request, _data) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_its_schema(case, identity):  # type: ignore[no-untyped-def]
+def test_the_api_keeps_its_schema(case, identity):
     # A WSGI server always names the peer; schemathesis' in-process client does not.
     case.call_and_validate(headers=identity, environ_overrides={"REMOTE_ADDR": "203.0.113.9"})

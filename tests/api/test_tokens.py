@@ -14,7 +14,7 @@ from tourdraw.groups.models import GroupVisit
 API = "/api/v1"
 
 
-def _signed_in_token(client, phone: str, sent, capture) -> str:  # type: ignore[no-untyped-def]
+def _signed_in_token(client, phone: str, sent, capture) -> str:
     with capture(execute=True):
         client.post(f"{API}/auth/code", {"phone": phone}, content_type="application/json")
     code = next(w for w in sent[-1].body.replace(".", " ").split() if w.isdigit())
@@ -26,7 +26,7 @@ def _signed_in_token(client, phone: str, sent, capture) -> str:  # type: ignore[
 
 def test_a_visitor_token_lapses_after_the_configured_days(
     client, db, sent, settings, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     key = _signed_in_token(client, "+8613912345678", sent, django_capture_on_commit_callbacks)
     token = ApiToken.objects.get()
     assert token.expires_at is not None
@@ -38,7 +38,7 @@ def test_a_visitor_token_lapses_after_the_configured_days(
     assert client.get(f"{API}/me/entries", **bearer).status_code == 401
 
 
-def test_signing_out_revokes_the_token_in_use(client, db, sent, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_signing_out_revokes_the_token_in_use(client, db, sent, django_capture_on_commit_callbacks):
     key = _signed_in_token(client, "+8613912345678", sent, django_capture_on_commit_callbacks)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.post(f"{API}/auth/sign-out", **bearer).status_code == 204
@@ -48,7 +48,7 @@ def test_signing_out_revokes_the_token_in_use(client, db, sent, django_capture_o
 
 def test_a_visitor_lists_and_revokes_their_tokens_in_the_api(
     client, db, sent, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     phone = "+8613912345678"
     lost = _signed_in_token(client, phone, sent, django_capture_on_commit_callbacks)
     kept = _signed_in_token(client, phone, sent, django_capture_on_commit_callbacks)
@@ -63,7 +63,7 @@ def test_a_visitor_lists_and_revokes_their_tokens_in_the_api(
     assert client.get(f"{API}/me/entries", **bearer).status_code == 200
 
 
-def test_a_visitor_cannot_revoke_someone_elses_token(client, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_cannot_revoke_someone_elses_token(client, visitor, other_visitor):
     theirs, _ = ApiToken.issue(other_visitor.user, "sign-in")
     _, my_key = ApiToken.issue(visitor.user, "sign-in")
     response = client.post(
@@ -74,7 +74,7 @@ def test_a_visitor_cannot_revoke_someone_elses_token(client, visitor, other_visi
     assert theirs.revoked_at is None
 
 
-def test_the_profile_page_lists_and_revokes_the_visitors_tokens(client, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_the_profile_page_lists_and_revokes_the_visitors_tokens(client, visitor, other_visitor):
     mine, key = ApiToken.issue(visitor.user, "sign-in")
     theirs, _ = ApiToken.issue(other_visitor.user, "sign-in")
     client.force_login(visitor.user)
@@ -100,7 +100,7 @@ def _group_body(contact: str) -> dict:
     }
 
 
-def test_two_anonymous_clients_behind_one_address_never_get_each_others_answer(client, db):  # type: ignore[no-untyped-def]
+def test_two_anonymous_clients_behind_one_address_never_get_each_others_answer(client, db):
     """Two offices behind one NAT send group requests with the same Idempotency-Key;
     the second must not be handed the first group's secret code."""
     site = support.make_site()
@@ -125,7 +125,7 @@ def test_two_anonymous_clients_behind_one_address_never_get_each_others_answer(c
 
 def test_a_visitors_idempotency_key_spans_their_tokens_not_other_visitors(
     client, round, visitor, other_visitor
-):  # type: ignore[no-untyped-def]
+):
     _, phone_app = ApiToken.issue(visitor.user, "sign-in")
     _, tablet_app = ApiToken.issue(visitor.user, "sign-in")
     _, stranger = ApiToken.issue(other_visitor.user, "sign-in")

@@ -12,7 +12,7 @@ from tourdraw.lottery.models import Entry
 API = "/api/v1"
 
 
-def _entry_body(round, name: str = "李秀英", sequence: int = 45) -> dict:  # type: ignore[no-untyped-def]
+def _entry_body(round, name: str = "李秀英", sequence: int = 45) -> dict:
     return {
         "choices": [round.slots.first().pk],
         "companions": [
@@ -24,7 +24,7 @@ def _entry_body(round, name: str = "李秀英", sequence: int = 45) -> dict:  # 
     }
 
 
-def test_the_same_key_and_body_get_the_first_response_again(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_the_same_key_and_body_get_the_first_response_again(client, round, visitor):
     _, key = ApiToken.issue(visitor.user, "app")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
     url = f"{API}/rounds/{round.code}/entries"
@@ -36,7 +36,7 @@ def test_the_same_key_and_body_get_the_first_response_again(client, round, visit
     assert Entry.objects.count() == 1
 
 
-def test_the_same_key_with_another_body_is_a_conflict(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_the_same_key_with_another_body_is_a_conflict(client, round, visitor):
     _, key = ApiToken.issue(visitor.user, "app")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "entry-1"}
     url = f"{API}/rounds/{round.code}/entries"
@@ -48,7 +48,7 @@ def test_the_same_key_with_another_body_is_a_conflict(client, round, visitor):  
     assert other.json()["code"] == "idempotency_key_reused"
 
 
-def test_keys_belong_to_their_sender(client, round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_keys_belong_to_their_sender(client, round, visitor, other_visitor):
     url = f"{API}/rounds/{round.code}/entries"
     for person, sequence in ((visitor, 45), (other_visitor, 46)):
         _, key = ApiToken.issue(person.user, "app")
@@ -64,7 +64,7 @@ def test_keys_belong_to_their_sender(client, round, visitor, other_visitor):  # 
 
 
 @pytest.fixture(params=["database", "redis"])
-def shared_cache(request, settings):  # type: ignore[no-untyped-def]
+def shared_cache(request, settings):
     """The rate limits' store: the database (the embedded default) or Redis (a
     platform of several servers, REDIS_URL), which CI starts."""
     if request.param == "redis":
@@ -78,7 +78,7 @@ def shared_cache(request, settings):  # type: ignore[no-untyped-def]
     return request.param
 
 
-def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_cache):  # type: ignore[no-untyped-def]
+def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_cache):
     settings.TOURDRAW_ANONYMOUS_WRITE_RATE = "2/d"
     url = f"{API}/auth/token"
     statuses = [
@@ -92,7 +92,7 @@ def test_too_many_writes_get_429_with_retry_after(client, db, settings, shared_c
     assert limited["Retry-After"] == "60" and limited.json()["code"] == "rate_limited"
 
 
-def test_a_key_whose_request_died_is_retried_after_its_lease(client, round, visitor, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_key_whose_request_died_is_retried_after_its_lease(client, round, visitor, monkeypatch):
     from datetime import timedelta
 
     from django.db.models import F
@@ -105,7 +105,7 @@ def test_a_key_whose_request_died_is_retried_after_its_lease(client, round, visi
     url = f"{API}/rounds/{round.code}/entries"
     real_enter_round = entries.enter_round
 
-    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def killed(*args, **kwargs):
         raise SystemExit(1)  # the web worker is killed mid-request: no answer is stored
 
     monkeypatch.setattr(entries, "enter_round", killed)
@@ -128,7 +128,7 @@ def test_a_key_whose_request_died_is_retried_after_its_lease(client, round, visi
     assert Entry.objects.count() == 1
 
 
-def test_keys_expire_and_are_pruned(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_keys_expire_and_are_pruned(client, round, visitor):
     from datetime import timedelta
 
     from django.db.models import F

@@ -4,7 +4,6 @@ with personal data withheld; and a round's trail is exported with its public log
 import json
 from typing import Any
 
-import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.forms import MultiWidget
@@ -15,12 +14,12 @@ from tourdraw.audit import changes
 from tourdraw.audit.models import LogEntry
 from tourdraw.catalog.models import Slot
 from tourdraw.lottery.models import Round
-from tourdraw.people.models import Person, User
+from tourdraw.people.models import Person
 from tourdraw.transparency import log
 from tourdraw.transparency.models import LogRecord
 
 
-def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _form_data(client, url: str) -> dict[str, Any]:
     """What the admin's change form would post back unchanged."""
     context = client.get(url).context
     data: dict[str, Any] = {}
@@ -28,7 +27,9 @@ def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-d
         widget, value = bound.field.widget, bound.value()
         if isinstance(widget, MultiWidget):
             parts = widget.decompress(value)
-            for suffix, sub, part in zip(widget.widgets_names, widget.widgets, parts, strict=True):
+            # Django sets widgets_names on every MultiWidget; django-stubs leaves it out.
+            names: list[str] = widget.widgets_names  # type: ignore[attr-defined]  # see above
+            for suffix, sub, part in zip(names, widget.widgets, parts or [], strict=True):
                 data[bound.html_name + suffix] = sub.format_value(part) or ""
         elif isinstance(value, bool):
             if value:
@@ -44,11 +45,6 @@ def _form_data(client, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-d
     return data
 
 
-@pytest.fixture
-def platform_admin(db):  # type: ignore[no-untyped-def]
-    return User.objects.create_superuser("root", password="root-pass-123")
-
-
 def test_every_registered_admin_is_audited() -> None:
     plain = [
         type(model_admin).__name__
@@ -58,11 +54,9 @@ def test_every_registered_admin_is_audited() -> None:
     assert plain == []
 
 
-def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # type: ignore[no-untyped-def]
-    client, round, platform_admin
-):
+def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(client, round, superuser):
     slot = round.slots.order_by("starts_at").first()
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     data = _form_data(client, url)
     assert data["capacity"] == "60"
@@ -70,23 +64,23 @@ def test_an_admin_edit_of_a_slot_capacity_is_logged_with_before_and_after(  # ty
     assert response.status_code == 302
 
     (entry,) = LogEntry.objects.filter(action="tourdraw.admin.changed", object_type="catalog.slot")
-    assert entry.actor == platform_admin
+    assert entry.actor == superuser
     assert entry.object_id == str(slot.pk)
     assert entry.site_id == slot.tour.site_id
     assert entry.data["changes"] == {"capacity": {"before": 60, "after": 40}}
     assert Slot.objects.get(pk=slot.pk).capacity == 40
 
 
-def test_an_admin_another_package_registers_is_audited_too(client, platform_admin):  # type: ignore[no-untyped-def]
-    support.sign_in_staff(client, platform_admin)
+def test_an_admin_another_package_registers_is_audited_too(client, superuser):
+    support.sign_in_staff(client, superuser)
     client.post("/admin/auth/group/add/", {"name": "auditors"})
     (entry,) = LogEntry.objects.filter(action="tourdraw.admin.added", object_type="auth.group")
     assert entry.data["changes"]["name"] == {"before": None, "after": "auditors"}
 
 
-def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, platform_admin):  # type: ignore[no-untyped-def]
+def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, superuser):
     extra = support.make_slots(round.tour, support.timezone.localdate(), days=1)[0]
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     url = f"/admin/lottery/round/{round.pk}/change/"
     data = _form_data(client, url)
     prefix = "round_slots"
@@ -114,21 +108,19 @@ def test_a_slot_added_to_a_round_through_its_inline_is_logged(client, round, pla
         action="tourdraw.admin.added", object_type="lottery.roundslot"
     )
     assert entry.data["changes"]["slot"] == {"before": None, "after": extra.pk}
-    assert entry.actor == platform_admin
+    assert entry.actor == superuser
 
 
-def test_saving_unchanged_logs_nothing(client, round, platform_admin):  # type: ignore[no-untyped-def]
+def test_saving_unchanged_logs_nothing(client, round, superuser):
     slot = round.slots.first()
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     client.post(url, _form_data(client, url))
     assert not LogEntry.objects.filter(action__startswith="tourdraw.admin.").exists()
 
 
-def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignore[no-untyped-def]
-    client, visitor, platform_admin
-):
-    support.sign_in_staff(client, platform_admin)
+def test_personal_data_changed_in_the_admin_is_named_never_shown(client, visitor, superuser):
+    support.sign_in_staff(client, superuser)
     url = f"/admin/people/user/{visitor.user.pk}/change/"
     data = _form_data(client, url)
     client.post(url, {**data, "first_name": "秘密名字", "email": "secret@example.com"})
@@ -141,11 +133,10 @@ def test_personal_data_changed_in_the_admin_is_named_never_shown(  # type: ignor
     assert str(visitor.phone).startswith("+") and str(visitor.phone) not in text
 
 
-def test_a_password_set_in_the_admin_is_logged_without_it(client, platform_admin):  # type: ignore[no-untyped-def]
-    staff = support.make_staff("agent", "call_centre", support.make_site())
-    support.sign_in_staff(client, platform_admin)
+def test_a_password_set_in_the_admin_is_logged_without_it(client, superuser, call_centre_agent):
+    support.sign_in_staff(client, superuser)
     response = client.post(
-        f"/admin/people/user/{staff.pk}/password/",
+        f"/admin/people/user/{call_centre_agent.pk}/password/",
         {
             "password1": "Another-pass-987",
             "password2": "Another-pass-987",
@@ -154,20 +145,18 @@ def test_a_password_set_in_the_admin_is_logged_without_it(client, platform_admin
     )
     assert response.status_code == 302
     (entry,) = LogEntry.objects.filter(action="tourdraw.admin.changed", object_type="people.user")
-    assert entry.actor == platform_admin and entry.object_id == str(staff.pk)
+    assert entry.actor == superuser and entry.object_id == str(call_centre_agent.pk)
     assert "password" in json.dumps(entry.data)
-    staff.refresh_from_db()
-    assert staff.password not in json.dumps(entry.data)
+    call_centre_agent.refresh_from_db()
+    assert call_centre_agent.password not in json.dumps(entry.data)
     assert "Another-pass-987" not in json.dumps(entry.data)
 
 
-def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ignore[no-untyped-def]
-    client, db, platform_admin
-):
+def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(client, db, superuser):
     tour = support.make_tour()
     slot = support.make_slots(tour, support.timezone.localdate(), days=1)[0]
     spare = [support.make_tour(code=f"spare-{n}", min_age=n + 10) for n in range(2)]
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     client.post(f"/admin/catalog/slot/{slot.pk}/delete/", {"post": "yes"})
     client.post(
         "/admin/catalog/tour/",
@@ -179,15 +168,15 @@ def test_an_admin_deletion_and_a_bulk_delete_keep_each_rows_values(  # type: ign
         ("catalog.slot", str(slot.pk)),
         *(("catalog.tour", str(t.pk)) for t in spare),
     ]
-    assert all(e.actor == platform_admin for e in deleted)
+    assert all(e.actor == superuser for e in deleted)
     assert deleted[0].data["changes"]["capacity"] == {"before": 60, "after": None}
     assert [e.data["changes"]["min_age"]["before"] for e in deleted[1:]] == [10, 11]
     assert not Slot.objects.filter(pk=slot.pk).exists()
 
 
-def test_an_admin_addition_is_logged_with_its_values(client, db, platform_admin):  # type: ignore[no-untyped-def]
+def test_an_admin_addition_is_logged_with_its_values(client, db, superuser):
     site = support.make_site()
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     response = client.post(
         "/admin/catalog/tour/add/",
         {
@@ -206,18 +195,17 @@ def test_an_admin_addition_is_logged_with_its_values(client, db, platform_admin)
     assert entry.data["changes"]["min_age"] == {"before": None, "after": 8}
 
 
-def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[no-untyped-def]
-    client, round, platform_admin
+def test_a_rounds_audit_trail_is_exported_with_its_public_log(
+    client, round, superuser, site_operator, other_site_operator
 ):
     slot = round.slots.order_by("starts_at").first()
-    support.sign_in_staff(client, platform_admin)
+    support.sign_in_staff(client, superuser)
     url = f"/admin/catalog/slot/{slot.pk}/change/"
     client.post(url, {**_form_data(client, url), "capacity": "40"})
     with transaction.atomic():
         log.append("release", round_code=round.code, body={"slot": slot.code}, now=slot.starts_at)
         log.append("opening", round_code="another-round", body={}, now=slot.starts_at)
-    operator = support.make_staff("op", "site_operator", round.tour.site)
-    support.sign_in_staff(client, operator)
+    support.sign_in_staff(client, site_operator)
 
     response = client.get(f"/backoffice/rounds/{round.pk}/audit.json")
     exported = json.loads(b"".join(response.streaming_content))
@@ -238,12 +226,11 @@ def test_a_rounds_audit_trail_is_exported_with_its_public_log(  # type: ignore[n
     assert exported["public_log"]["entries"] == [log.published(r) for r in ours]
     assert {e["round"] for e in exported["public_log"]["entries"]} == {round.code}
     assert "release" in [e["kind"] for e in exported["public_log"]["entries"]]
-    other = support.make_staff("other-op", "site_operator", support.make_site("nio", name="蔚来"))
-    support.sign_in_staff(client, other)
+    support.sign_in_staff(client, other_site_operator)
     assert client.get(f"/backoffice/rounds/{round.pk}/audit.json").status_code == 404
 
 
-def test_a_rounds_secret_and_an_id_number_never_enter_the_log_in_clear(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_rounds_secret_and_an_id_number_never_enter_the_log_in_clear(round, visitor):
     before = changes.snapshot(round)
     round.secret = "the-draw-secret-before-the-draw"
     found = changes.changes(Round, before, changes.snapshot(round))

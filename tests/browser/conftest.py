@@ -3,12 +3,17 @@
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import ViewportSize
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 900},
+}
 LANGUAGES = ("zh-hans", "en")
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
@@ -17,14 +22,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 class Browser:
-    def __init__(self, page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
         self.errors: list[str] = []
-        page.on(
-            "console", lambda m: m.type == "error" and self.errors.append(f"{page.url}: {m.text}")
-        )
+        page.on("console", lambda m: self._console(page.url, m))
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+
+    def _console(self, url: str, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"{url}: {message.text}")
 
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -68,7 +75,7 @@ class Browser:
         assert page.locator("ul.codes li").count() == 10
         page.click("main a.button")
 
-    def shoot(self, name: str, prepare=None) -> None:  # type: ignore[no-untyped-def]
+    def shoot(self, name: str, prepare=None) -> None:
         """This page in both languages and both viewports. ``prepare`` brings the
         page back to the state to show (by default, reloading it)."""
         prepare = prepare or self.page.reload
@@ -88,7 +95,7 @@ class Browser:
 
 
 @pytest.fixture
-def browser(live_server):  # type: ignore[no-untyped-def]
+def browser(live_server):
     from django.db import connections
     from playwright.sync_api import sync_playwright
 

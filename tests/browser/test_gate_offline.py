@@ -13,7 +13,7 @@ from tourdraw.visits.models import CheckIn, Offer
 from tourdraw.visits.offers import confirm_offer
 
 
-def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
+def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, transactional_db):
     _, slot, entries = support.drawn_round(10, [2, 3], [])
     start = timezone.now() + timedelta(minutes=30)
     Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + timedelta(hours=2))
@@ -52,7 +52,7 @@ def test_the_gate_keeps_working_offline_and_syncs_later(browser, live_server, tr
     assert browser.errors == []
 
 
-def test_offline_a_signature_that_is_not_base64_is_refused(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
+def test_offline_a_signature_that_is_not_base64_is_refused(browser, live_server, transactional_db):
     """An attacker knows a ticket code (photographed QR) and hand-writes a payload
     whose signature part is not base64url: the browser must not wave it through."""
     _, slot, entries = support.drawn_round(10, [2], [])

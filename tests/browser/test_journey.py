@@ -21,7 +21,7 @@ from tourdraw.visits.models import CheckIn, Ticket
 
 def test_the_whole_journey_from_sign_in_to_the_gate(
     browser, live_server, settings, transactional_db
-):  # type: ignore[no-untyped-def]
+):
     # The session starts in forty minutes, so the gate is open when staff scan;
     # offers may then be confirmed right up to the start.
     settings.TOURDRAW_OFFER_CUTOFF = timedelta(0)
@@ -49,7 +49,7 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
     browser.shoot("03-sign-in")
     page.fill("#id_phone", "13912345678")
     page.click("button:has-text('Text me a code')")
-    code = re.search(r"\b(\d{6})\b", support.SENT[-1].body).group(1)
+    code = support.present(re.search(r"\b(\d{6})\b", support.SENT[-1].body)).group(1)
     browser.shoot("04-sign-in-code")
     page.fill("#id_code", code)
     page.click("main button:has-text('Sign in')")

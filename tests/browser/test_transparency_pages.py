@@ -11,9 +11,9 @@ from tourdraw.groups.services import approve_visit
 from tourdraw.transparency import log
 
 
-def test_the_fairness_log_and_round_pages_fit_a_phone(browser, transactional_db):  # type: ignore[no-untyped-def]
+def test_the_fairness_log_and_round_pages_fit_a_phone(browser, transactional_db):
     round = support.make_round()
-    slot = round.slots.order_by("starts_at").first()
+    slot = support.present(round.slots.order_by("starts_at").first())
     approve_visit(support.request_group(round.tour.site, size=20), slot=slot, actor=None)
     with transaction.atomic():
         log.append(

@@ -9,7 +9,6 @@ from tests.support import (
     make_round,
     make_site,
     make_slots,
-    make_staff,
     make_tour,
     request_group,
     resident_id,
@@ -27,19 +26,19 @@ HEADER = "full_name,id_type,id_number,birth_date\n"
 
 
 @pytest.fixture
-def slot(db):  # type: ignore[no-untyped-def]
+def slot(db):
     tour = make_tour()
     return make_slots(tour, timezone.localdate() + timedelta(days=12), capacity=60)[0]
 
 
-def test_a_request_larger_than_the_site_allows_is_refused(db):  # type: ignore[no-untyped-def]
+def test_a_request_larger_than_the_site_allows_is_refused(db):
     with pytest.raises(services.GroupError) as error:
         request_group(make_site(), size=61)
     assert error.value.code == "group_size" and error.value.field == "size"
     assert "1 to 60 persons" in str(error.value)
 
 
-def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):  # type: ignore[no-untyped-def]
+def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):
     group = services.approve_visit(request_group(slot.tour.site, 30), slot=slot, actor=None)
     assert group.state == "approved"
     assert capacity.free_places(slot) == 30
@@ -50,7 +49,7 @@ def test_approval_keeps_places_out_of_the_slots_lottery_capacity(slot, visitor):
     assert record.slots == [{"code": slot.code, "capacity": 30}]
 
 
-def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def]
+def test_approval_never_goes_over_capacity(slot):
     services.approve_visit(request_group(slot.tour.site, 40), slot=slot, actor=None)
     with pytest.raises(services.GroupError) as error:
         services.approve_visit(request_group(slot.tour.site, 30), slot=slot, actor=None)
@@ -58,7 +57,7 @@ def test_approval_never_goes_over_capacity(slot):  # type: ignore[no-untyped-def
     assert "has 20 places free; this group needs 30" in str(error.value)
 
 
-def test_no_group_takes_places_in_a_slot_whose_round_has_closed(db):  # type: ignore[no-untyped-def]
+def test_no_group_takes_places_in_a_slot_whose_round_has_closed(db):
     """The closing statement published the slot's lottery capacity; a group
     approved after it would take places the draw and the waitlist count on."""
     _, slot, _ = drawn_round(10, [3, 3], [])
@@ -69,7 +68,7 @@ def test_no_group_takes_places_in_a_slot_whose_round_has_closed(db):  # type: ig
     assert not GroupVisit.objects.filter(state="approved").exists()
 
 
-def test_a_decline_needs_a_reason(slot):  # type: ignore[no-untyped-def]
+def test_a_decline_needs_a_reason(slot):
     group = request_group(slot.tour.site)
     with pytest.raises(services.GroupError) as error:
         services.decline_visit(group, reason=" ", actor=None)
@@ -83,7 +82,7 @@ def _row(name: str, birth: date, sequence: int, region: str = "110101") -> str:
     return f"{name},cn_resident,{resident_id(birth, region, sequence)},\n"
 
 
-def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slot):  # type: ignore[no-untyped-def]
+def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slot):
     group = services.approve_visit(request_group(slot.tour.site, 5), slot=slot, actor=None)
     young = slot.visit_date.replace(year=slot.visit_date.year - 5)
     csv_text = (
@@ -105,7 +104,7 @@ def test_a_member_list_is_validated_row_by_row_and_nothing_is_saved_on_error(slo
     assert not group.members.exists()
 
 
-def test_a_valid_member_list_is_saved_masked(slot):  # type: ignore[no-untyped-def]
+def test_a_valid_member_list_is_saved_masked(slot):
     group = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
@@ -114,7 +113,7 @@ def test_a_valid_member_list_is_saved_masked(slot):  # type: ignore[no-untyped-d
     assert members[0].id_masked.startswith("******")
 
 
-def test_a_member_list_cannot_exceed_the_approved_size(slot):  # type: ignore[no-untyped-def]
+def test_a_member_list_cannot_exceed_the_approved_size(slot):
     group = services.approve_visit(request_group(slot.tour.site, 1), slot=slot, actor=None)
     with pytest.raises(services.GroupError) as error:
         services.upload_members(
@@ -123,7 +122,7 @@ def test_a_member_list_cannot_exceed_the_approved_size(slot):  # type: ignore[no
     assert "approved for 1" in str(error.value.errors[-1])
 
 
-def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[no-untyped-def]
+def test_a_person_appears_once_per_session_across_groups(slot):
     first = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     second = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     services.upload_members(first, HEADER + _row("李明", date(2005, 1, 1), 1))
@@ -135,7 +134,7 @@ def test_a_person_appears_once_per_session_across_groups(slot):  # type: ignore[
     assert error.value.problems[0].code == "person_already_booked"
 
 
-def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignore[no-untyped-def]
+def test_a_group_is_checked_in_by_list_at_the_gate(slot, client, gate_staff):
     site = slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs twelve days ahead
     site.save()
@@ -144,7 +143,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
     members = services.upload_members(
         group, HEADER + _row("李明", date(2005, 1, 1), 1) + _row("王芳", date(2006, 2, 2), 2)
     )
-    sign_in_staff(client, make_staff("gatekeeper", "gate", site))
+    sign_in_staff(client, gate_staff)
     page = client.get(reverse("backoffice:gate", args=[slot.pk])).content.decode()
     assert "港澳青年代表团" in page and "李明" in page
     client.post(
@@ -155,7 +154,7 @@ def test_a_group_is_checked_in_by_list_at_the_gate(slot, client):  # type: ignor
     assert statuses[0] is not None and statuses[1] is None
 
 
-def test_a_group_is_refused_at_another_session(slot):  # type: ignore[no-untyped-def]
+def test_a_group_is_refused_at_another_session(slot):
     other = make_slots(slot.tour, slot.visit_date + timedelta(days=1))[0]
     group = services.approve_visit(request_group(slot.tour.site, 3), slot=slot, actor=None)
     with pytest.raises(GateRefusal) as refusal:
@@ -163,7 +162,7 @@ def test_a_group_is_refused_at_another_session(slot):  # type: ignore[no-untyped
     assert refusal.value.code == "wrong_slot"
 
 
-def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-def]
+def test_the_request_and_leader_pages(client, slot):
     site = slot.tour.site
     response = client.post(
         reverse("web:group_request", args=[site.code]),
@@ -191,9 +190,11 @@ def test_the_request_and_leader_pages(client, slot):  # type: ignore[no-untyped-
     assert "******" in client.get(reverse("web:group", args=[group.code])).content.decode()
 
 
-def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type: ignore[no-untyped-def]
+def test_an_operator_decides_only_their_own_sites_groups(
+    client, slot, site_operator, other_site_operator
+):
     group = request_group(slot.tour.site, 10)
-    sign_in_staff(client, make_staff("nio-op", "site_operator", make_site("nio", name="蔚来")))
+    sign_in_staff(client, other_site_operator)
     assert client.get(reverse("backoffice:group", args=[group.pk])).status_code == 404
     assert (
         client.post(
@@ -202,7 +203,7 @@ def test_an_operator_decides_only_their_own_sites_groups(client, slot):  # type:
         ).status_code
         == 404
     )
-    sign_in_staff(client, make_staff("op", "site_operator", slot.tour.site))
+    sign_in_staff(client, site_operator)
     client.post(
         reverse("backoffice:group", args=[group.pk]), {"decision": "approve", "slot": slot.pk}
     )

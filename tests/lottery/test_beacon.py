@@ -7,6 +7,7 @@ served over HTTP, its clock set by the test.
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -31,11 +32,12 @@ class Relay:
         chain.clock = lambda: self.now
         answer = chain.respond
 
-        def respond(path: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        def respond(path: str) -> tuple[int, dict[str, Any]]:
             self.asked.append(path)
             return answer(path)
 
-        chain.respond = respond  # type: ignore[method-assign]
+        # The relay counts what it is asked, in front of the chain's own answers.
+        chain.respond = respond  # type: ignore[method-assign]  # a test double on purpose
         self.server = chain.serve()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -44,7 +46,7 @@ class Relay:
 
 
 @pytest.fixture
-def relay(settings, db):  # type: ignore[no-untyped-def]
+def relay(settings, db):
     """The local chain's relay, the only one configured."""
     served = Relay(testchain.LocalChain())
     settings.TOURDRAW_DRAND_RELAYS = [served.url]
@@ -53,7 +55,7 @@ def relay(settings, db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def impostor(settings):  # type: ignore[no-untyped-def]
+def impostor(settings):
     """A relay answering for the same chain hash with signatures of another key."""
     other = testchain.LocalChain(secret_key=424242)
     other.chain = support.CHAIN.chain  # it claims to be the configured chain
@@ -76,7 +78,7 @@ def _beacon_at(round: Round) -> datetime:
     return datetime.fromtimestamp(beacon.beacon_time(round), UTC)
 
 
-def test_opening_fixes_the_chain_and_the_round_after_close_plus_the_margin(db):  # type: ignore[no-untyped-def]
+def test_opening_fixes_the_chain_and_the_round_after_close_plus_the_margin(db):
     round = _round_with_entries()
     opening = json.loads(round.opening_statement)
     closes_at = round.closes_at.replace(microsecond=0)
@@ -90,7 +92,7 @@ def test_opening_fixes_the_chain_and_the_round_after_close_plus_the_margin(db): 
     assert json.loads(logged.body) == opening
 
 
-def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves(relay):  # type: ignore[no-untyped-def]
+def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves(relay):
     tour = support.make_tour()
     slot = support.make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=4)[0]
     now = timezone.now()
@@ -124,7 +126,7 @@ def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves
     logged = json.loads(LogRecord.objects.get(round_code=round.code, kind="draw").body)
     assert logged["record_digest"] == statements.digest(record)
     # Two parties of two fit in 4 places; a decline moves the waitlist.
-    offer = Offer.objects.filter(entry__round=round).order_by("pk").first()
+    offer = support.present(Offer.objects.filter(entry__round=round).order_by("pk").first())
     decline_offer(offer, actor=None, now=draws_at + timedelta(hours=1))
     promotion = Promotion.objects.get(round=round)
     placed = {placement["entry"] for placement in record["placements"]}
@@ -132,7 +134,9 @@ def test_the_worker_alone_takes_a_round_from_open_to_draw_and_the_waitlist_moves
     assert promotion.offer.entry.code == first_waiting
 
 
-def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, settings, client):  # type: ignore[no-untyped-def]
+def test_with_no_relay_answering_the_round_waits_visibly_and_retries(
+    relay, settings, client, site_operator
+):
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     round.refresh_from_db()
@@ -147,7 +151,7 @@ def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, sett
     assert "127.0.0.1:9" in round.beacon_error
     waiting = f"waiting for beacon round {round.beacon_round}"
     assert waiting in client.get(reverse("web:round", args=[round.code])).content.decode()
-    support.sign_in_staff(client, support.make_staff("op", "site_operator", round.tour.site))
+    support.sign_in_staff(client, site_operator)
     page = client.get(reverse("backoffice:round", args=[round.pk])).content.decode()
     assert f"Waiting for beacon round {round.beacon_round}." in page and "127.0.0.1:9" in page
     # The next tick soon after does not hammer the relays; one later tries again.
@@ -160,7 +164,7 @@ def test_with_no_relay_answering_the_round_waits_visibly_and_retries(relay, sett
     assert (round.state, round.beacon_error) == (Round.State.DRAWN, "")
 
 
-def test_a_relay_with_a_wrong_signature_is_never_believed(relay, impostor, settings):  # type: ignore[no-untyped-def]
+def test_a_relay_with_a_wrong_signature_is_never_believed(relay, impostor, settings):
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     round.refresh_from_db()
@@ -176,22 +180,25 @@ def test_a_relay_with_a_wrong_signature_is_never_believed(relay, impostor, setti
     settings.TOURDRAW_DRAND_RELAYS = [impostor.url, relay.url]
     assert run_due_transitions(due + beacon.RETRY)["beacons_fetched"] == 1
     round.refresh_from_db()
-    assert round.beacon_signature == support.CHAIN.beacon(round.beacon_round)["signature"]
+    assert (
+        round.beacon_signature
+        == support.CHAIN.beacon(support.present(round.beacon_round))["signature"]
+    )
 
 
-def test_a_relay_answering_with_another_round_is_refused(relay, settings, db):  # type: ignore[no-untyped-def]
+def test_a_relay_answering_with_another_round_is_refused(relay, settings, db):
     """A genuine beacon of the chain, but not of the round fixed at open."""
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     round.refresh_from_db()
-    fixed = round.beacon_round
+    fixed = support.present(round.beacon_round)
     answer = relay.chain.respond
 
-    def later_round(path: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    def later_round(path: str) -> tuple[int, dict[str, Any]]:
         status, body = answer(path.replace(f"/public/{fixed}", f"/public/{fixed + 1}"))
         return status, body
 
-    relay.chain.respond = later_round  # type: ignore[method-assign]
+    relay.chain.respond = later_round
     due = _beacon_at(round) + timedelta(minutes=1)
     relay.at(due)
     assert run_due_transitions(due)["beacons_fetched"] == 0
@@ -200,7 +207,7 @@ def test_a_relay_answering_with_another_round_is_refused(relay, settings, db):  
     assert round.beacon_signature == ""
 
 
-def test_a_round_is_not_drawn_before_its_beacon_rounds_time(db):  # type: ignore[no-untyped-def]
+def test_a_round_is_not_drawn_before_its_beacon_rounds_time(db):
     round = _round_with_entries()
     rounds.close_round(round, now=timezone.now())
     support.give_beacon(round)

@@ -25,7 +25,7 @@ from tourdraw.lottery.models import Draw, DrawOutcome, Entry, Round
 from tourdraw.visits.models import Offer
 
 
-def _fill(round, count, *, start=100, companions=1):  # type: ignore[no-untyped-def]
+def _fill(round, count, *, start=100, companions=1):
     slots = list(round.slots.order_by("starts_at").values_list("pk", flat=True))
     for n in range(count):
         visitor = make_visitor(f"+86139{start + n:08d}", sequence=start + n)
@@ -46,7 +46,7 @@ def _fill(round, count, *, start=100, companions=1):  # type: ignore[no-untyped-
         )
 
 
-def _small_round(capacity=4, entries=12, *, beacon=True):  # type: ignore[no-untyped-def]
+def _small_round(capacity=4, entries=12, *, beacon=True):
     """A round that closed an hour ago, its beacon round (fixed at open) since
     published and, unless ``beacon`` is False, fetched."""
     tour = make_tour()
@@ -64,7 +64,7 @@ def _small_round(capacity=4, entries=12, *, beacon=True):  # type: ignore[no-unt
     return round
 
 
-def test_a_drawn_round_publishes_a_record_that_holds(db):  # type: ignore[no-untyped-def]
+def test_a_drawn_round_publishes_a_record_that_holds(db):
     round = _small_round()
     result = draw_round(round, now=timezone.now())
     record = json.loads(result.record)
@@ -75,7 +75,7 @@ def test_a_drawn_round_publishes_a_record_that_holds(db):  # type: ignore[no-unt
     assert round.state == Round.State.DRAWN
 
 
-def test_the_draw_offers_every_placement_and_waitlists_the_rest_in_order(db):  # type: ignore[no-untyped-def]
+def test_the_draw_offers_every_placement_and_waitlists_the_rest_in_order(db):
     round = _small_round()
     record = json.loads(draw_round(round, now=timezone.now()).record)
     placed = {p["entry"]: p["slot"] for p in record["placements"]}
@@ -89,7 +89,7 @@ def test_the_draw_offers_every_placement_and_waitlists_the_rest_in_order(db):  #
     )
 
 
-def test_offers_get_the_confirm_window_but_never_past_the_cutoff(db, settings):  # type: ignore[no-untyped-def]
+def test_offers_get_the_confirm_window_but_never_past_the_cutoff(db, settings):
     round = _small_round()
     now = timezone.now()
     draw_round(round, now=now)
@@ -99,7 +99,7 @@ def test_offers_get_the_confirm_window_but_never_past_the_cutoff(db, settings): 
         )
 
 
-def test_it_refuses_to_draw_twice(db):  # type: ignore[no-untyped-def]
+def test_it_refuses_to_draw_twice(db):
     round = _small_round()
     draw_round(round, now=timezone.now())
     with pytest.raises(DrawRefused) as refused:
@@ -108,14 +108,14 @@ def test_it_refuses_to_draw_twice(db):  # type: ignore[no-untyped-def]
     assert Draw.objects.count() == 1
 
 
-def test_it_refuses_to_draw_before_close(round):  # type: ignore[no-untyped-def]
+def test_it_refuses_to_draw_before_close(round):
     with pytest.raises(DrawRefused) as refused:
         draw_round(round, now=timezone.now())
     assert refused.value.code == "round_not_closed"
     assert str(refused.value) == "A round is drawn only after it closes."
 
 
-def test_it_refuses_when_entries_changed_after_close(db):  # type: ignore[no-untyped-def]
+def test_it_refuses_when_entries_changed_after_close(db):
     round = _small_round()
     with past_the_database_guards():
         Entry.objects.filter(pk=round.entries.first().pk).update(party_size=1)
@@ -125,7 +125,7 @@ def test_it_refuses_when_entries_changed_after_close(db):  # type: ignore[no-unt
     assert not Draw.objects.exists()
 
 
-def test_each_winner_gets_the_call_and_text_a_single_offer_would_get(db):  # type: ignore[no-untyped-def]
+def test_each_winner_gets_the_call_and_text_a_single_offer_would_get(db):
     """The draw writes its winners' messages in bulk, from texts prepared once
     per slot, language and party size; each must read exactly as offer_made()
     writes it for that one offer, in the winner's language."""
@@ -163,7 +163,7 @@ def test_each_winner_gets_the_call_and_text_a_single_offer_would_get(db):  # typ
     )
 
 
-def test_two_workers_at_once_draw_once(transactional_db):  # type: ignore[no-untyped-def]
+def test_two_workers_at_once_draw_once(transactional_db):
     round = _small_round(entries=6)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -188,7 +188,7 @@ def test_two_workers_at_once_draw_once(transactional_db):  # type: ignore[no-unt
     assert Offer.objects.count() == len(json.loads(Draw.objects.get().record)["placements"])
 
 
-def test_the_worker_draws_when_the_draw_time_comes(db):  # type: ignore[no-untyped-def]
+def test_the_worker_draws_when_the_draw_time_comes(db):
     from tourdraw.scheduler import run_due_transitions
 
     round = _small_round(entries=3)
@@ -197,7 +197,7 @@ def test_the_worker_draws_when_the_draw_time_comes(db):  # type: ignore[no-untyp
     assert Round.objects.get().state == Round.State.DRAWN
 
 
-def test_the_draw_command_draws_by_hand_and_explains_a_refusal(db, capsys):  # type: ignore[no-untyped-def]
+def test_the_draw_command_draws_by_hand_and_explains_a_refusal(db, capsys):
     round = _small_round(entries=3)
     call_command("draw", round.code)
     assert "3 entries" in capsys.readouterr().out
@@ -205,7 +205,7 @@ def test_the_draw_command_draws_by_hand_and_explains_a_refusal(db, capsys):  # t
         call_command("draw", round.code)
 
 
-def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type: ignore[no-untyped-def]
+def test_the_results_page_and_record_show_entry_codes_only(client, db):
     round = _small_round()
     drawn = draw_round(round, now=timezone.now())
     record_response = client.get(reverse("web:draw_record", args=[round.code]))
@@ -220,7 +220,7 @@ def test_the_results_page_and_record_show_entry_codes_only(client, db):  # type:
         assert "同伴" not in text and "+86139" not in text and "王建国" not in text
 
 
-def test_the_results_lookup_tells_placed_or_waitlist_position(client, db):  # type: ignore[no-untyped-def]
+def test_the_results_lookup_tells_placed_or_waitlist_position(client, db):
     round = _small_round()
     record = json.loads(draw_round(round, now=timezone.now()).record)
     placed = record["placements"][0]["entry"]
@@ -235,14 +235,14 @@ def test_the_results_lookup_tells_placed_or_waitlist_position(client, db):  # ty
     assert "No entry ZZZZZZZZZZ" in client.get(url, {"entry": "ZZZZZZZZZZ"}).content.decode()
 
 
-def test_sqlite_and_postgres_store_the_same_record_bytes(db):  # type: ignore[no-untyped-def]
+def test_sqlite_and_postgres_store_the_same_record_bytes(db):
     round = _small_round(entries=5)
     drawn = draw_round(round, now=timezone.now())
     assert Draw.objects.get().record == drawn.record
     assert connection.vendor in {"sqlite", "postgresql"}
 
 
-def test_a_round_opened_before_version_2_closes_but_is_not_drawn_without_statements(db):  # type: ignore[no-untyped-def]
+def test_a_round_opened_before_version_2_closes_but_is_not_drawn_without_statements(db):
     """A round opened by the old code has no opening statement: it closes as before,
     but no draw runs without the beacon and statements fixed in advance."""
     tour = make_tour()

@@ -17,7 +17,7 @@ from tourdraw.lottery.entries import (
 from tourdraw.lottery.models import Entry, EntryMember
 
 
-def slot_ids(round):  # type: ignore[no-untyped-def]
+def slot_ids(round):
     return list(round.slots.order_by("starts_at").values_list("pk", flat=True))
 
 
@@ -33,13 +33,13 @@ def companion(
     )
 
 
-def rejection(**kwargs) -> EntryRejected:  # type: ignore[no-untyped-def]
+def rejection(**kwargs) -> EntryRejected:
     with pytest.raises(EntryRejected) as error:
         enter_round(**kwargs)
     return error.value
 
 
-def test_a_visitor_enters_with_two_companions_and_three_choices(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_enters_with_two_companions_and_three_choices(round, visitor):
     entry = enter_round(
         round,
         visitor,
@@ -55,14 +55,14 @@ def test_a_visitor_enters_with_two_companions_and_three_choices(round, visitor):
     ]
 
 
-def test_each_entry_gets_a_ten_character_code_from_the_unambiguous_alphabet(round, visitor):  # type: ignore[no-untyped-def]
+def test_each_entry_gets_a_ten_character_code_from_the_unambiguous_alphabet(round, visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1])
     assert len(entry.code) == 10
     assert set(entry.code) <= set(ALPHABET)
     assert not set("01OIL") & set(ALPHABET)
 
 
-def test_it_rejects_a_child_the_day_before_their_sixth_birthday(db, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_child_the_day_before_their_sixth_birthday(db, visitor):
     visit_day = timezone.localdate() + timedelta(days=30)
     tour = make_tour()
     round = make_round(tour, slots=make_slots(tour, visit_day))
@@ -79,7 +79,7 @@ def test_it_rejects_a_child_the_day_before_their_sixth_birthday(db, visitor):  #
     assert "at least 6 on the day of the visit" in str(error.message)
 
 
-def test_it_accepts_a_child_on_their_sixth_birthday(db, visitor):  # type: ignore[no-untyped-def]
+def test_it_accepts_a_child_on_their_sixth_birthday(db, visitor):
     visit_day = timezone.localdate() + timedelta(days=30)
     tour = make_tour()
     round = make_round(tour, slots=make_slots(tour, visit_day))
@@ -90,7 +90,7 @@ def test_it_accepts_a_child_on_their_sixth_birthday(db, visitor):  # type: ignor
     assert entry.party_size == 2
 
 
-def test_age_is_checked_on_each_chosen_slot_date(db, visitor):  # type: ignore[no-untyped-def]
+def test_age_is_checked_on_each_chosen_slot_date(db, visitor):
     first_day = timezone.localdate() + timedelta(days=30)
     tour = make_tour()
     round = make_round(tour, slots=make_slots(tour, first_day, days=2))
@@ -110,7 +110,7 @@ def test_age_is_checked_on_each_chosen_slot_date(db, visitor):  # type: ignore[n
     assert error.code == "under_min_age"
 
 
-def test_it_rejects_too_many_companions(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_too_many_companions(round, visitor):
     party = [companion(f"同伴{i}", date(1990, 1, 1 + i), 500 + i) for i in range(3)]
     error = rejection(round=round, visitor=visitor, choices=slot_ids(round)[:1], companions=party)
     assert error.code == "too_many_companions"
@@ -118,19 +118,19 @@ def test_it_rejects_too_many_companions(round, visitor):  # type: ignore[no-unty
     assert str(error.message) == "A party has at most 2 companions; you named 3."
 
 
-def test_it_rejects_too_many_choices(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_too_many_choices(round, visitor):
     error = rejection(round=round, visitor=visitor, choices=slot_ids(round)[:4])
     assert error.code == "too_many_choices"
     assert str(error.message) == "Choose at most 3 slots; you chose 4."
 
 
-def test_it_rejects_no_choice(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_no_choice(round, visitor):
     error = rejection(round=round, visitor=visitor, choices=[])
     assert error.code == "choice_required"
     assert str(error.message) == "Choose at least one slot."
 
 
-def test_it_rejects_a_repeated_choice_naming_the_slot(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_repeated_choice_naming_the_slot(round, visitor):
     first = slot_ids(round)[0]
     error = rejection(round=round, visitor=visitor, choices=[first, first])
     assert error.code == "choice_repeated"
@@ -139,7 +139,7 @@ def test_it_rejects_a_repeated_choice_naming_the_slot(round, visitor):  # type: 
     assert "09:30" in str(error.message)
 
 
-def test_it_rejects_a_slot_of_another_round(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_slot_of_another_round(round, visitor):
     other = make_round(
         round.tour,
         code="other-round",
@@ -150,7 +150,7 @@ def test_it_rejects_a_slot_of_another_round(round, visitor):  # type: ignore[no-
     assert str(error.message) == "Choice 1 is not a slot of this round."
 
 
-def test_it_rejects_a_companion_who_is_in_another_entry(round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_companion_who_is_in_another_entry(round, visitor, other_visitor):
     enter_round(round, other_visitor, choices=slot_ids(round)[:1], companions=[companion("张小明")])
     error = rejection(
         round=round, visitor=visitor, choices=slot_ids(round)[:1], companions=[companion("张小明")]
@@ -163,7 +163,7 @@ def test_it_rejects_a_companion_who_is_in_another_entry(round, visitor, other_vi
     )
 
 
-def test_it_rejects_an_entrant_who_is_a_companion_elsewhere(round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_an_entrant_who_is_a_companion_elsewhere(round, visitor, other_visitor):
     me = visitor.self_person
     as_companion = CompanionInput(
         full_name=me.full_name, id_type="cn_resident", id_number=me.id_number
@@ -177,7 +177,7 @@ def test_it_rejects_an_entrant_who_is_a_companion_elsewhere(round, visitor, othe
     )
 
 
-def test_it_rejects_the_same_person_twice_in_one_party(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_the_same_person_twice_in_one_party(round, visitor):
     error = rejection(
         round=round,
         visitor=visitor,
@@ -188,7 +188,7 @@ def test_it_rejects_the_same_person_twice_in_one_party(round, visitor):  # type:
     assert "张晓明 has the same ID document as 张小明" in str(error.message)
 
 
-def test_a_person_may_enter_different_rounds(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_person_may_enter_different_rounds(round, visitor):
     other = make_round(
         round.tour,
         code="other-round",
@@ -198,7 +198,7 @@ def test_a_person_may_enter_different_rounds(round, visitor):  # type: ignore[no
     assert enter_round(other, visitor, choices=slot_ids(other)[:1])
 
 
-def test_the_database_refuses_a_person_twice_in_one_round(round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_the_database_refuses_a_person_twice_in_one_round(round, visitor, other_visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1])
     other_entry = enter_round(round, other_visitor, choices=slot_ids(round)[:1])
     mine = entry.members.get()
@@ -213,7 +213,7 @@ def test_the_database_refuses_a_person_twice_in_one_round(round, visitor, other_
         )
 
 
-def test_it_names_each_bad_companion_document(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_names_each_bad_companion_document(round, visitor):
     bad = CompanionInput(full_name="赵六", id_type="cn_resident", id_number="11010519491231002")
     error = rejection(
         round=round, visitor=visitor, choices=slot_ids(round)[:1], companions=[companion(), bad]
@@ -223,14 +223,14 @@ def test_it_names_each_bad_companion_document(round, visitor):  # type: ignore[n
     assert str(error.message).startswith("赵六: ")
 
 
-def test_it_reports_every_failed_rule_at_once(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_reports_every_failed_rule_at_once(round, visitor):
     first = slot_ids(round)[0]
     child = companion("王小宝", timezone.localdate() - timedelta(days=365 * 3))
     error = rejection(round=round, visitor=visitor, choices=[first, first], companions=[child])
     assert {e.code for e in error.errors} == {"choice_repeated", "under_min_age"}
 
 
-def test_it_rejects_an_entry_before_the_round_opens(db, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_an_entry_before_the_round_opens(db, visitor):
     later = timezone.now() + timedelta(days=1)
     round = make_round(opens_at=later, closes_at=later + timedelta(days=1), open_now=False)
     error = rejection(round=round, visitor=visitor, choices=slot_ids(round)[:1])
@@ -238,21 +238,21 @@ def test_it_rejects_an_entry_before_the_round_opens(db, visitor):  # type: ignor
     assert "open at" in str(error.message)
 
 
-def test_it_rejects_an_entry_after_the_round_closes(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_an_entry_after_the_round_closes(round, visitor):
     rounds.close_round(round, now=timezone.now())
     error = rejection(round=round, visitor=visitor, choices=slot_ids(round)[:1])
     assert error.code == "round_not_open"
     assert "closed at" in str(error.message)
 
 
-def test_it_rejects_an_entry_after_closing_time_even_before_the_worker_closes_it(round, visitor):  # type: ignore[no-untyped-def]
+def test_it_rejects_an_entry_after_closing_time_even_before_the_worker_closes_it(round, visitor):
     error = rejection(
         round=round, visitor=visitor, choices=slot_ids(round)[:1], now=round.closes_at
     )
     assert error.code == "round_not_open"
 
 
-def test_it_requires_a_profile_first(round, db):  # type: ignore[no-untyped-def]
+def test_it_requires_a_profile_first(round, db):
     from tourdraw.people.models import User, Visitor
 
     user = User.objects.create_user(username="visitor-new")
@@ -261,14 +261,14 @@ def test_it_requires_a_profile_first(round, db):  # type: ignore[no-untyped-def]
     assert error.code == "profile_incomplete"
 
 
-def test_a_visitor_changes_their_entry_while_open(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_changes_their_entry_while_open(round, visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1])
     entry = change_entry(entry, choices=slot_ids(round)[1:3], companions=[companion()])
     assert entry.party_size == 2
     assert [c.slot_id for c in entry.choices.order_by("rank")] == slot_ids(round)[1:3]
 
 
-def test_changing_keeps_the_same_companion_without_a_false_conflict(round, visitor):  # type: ignore[no-untyped-def]
+def test_changing_keeps_the_same_companion_without_a_false_conflict(round, visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1], companions=[companion()])
     saved = entry.members.get(role="companion").person
     kept = CompanionInput(full_name="张小明", person_id=saved.pk)
@@ -276,14 +276,14 @@ def test_changing_keeps_the_same_companion_without_a_false_conflict(round, visit
     assert entry.members.get(role="companion").person == saved
 
 
-def test_a_withdrawn_entry_frees_its_people(round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_a_withdrawn_entry_frees_its_people(round, visitor, other_visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1], companions=[companion()])
     withdraw_entry(entry)
     assert Entry.objects.get(pk=entry.pk).state == Entry.State.WITHDRAWN
     assert enter_round(round, other_visitor, choices=slot_ids(round)[:1], companions=[companion()])
 
 
-def test_an_entry_cannot_change_after_close(round, visitor):  # type: ignore[no-untyped-def]
+def test_an_entry_cannot_change_after_close(round, visitor):
     entry = enter_round(round, visitor, choices=slot_ids(round)[:1])
     rounds.close_round(round, now=timezone.now())
     with pytest.raises(EntryRejected) as error:

@@ -16,7 +16,7 @@ from tourdraw.lottery.entries import CompanionInput, enter_round
 from tourdraw.lottery.models import Entry, Round
 
 
-def _round(tour, code, day_offset, *, past=False, **options):  # type: ignore[no-untyped-def]
+def _round(tour, code, day_offset, *, past=False, **options):
     """A round with these fairness options, opened (they are fixed at open); a
     ``past`` one opened three days ago and closed two days ago."""
     now = timezone.now()
@@ -34,13 +34,13 @@ def _round(tour, code, day_offset, *, past=False, **options):  # type: ignore[no
     return round
 
 
-def test_by_default_every_entry_is_tier_0_with_one_ticket(round, visitor):  # type: ignore[no-untyped-def]
+def test_by_default_every_entry_is_tier_0_with_one_ticket(round, visitor):
     entry = enter_round(round, visitor, choices=[round.slots.first().pk])
     assert (entry.tier, entry.weight) == (0, 1)
     assert fairness.explain(entry) == "Your entry holds 1 ticket in the draw."
 
 
-def test_with_the_minors_rule_a_party_with_a_child_is_tier_0(db, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_with_the_minors_rule_a_party_with_a_child_is_tier_0(db, visitor, other_visitor):
     tour = make_tour()
     round = _round(tour, "winter", 10, priority=Round.Priority.MINORS)
     slot = round.slots.first()
@@ -58,7 +58,7 @@ def test_with_the_minors_rule_a_party_with_a_child_is_tier_0(db, visitor, other_
     assert "yours is drawn after them" in fairness.explain(adults)
 
 
-def _lose(tour, code, day_offset, winner, loser):  # type: ignore[no-untyped-def]
+def _lose(tour, code, day_offset, winner, loser):
     # Drawn two days ago; its tiers count (the minors rule), so that the winner
     # can be put first.
     earlier = _round(tour, code, day_offset, past=True, priority=Round.Priority.MINORS)
@@ -73,7 +73,7 @@ def _lose(tour, code, day_offset, winner, loser):  # type: ignore[no-untyped-def
     draw_with_beacon(earlier, earlier.closes_at)
 
 
-def test_an_entrant_not_drawn_before_holds_more_tickets_up_to_the_cap(db, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_an_entrant_not_drawn_before_holds_more_tickets_up_to_the_cap(db, visitor, other_visitor):
     tour = make_tour()
     for n in range(4):
         _lose(tour, f"earlier-{n}", 3 + n, other_visitor, visitor)
@@ -92,7 +92,7 @@ def test_an_entrant_not_drawn_before_holds_more_tickets_up_to_the_cap(db, visito
     assert {e["code"]: e["weight"] for e in record["entries"]} == {entry.code: 3, winner.code: 1}
 
 
-def test_rounds_outside_the_window_or_at_other_sites_do_not_count(db, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_rounds_outside_the_window_or_at_other_sites_do_not_count(db, visitor, other_visitor):
     tour = make_tour()
     _lose(tour, "earlier", 3, other_visitor, visitor)
     elsewhere = make_tour(make_site("nio"), code="nio-tour")

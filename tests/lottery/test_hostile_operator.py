@@ -11,6 +11,7 @@ statement), and on PostgreSQL the write is refused by the database.
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -26,13 +27,12 @@ from tourdraw.lottery import beacon, draw, rounds, statements, testchain
 from tourdraw.lottery.drawing import DrawRefused, draw_round
 from tourdraw.lottery.entries import EntryRejected, change_entry, withdraw_entry
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
-from tourdraw.people.models import User
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def closed(db):  # type: ignore[no-untyped-def]
+def closed(db):
     """A closed round of two slots of 10, a group keeping 4 places in the first,
     eight entries of two; its beacon round is out and fetched."""
     tour = support.make_tour()
@@ -48,7 +48,7 @@ def closed(db):  # type: ignore[no-untyped-def]
     return round
 
 
-def _closing(round: Round) -> dict:  # type: ignore[type-arg]
+def _closing(round: Round) -> dict[str, Any]:
     return json.loads(Round.objects.get(pk=round.pk).closing_statement)
 
 
@@ -59,7 +59,7 @@ def _draw_refused(round: Round) -> str:
     return refused.value.code
 
 
-def test_the_closing_statement_pins_what_the_draw_will_use(closed):  # type: ignore[no-untyped-def]
+def test_the_closing_statement_pins_what_the_draw_will_use(closed):
     closing = _closing(closed)
     first, second = sorted(closed.slots.all(), key=lambda slot: slot.code)
     assert closing["slots"] == [
@@ -77,7 +77,7 @@ def test_the_closing_statement_pins_what_the_draw_will_use(closed):  # type: ign
 # Through the services
 
 
-def test_the_services_refuse_another_beacon(closed):  # type: ignore[no-untyped-def]
+def test_the_services_refuse_another_beacon(closed):
     # Setup: back to before the beacon was fetched.
     with support.past_the_database_guards():
         Round.objects.filter(pk=closed.pk).update(beacon_signature="", beacon_randomness="")
@@ -97,7 +97,7 @@ def test_the_services_refuse_another_beacon(closed):  # type: ignore[no-untyped-
     assert again.value.code == "beacon_fixed"
 
 
-def test_the_services_refuse_group_places_entries_and_slots(closed):  # type: ignore[no-untyped-def]
+def test_the_services_refuse_group_places_entries_and_slots(closed):
     slot = closed.slots.order_by("starts_at").first()
     with pytest.raises(rounds.RoundError) as group:
         groups.approve_visit(support.request_group(slot.tour.site, 2), slot=slot, actor=None)
@@ -126,9 +126,9 @@ def test_the_services_refuse_group_places_entries_and_slots(closed):  # type: ig
 # Through the back office and the API
 
 
-def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # type: ignore[no-untyped-def]
+def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed, site_operator):
     slot = closed.slots.order_by("starts_at").first()
-    support.sign_in_staff(client, support.make_staff("op", "site_operator", slot.tour.site))
+    support.sign_in_staff(client, site_operator)
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     page = client.post(
         reverse("backoffice:group", args=[group.pk]),
@@ -147,9 +147,11 @@ def test_the_back_office_refuses_a_group_into_a_sealed_slot(client, closed):  # 
     assert closed.slots.count() == 2
 
 
-def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, closed):  # type: ignore[no-untyped-def]
+def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(
+    client, closed, site_operator
+):
     slot = closed.slots.order_by("starts_at").first()
-    operator = support.api_token_headers(support.make_staff("op", "site_operator", slot.tour.site))
+    operator = support.api_token_headers(site_operator)
     group = support.request_group(slot.tour.site, 2, organisation="后来的团")
     approved = client.post(
         f"{API}/operator/groups/{group.pk}/approve",
@@ -176,12 +178,12 @@ def test_the_api_refuses_a_group_into_a_sealed_slot_and_entry_changes(client, cl
 
 
 @pytest.fixture
-def superuser_client(client, db):  # type: ignore[no-untyped-def]
-    support.sign_in_staff(client, User.objects.create_superuser("root", password="root-pass-123"))
+def superuser_client(client, db, superuser):
+    support.sign_in_staff(client, superuser)
     return client
 
 
-def test_the_admin_shows_a_closed_rounds_inputs_read_only(superuser_client, closed):  # type: ignore[no-untyped-def]
+def test_the_admin_shows_a_closed_rounds_inputs_read_only(superuser_client, closed):
     url = reverse("admin:lottery_round_change", args=[closed.pk])
     form = superuser_client.get(url).context["adminform"].form
     for field in ("priority", "repeat_weight_days", "closes_at", "draws_at", "beacon"):
@@ -214,7 +216,7 @@ def test_the_admin_shows_a_closed_rounds_inputs_read_only(superuser_client, clos
     assert deleted.status_code == 403 and Round.objects.filter(pk=closed.pk).exists()
 
 
-def test_the_admin_keeps_a_sealed_slots_capacity(superuser_client, closed):  # type: ignore[no-untyped-def]
+def test_the_admin_keeps_a_sealed_slots_capacity(superuser_client, closed):
     slot = closed.slots.order_by("starts_at").first()
     url = reverse("admin:catalog_slot_change", args=[slot.pk])
     assert "capacity" not in superuser_client.get(url).context["adminform"].form.fields
@@ -235,12 +237,12 @@ def test_the_admin_keeps_a_sealed_slots_capacity(superuser_client, closed):  # t
 # Past every path, straight into the database
 
 
-def _raw_writes(round: Round) -> dict[str, tuple[str, list[object]]]:
+def _raw_writes(round: Round) -> dict[str, tuple[str, list[Any]]]:
     """One SQL write per input: what an operator with the database could try."""
-    first = round.slots.order_by("starts_at").first()
-    entry = round.entries.order_by("code").first()
+    first = support.present(round.slots.order_by("starts_at").first())
+    entry = support.present(round.entries.order_by("code").first())
     group = GroupVisit.objects.get(slot=first)
-    choice = EntryChoice.objects.filter(entry=entry).first()
+    choice = support.present(EntryChoice.objects.filter(entry=entry).first())
     later = round.draws_at + timedelta(days=1)
     return {
         "capacity": ("UPDATE catalog_slot SET capacity = 40 WHERE id = %s", [first.pk]),
@@ -270,14 +272,14 @@ CAUGHT_BY_THE_DRAW = {
 
 
 @pytest.mark.parametrize("what", sorted(CAUGHT_BY_THE_DRAW))
-def test_a_write_past_every_path_makes_the_draw_refuse(closed, what):  # type: ignore[no-untyped-def]
+def test_a_write_past_every_path_makes_the_draw_refuse(closed, what):
     sql, params = _raw_writes(closed)[what]
     with support.past_the_database_guards(), connection.cursor() as cursor:
         cursor.execute(sql, params)
     assert _draw_refused(closed) == CAUGHT_BY_THE_DRAW[what]
 
 
-def test_a_later_draw_time_changes_nothing_the_draw_uses(closed):  # type: ignore[no-untyped-def]
+def test_a_later_draw_time_changes_nothing_the_draw_uses(closed):
     """The draw time is not an input: the beacon round was fixed at open."""
     with support.past_the_database_guards():
         Round.objects.filter(pk=closed.pk).update(draws_at=closed.draws_at + timedelta(days=1))
@@ -285,7 +287,7 @@ def test_a_later_draw_time_changes_nothing_the_draw_uses(closed):  # type: ignor
     assert record["beacon"]["round"] == json.loads(closed.opening_statement)["beacon"]["round"]
 
 
-def test_a_beacon_swapped_in_the_database_is_refused_by_the_draw(closed):  # type: ignore[no-untyped-def]
+def test_a_beacon_swapped_in_the_database_is_refused_by_the_draw(closed):
     """Even a valid signature of the chain, for another round, is not the beacon."""
     other = support.CHAIN.beacon(closed.beacon_round + 1)
     with support.past_the_database_guards():
@@ -297,7 +299,7 @@ def test_a_beacon_swapped_in_the_database_is_refused_by_the_draw(closed):  # typ
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("what", [*sorted(CAUGHT_BY_THE_DRAW), "draw time"])
-def test_on_postgresql_the_database_refuses_each_write(closed, what):  # type: ignore[no-untyped-def]
+def test_on_postgresql_the_database_refuses_each_write(closed, what):
     sql, params = _raw_writes(closed)[what]
     with (
         pytest.raises(IntegrityError, match="sealed"),
@@ -309,14 +311,14 @@ def test_on_postgresql_the_database_refuses_each_write(closed, what):  # type: i
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_fetched_beacon_cannot_be_replaced(closed):  # type: ignore[no-untyped-def]
+def test_on_postgresql_the_fetched_beacon_cannot_be_replaced(closed):
     other = support.CHAIN.beacon(closed.beacon_round + 1)
     with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
         Round.objects.filter(pk=closed.pk).update(beacon_signature=other["signature"])
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_drawn_entry_may_only_leave_the_waitlist(closed):  # type: ignore[no-untyped-def]
+def test_on_postgresql_a_drawn_entry_may_only_leave_the_waitlist(closed):
     """After the draw, deleting an account or settling an identity dispute takes an
     entry (and its party, at the gate) out, one way; the database still refuses
     bringing it back or changing anything else about it."""

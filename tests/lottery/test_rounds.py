@@ -10,7 +10,7 @@ from tourdraw.lottery.models import Round
 from tourdraw.scheduler import run_due_transitions
 
 
-def test_opening_a_round_fixes_a_commitment_to_a_fresh_secret(db):  # type: ignore[no-untyped-def]
+def test_opening_a_round_fixes_a_commitment_to_a_fresh_secret(db):
     round = make_round()
     assert round.state == Round.State.OPEN
     assert hashlib.sha256(bytes.fromhex(round.secret)).hexdigest() == round.commitment
@@ -18,7 +18,7 @@ def test_opening_a_round_fixes_a_commitment_to_a_fresh_secret(db):  # type: igno
     assert other.secret != round.secret
 
 
-def test_the_worker_opens_and_closes_rounds_on_time(db):  # type: ignore[no-untyped-def]
+def test_the_worker_opens_and_closes_rounds_on_time(db):
     now = timezone.now()
     due = make_round(
         opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1), open_now=False
@@ -32,7 +32,7 @@ def test_the_worker_opens_and_closes_rounds_on_time(db):  # type: ignore[no-unty
     assert due.state == Round.State.CLOSED
 
 
-def test_a_repeated_tick_changes_nothing(db):  # type: ignore[no-untyped-def]
+def test_a_repeated_tick_changes_nothing(db):
     now = timezone.now()
     make_round(opens_at=now - timedelta(minutes=1), open_now=False)
     run_due_transitions(now)
@@ -42,7 +42,7 @@ def test_a_repeated_tick_changes_nothing(db):  # type: ignore[no-untyped-def]
     assert LogEntry.objects.filter(action="tourdraw.round.opened").count() == 1
 
 
-def test_the_worker_command_runs_one_tick(transactional_db):  # type: ignore[no-untyped-def]
+def test_the_worker_command_runs_one_tick(transactional_db):
     now = timezone.now()
     make_round(opens_at=now - timedelta(minutes=1), open_now=False)
     call_command("worker", "--once")

@@ -30,13 +30,13 @@ def _refused(sql: str, params: list[int]) -> None:
 
 
 @pytest.fixture
-def drawn(db):  # type: ignore[no-untyped-def]
+def drawn(db):
     """A drawn round: one party placed, two waiting."""
     round, _slot, entries = support.drawn_round(2, [2], [2, 2])
     return round, entries
 
 
-def test_after_the_draw_a_withdrawn_entry_never_comes_back(drawn):  # type: ignore[no-untyped-def]
+def test_after_the_draw_a_withdrawn_entry_never_comes_back(drawn):
     _, entries = drawn
     waiting = entries[1]
     Entry.objects.filter(pk=waiting.pk).update(state=Entry.State.WITHDRAWN)
@@ -56,14 +56,16 @@ def test_after_the_draw_a_withdrawn_entry_never_comes_back(drawn):  # type: igno
         "DELETE FROM lottery_entrymember WHERE entry_id = %s",
     ],
 )
-def test_after_the_draw_what_it_read_stays_sealed(drawn, sql):  # type: ignore[no-untyped-def]
+def test_after_the_draw_what_it_read_stays_sealed(drawn, sql):
     _, entries = drawn
     _refused(sql, [entries[1].pk])
 
 
-def test_after_the_draw_no_member_is_added_or_let_back_in(drawn):  # type: ignore[no-untyped-def]
+def test_after_the_draw_no_member_is_added_or_let_back_in(drawn):
     _, entries = drawn
-    member = EntryMember.objects.filter(entry=entries[1]).order_by("position").last()
+    member = support.present(
+        EntryMember.objects.filter(entry=entries[1]).order_by("position").last()
+    )
     EntryMember.objects.filter(pk=member.pk).update(active=False)
     _refused("UPDATE lottery_entrymember SET active = true WHERE id = %s", [member.pk])
     _refused(
@@ -74,7 +76,7 @@ def test_after_the_draw_no_member_is_added_or_let_back_in(drawn):  # type: ignor
     )
 
 
-def test_before_the_draw_no_entry_leaves(db):  # type: ignore[no-untyped-def]
+def test_before_the_draw_no_entry_leaves(db):
     tour = support.make_tour()
     slots = support.make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=4)
     round = support.make_round(tour, slots=slots)
@@ -84,7 +86,7 @@ def test_before_the_draw_no_entry_leaves(db):  # type: ignore[no-untyped-def]
     assert EntryChoice.objects.filter(entry=entry).count() == 1
 
 
-def test_an_account_deleted_after_the_draw_leaves_the_waitlist(drawn):  # type: ignore[no-untyped-def]
+def test_an_account_deleted_after_the_draw_leaves_the_waitlist(drawn):
     _, entries = drawn
     waiting = entries[2]
     rights.delete_account(waiting.visitor, now=timezone.now())
@@ -92,16 +94,16 @@ def test_an_account_deleted_after_the_draw_leaves_the_waitlist(drawn):  # type: 
     assert not Person.objects.filter(owner=waiting.visitor).exclude(full_name="").exists()
 
 
-def test_retention_erases_the_members_of_a_drawn_round(drawn):  # type: ignore[no-untyped-def]
+def test_retention_erases_the_members_of_a_drawn_round(drawn):
     round, entries = drawn
     later = round.slots.get().ends_at + timedelta(days=400)
     Person.objects.update(created_at=timezone.now() - timedelta(days=400))
     assert retention.erase_due(later) >= len(entries)
-    member = EntryMember.objects.filter(entry=entries[0]).first()
+    member = support.present(EntryMember.objects.filter(entry=entries[0]).first())
     assert Person.objects.get(pk=member.person_id).full_name == ""
 
 
-def test_a_squatters_entry_in_a_drawn_round_is_voided(drawn):  # type: ignore[no-untyped-def]
+def test_a_squatters_entry_in_a_drawn_round_is_voided(drawn):
     _, entries = drawn
     squatter = entries[1].visitor
     self_person = squatter.people.get(is_self=True)

@@ -192,8 +192,6 @@ def _scan_refusals(ticket: Ticket) -> dict[str, str]:
             "unknown_document": lambda: gate.find_by_document(
                 slot, "cn_resident", support.resident_id(date(1960, 2, 2))
             ),
-            "api_malformed": lambda: tickets.check("TD1.???.???"),
-            "api_forged": lambda: tickets.check(_retouched(genuine, p=9)),
         }.items()
     }
 
@@ -215,7 +213,6 @@ def _checked_in_refusals(ticket: Ticket) -> dict[str, str]:
     )
     ticket.refresh_from_db()
     refusals["cancelled"] = _refusal(lambda: gate.scan(genuine, slot=slot, now=at_gate))
-    refusals["api_cancelled"] = _refusal(lambda: tickets.check(genuine))
     refusals["cancel_again"] = _refusal(lambda: tickets.cancel_ticket(ticket, actor=None))
     return refusals
 

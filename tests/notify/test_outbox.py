@@ -21,18 +21,18 @@ class BrokenChannel:
         raise DeliveryError("gateway down")
 
 
-def _enqueue(**kwargs):  # type: ignore[no-untyped-def]
+def _enqueue(**kwargs):
     return outbox.enqueue("sms", "+8613900000001", "hello", topic="test", language="en", **kwargs)
 
 
-def test_a_message_exists_only_if_its_change_committed(db):  # type: ignore[no-untyped-def]
+def test_a_message_exists_only_if_its_change_committed(db):
     with pytest.raises(RuntimeError), transaction.atomic():
         _enqueue()
         raise RuntimeError("the change failed")
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_crash_between_commit_and_delivery_still_delivers(db, sent):  # type: ignore[no-untyped-def]
+def test_a_crash_between_commit_and_delivery_still_delivers(db, sent):
     # The change commits with its message; then the process "dies": nothing was
     # sent and no task ran. The next relay sweep delivers it.
     with transaction.atomic():
@@ -45,7 +45,7 @@ def test_a_crash_between_commit_and_delivery_still_delivers(db, sent):  # type: 
     assert message.state == OutboxMessage.State.SENT and message.attempts == 1
 
 
-def test_a_relay_that_died_mid_send_lets_another_send_again(db, sent):  # type: ignore[no-untyped-def]
+def test_a_relay_that_died_mid_send_lets_another_send_again(db, sent):
     message = _enqueue()
     now = timezone.now()
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_until=now + timedelta(minutes=1))
@@ -54,7 +54,7 @@ def test_a_relay_that_died_mid_send_lets_another_send_again(db, sent):  # type: 
     assert len(sent) == 1
 
 
-def test_failed_deliveries_are_retried_with_backoff_then_given_up(db, settings):  # type: ignore[no-untyped-def]
+def test_failed_deliveries_are_retried_with_backoff_then_given_up(db, settings):
     settings.TOURDRAW_CHANNELS = {"sms": "tests.notify.test_outbox.BrokenChannel"}
     settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 3
     message = _enqueue()
@@ -73,12 +73,12 @@ def test_failed_deliveries_are_retried_with_backoff_then_given_up(db, settings):
     assert OutboxMessage.objects.get().state == OutboxMessage.State.FAILED
 
 
-def test_backoff_doubles_up_to_an_hour():  # type: ignore[no-untyped-def]
+def test_backoff_doubles_up_to_an_hour():
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert outbox.backoff(20) == timedelta(hours=1)
 
 
-def test_the_task_worker_delivers_a_queued_message(transactional_db, sent):  # type: ignore[no-untyped-def]
+def test_the_task_worker_delivers_a_queued_message(transactional_db, sent):
     with transaction.atomic():
         _enqueue()
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*")
@@ -101,7 +101,7 @@ class _Gateway(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def gateway():  # type: ignore[no-untyped-def]
+def gateway():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     _Gateway.received = []
@@ -110,7 +110,7 @@ def gateway():  # type: ignore[no-untyped-def]
     server.shutdown()
 
 
-def test_the_webhook_channel_posts_json_signed_with_hmac(gateway):  # type: ignore[no-untyped-def]
+def test_the_webhook_channel_posts_json_signed_with_hmac(gateway):
     WebhookChannel(gateway, "s3cret").send(Message(kind="sms", to="+86139", body="你好", id="7"))
     body, signature = _Gateway.received[0]
     assert json.loads(body) == {
@@ -123,13 +123,13 @@ def test_the_webhook_channel_posts_json_signed_with_hmac(gateway):  # type: igno
     assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
 
 
-def test_a_gateway_refusal_is_a_delivery_error(gateway):  # type: ignore[no-untyped-def]
+def test_a_gateway_refusal_is_a_delivery_error(gateway):
     _Gateway.status = 503
     with pytest.raises(DeliveryError, match="503"):
         WebhookChannel(gateway, "s3cret").send(Message(kind="voice", to="+86139", body="hi"))
 
 
-def test_the_email_channel_uses_djangos_mail_backend(settings):  # type: ignore[no-untyped-def]
+def test_the_email_channel_uses_djangos_mail_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     EmailChannel().send(
         Message(kind="email", to="a@example.com", body="Your ticket", subject="tourdraw")
@@ -137,7 +137,7 @@ def test_the_email_channel_uses_djangos_mail_backend(settings):  # type: ignore[
     assert mail.outbox[0].subject == "tourdraw" and mail.outbox[0].to == ["a@example.com"]
 
 
-def test_backoff_counts_from_the_failure_not_from_the_ticks_start(db, settings):  # type: ignore[no-untyped-def]
+def test_backoff_counts_from_the_failure_not_from_the_ticks_start(db, settings):
     # The relay's tick began five minutes ago (it was busy with other messages);
     # this message failed just now and must wait its 30 s from now.
     settings.TOURDRAW_CHANNELS = {"sms": "tests.notify.test_outbox.BrokenChannel"}
@@ -163,7 +163,7 @@ class _Redirecting(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_message_answered_with_a_redirect_stays_pending(db, settings):  # type: ignore[no-untyped-def]
+def test_a_message_answered_with_a_redirect_stays_pending(db, settings):
     # Followed, the redirect would GET the new address without the message and
     # the 200 there would count as delivered.
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
@@ -181,7 +181,7 @@ def test_a_message_answered_with_a_redirect_stays_pending(db, settings):  # type
 
 
 @pytest.fixture
-def garbling_gateway():  # type: ignore[no-untyped-def]
+def garbling_gateway():
     """A gateway that answers with something that is not HTTP at all."""
     import socket
 
@@ -204,7 +204,7 @@ def garbling_gateway():  # type: ignore[no-untyped-def]
 
 def test_a_malformed_answer_is_a_failure_counted_and_finally_given_up(
     db, settings, garbling_gateway
-):  # type: ignore[no-untyped-def]
+):
     settings.TOURDRAW_CHANNELS = {"sms": "tourdraw.notify.channels.WebhookChannel"}
     settings.TOURDRAW_WEBHOOK_URL = garbling_gateway
     settings.TOURDRAW_OUTBOX_MAX_ATTEMPTS = 2
@@ -217,7 +217,7 @@ def test_a_malformed_answer_is_a_failure_counted_and_finally_given_up(
     assert OutboxMessage.objects.get().state == OutboxMessage.State.FAILED
 
 
-def test_a_failure_the_channel_does_not_classify_is_marked_failed_after_its_attempts(db, settings):  # type: ignore[no-untyped-def]
+def test_a_failure_the_channel_does_not_classify_is_marked_failed_after_its_attempts(db, settings):
     # A line break in the first 60 characters makes the e-mail's subject, which
     # Django's mail refuses with its own exception (not a DeliveryError).
     settings.TOURDRAW_CHANNELS = {"email": "tourdraw.notify.channels.EmailChannel"}

@@ -19,7 +19,7 @@ ID = resident_id(date(1985, 3, 14), sequence=123)
 
 
 @pytest.fixture
-def newcomer(db) -> Visitor:  # type: ignore[no-untyped-def]
+def newcomer(db) -> Visitor:
     user = User.objects.create_user("visitor-newcomer")
     return Visitor.objects.create(user=user, phone="+8613900000077")
 
@@ -35,14 +35,14 @@ def _save(visitor: Visitor) -> Person:
     )
 
 
-def test_no_id_document_is_stored_without_consent(newcomer):  # type: ignore[no-untyped-def]
+def test_no_id_document_is_stored_without_consent(newcomer):
     with pytest.raises(consent.ConsentError) as refused:
         _save(newcomer)
     assert refused.value.code == "consent_required"
     assert not Person.objects.exists()
 
 
-def test_consent_is_recorded_with_its_version_and_time_and_each_part_is_required(newcomer):  # type: ignore[no-untyped-def]
+def test_consent_is_recorded_with_its_version_and_time_and_each_part_is_required(newcomer):
     now = timezone.now()
     version = consent.current_version()
     for notice, sensitive, code in [
@@ -64,7 +64,7 @@ def test_consent_is_recorded_with_its_version_and_time_and_each_part_is_required
 
 def test_a_new_notice_version_asks_again_before_another_document_is_stored(
     visitor, round, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.TOURDRAW_PRIVACY_NOTICE_VERSION = "2099-01-01"
     assert not consent.is_current(visitor)
     companion = CompanionInput(
@@ -80,7 +80,7 @@ def test_a_new_notice_version_asks_again_before_another_document_is_stored(
     assert [c["version"] for c in consent.history(visitor)][-2:] == ["2099-01-01"] * 2
 
 
-def test_the_profile_page_asks_for_the_notice_and_the_separate_consent(client, newcomer):  # type: ignore[no-untyped-def]
+def test_the_profile_page_asks_for_the_notice_and_the_separate_consent(client, newcomer):
     client.force_login(newcomer.user)
     page = client.get(reverse("web:profile")).content.decode()
     assert reverse("web:privacy") in page and "consent-accept_sensitive" in page
@@ -98,7 +98,7 @@ def test_the_profile_page_asks_for_the_notice_and_the_separate_consent(client, n
     assert "consent-accept_sensitive" not in client.get(reverse("web:profile")).content.decode()
 
 
-def test_the_privacy_notice_names_the_periods_and_the_rights(client, db, settings):  # type: ignore[no-untyped-def]
+def test_the_privacy_notice_names_the_periods_and_the_rights(client, db, settings):
     settings.TOURDRAW_RETENTION_DAYS = 45
     page = client.get(reverse("web:privacy")).content.decode()
     assert "45 days" in page and consent.current_version() in page
@@ -115,7 +115,7 @@ def _child(visit: date, guardian: bool) -> CompanionInput:
     )
 
 
-def test_a_child_under_14_needs_the_guardian_declaration_recorded_per_person(visitor, round):  # type: ignore[no-untyped-def]
+def test_a_child_under_14_needs_the_guardian_declaration_recorded_per_person(visitor, round):
     slot = round.slots.order_by("starts_at").first()
     with pytest.raises(EntryRejected) as refused:
         enter_round(round, visitor, choices=[slot.pk], companions=[_child(slot.visit_date, False)])
@@ -137,7 +137,7 @@ def test_a_child_under_14_needs_the_guardian_declaration_recorded_per_person(vis
     assert members["王建国"].guardian_declared_at is None
 
 
-def test_the_entry_page_shows_the_guardian_error_next_to_the_child(client, visitor, round):  # type: ignore[no-untyped-def]
+def test_the_entry_page_shows_the_guardian_error_next_to_the_child(client, visitor, round):
     slot = round.slots.order_by("starts_at").first()
     child = _child(slot.visit_date, False)
     client.force_login(visitor.user)

@@ -43,12 +43,7 @@ def _profile(visitor: Visitor, number: str = VICTIM_ID, name: str = "赵真名")
     )
 
 
-@pytest.fixture
-def agent(db) -> User:  # type: ignore[no-untyped-def]
-    return support.make_staff("agent", "call_centre", support.make_site())
-
-
-def test_a_second_account_cannot_claim_an_id_number_already_held(db):  # type: ignore[no-untyped-def]
+def test_a_second_account_cannot_claim_an_id_number_already_held(db):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     victim = _bare_visitor("+8613900000012")
@@ -59,7 +54,7 @@ def test_a_second_account_cannot_claim_an_id_number_already_held(db):  # type: i
     assert victim.self_person is None
 
 
-def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, db):  # type: ignore[no-untyped-def]
+def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, db):
     _profile(_bare_visitor("+8613900000011"), name="随便写")
     victim = _bare_visitor("+8613900000012")
     client.force_login(victim.user)
@@ -71,7 +66,9 @@ def test_the_profile_page_refuses_a_held_number_and_says_how_to_dispute(client, 
     assert "call the service centre" in page.content.decode()
 
 
-def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(round, agent):  # type: ignore[no-untyped-def]
+def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(
+    round, call_centre_agent
+):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     slot = round.slots.first()
@@ -81,12 +78,15 @@ def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(r
         id_type="cn_resident",
         id_number=VICTIM_ID.lower(),
         claimant=victim,
-        agent=agent,
+        agent=call_centre_agent,
         evidence="Card shown on video call; face matches.",
     )
     assert (settled.squatter, settled.entries_voided) == (squatter, 1)
     assert Entry.objects.get(pk=squatted.pk).state == Entry.State.WITHDRAWN
-    assert IdentityClaim.objects.get(visitor=victim).verified_by == f"call-centre:{agent.pk}"
+    assert (
+        IdentityClaim.objects.get(visitor=victim).verified_by
+        == f"call-centre:{call_centre_agent.pk}"
+    )
     assert squatter.self_person is None
     _profile(victim)
     assert enter_round(round, victim, choices=[slot.pk]).visitor == victim
@@ -95,7 +95,7 @@ def test_the_call_centre_moves_a_squatted_number_and_voids_the_squatters_entry(r
     assert again.value.code == "id_claimed"
 
 
-def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(agent):  # type: ignore[no-untyped-def]
+def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(call_centre_agent):
     _, slot, entries = support.drawn_round(4, [1], [])
     squatter = entries[0].visitor
     number = squatter.people.get(is_self=True).id_number
@@ -112,7 +112,7 @@ def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(agent):  # type: 
         id_type="cn_resident",
         id_number=number,
         claimant=victim,
-        agent=agent,
+        agent=call_centre_agent,
         evidence="Holder came to the site office with the card.",
         now=after,
     )
@@ -122,20 +122,28 @@ def test_a_squatters_no_show_ban_is_lifted_for_the_real_holder(agent):  # type: 
     _profile(victim, number=number)
 
 
-def test_a_dispute_needs_evidence_and_a_held_number(agent, visitor):  # type: ignore[no-untyped-def]
+def test_a_dispute_needs_evidence_and_a_held_number(call_centre_agent, visitor):
     with pytest.raises(IdentityError) as no_evidence:
         disputes.move_identity(
-            id_type="cn_resident", id_number=VICTIM_ID, claimant=visitor, agent=agent, evidence=" "
+            id_type="cn_resident",
+            id_number=VICTIM_ID,
+            claimant=visitor,
+            agent=call_centre_agent,
+            evidence=" ",
         )
     assert no_evidence.value.code == "evidence_required"
     with pytest.raises(IdentityError) as unheld:
         disputes.move_identity(
-            id_type="cn_resident", id_number=VICTIM_ID, claimant=visitor, agent=agent, evidence="x"
+            id_type="cn_resident",
+            id_number=VICTIM_ID,
+            claimant=visitor,
+            agent=call_centre_agent,
+            evidence="x",
         )
     assert unheld.value.code == "id_not_claimed"
 
 
-def test_the_dispute_page_is_for_the_call_centre_only(client, db, agent):  # type: ignore[no-untyped-def]
+def test_the_dispute_page_is_for_the_call_centre_only(client, db, call_centre_agent, gate_staff):
     squatter = _bare_visitor("+8613900000011")
     _profile(squatter, name="随便写")
     victim = _bare_visitor("+8613900000012")
@@ -146,7 +154,7 @@ def test_the_dispute_page_is_for_the_call_centre_only(client, db, agent):  # typ
         "evidence": "Card seen at the desk.",
     }
     url = reverse("backoffice:identity_dispute")
-    support.sign_in_staff(client, support.make_staff("gatekeeper", "gate", support.make_site()))
+    support.sign_in_staff(client, gate_staff)
     assert client.post(url, form).status_code == 403
     client.force_login(squatter.user)
     assert client.post(url, form).status_code == 403
@@ -154,7 +162,7 @@ def test_the_dispute_page_is_for_the_call_centre_only(client, db, agent):  # typ
         IdentityClaim.objects.get(id_hash=crypto.id_hash("cn_resident", VICTIM_ID)).visitor
         == squatter
     )
-    support.sign_in_staff(client, agent)
+    support.sign_in_staff(client, call_centre_agent)
     done = client.post(url, form, follow=True)
     assert "now belongs to" in done.content.decode()
     assert IdentityClaim.objects.get(visitor=victim)
@@ -172,7 +180,7 @@ class Register:
         return RealNameResult(verified=False, provider="register", reason="name and number differ")
 
 
-def test_the_configured_real_name_check_refuses_a_number_under_another_name(db, settings):  # type: ignore[no-untyped-def]
+def test_the_configured_real_name_check_refuses_a_number_under_another_name(db, settings):
     settings.TOURDRAW_REAL_NAME_CHECK = "tests.people.test_identity.Register"
     squatter = _bare_visitor("+8613900000011")
     with pytest.raises(IdentityError) as refused:

@@ -19,7 +19,7 @@ NUMBER = resident_id(date(1985, 3, 14), "110105", 421)
 PHONE = "+8613912345678"
 
 
-def _migrate(targets):  # type: ignore[no-untyped-def]
+def _migrate(targets):
     """Migrate to ``targets``; the models as they are then, every other app at its latest."""
     MigrationExecutor(connection).migrate(targets)
     loader = MigrationExecutor(connection).loader
@@ -28,7 +28,7 @@ def _migrate(targets):  # type: ignore[no-untyped-def]
     return loader.project_state([*targets, *others]).apps
 
 
-def _old_rows(apps) -> None:  # type: ignore[no-untyped-def]
+def _old_rows(apps) -> None:
     now = timezone.now()
     user = apps.get_model("people", "User").objects.create(username=f"visitor-{PHONE}")
     visitor = apps.get_model("people", "Visitor").objects.create(user=user, phone=PHONE)
@@ -89,7 +89,7 @@ def _raw_text() -> str:
     return "\n".join(rows)
 
 
-def test_existing_rows_are_converted(transactional_db):  # type: ignore[no-untyped-def]
+def test_existing_rows_are_converted(transactional_db):
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     _old_rows(_migrate(BEFORE))
     assert "1985-03-14" in _raw_text() and PHONE in _raw_text()

@@ -9,8 +9,8 @@ from tests.support import (
     drawn_round,
     make_round,
     make_slots,
-    make_staff,
     make_tour,
+    present,
     request_group,
     resident_id,
 )
@@ -27,7 +27,7 @@ from tourdraw.visits.offers import confirm_offer
 
 
 @pytest.fixture(autouse=True)
-def _no_retention_run_yet(db):  # type: ignore[no-untyped-def]
+def _no_retention_run_yet(db):
     """The daily run is remembered in the cache; each test starts with none."""
     from django.core.cache import cache
 
@@ -35,7 +35,7 @@ def _no_retention_run_yet(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def visited(db):  # type: ignore[no-untyped-def]
+def visited(db):
     """A drawn round whose two parties hold tickets for one session."""
     _, slot, entries = drawn_round(6, [2, 1], [])
     for entry in entries:
@@ -43,14 +43,16 @@ def visited(db):  # type: ignore[no-untyped-def]
     return slot, entries
 
 
-def test_nothing_is_erased_until_the_retention_period_after_the_last_session(visited, settings):  # type: ignore[no-untyped-def]
+def test_nothing_is_erased_until_the_retention_period_after_the_last_session(
+    visited, settings, call_centre_agent
+):
     settings.TOURDRAW_RETENTION_DAYS = 30
     slot, entries = visited
     people = Person.objects.filter(entry_memberships__entry__in=entries).distinct()
     assert people.count() == 3
     record_call(
         Offer.objects.get(entry=entries[0]),
-        agent=make_staff("agent", "call_centre", slot.tour.site),
+        agent=call_centre_agent,
         outcome="no_answer",
         note="王先生说晚上再打",
     )
@@ -68,7 +70,7 @@ def test_nothing_is_erased_until_the_retention_period_after_the_last_session(vis
     assert run_due_transitions(slot.starts_at + timedelta(days=32))["people_erased"] == 0
 
 
-def test_the_retention_run_is_daily_not_every_tick(visitor, settings):  # type: ignore[no-untyped-def]
+def test_the_retention_run_is_daily_not_every_tick(visitor, settings):
     from tests.support import make_visitor
 
     settings.TOURDRAW_RETENTION_DAYS = 30
@@ -79,7 +81,7 @@ def test_the_retention_run_is_daily_not_every_tick(visitor, settings):  # type: 
     assert run_due_transitions(day + timedelta(days=1))["people_erased"] == 1
 
 
-def test_a_person_with_an_open_round_keeps_their_data(visitor, round, settings):  # type: ignore[no-untyped-def]
+def test_a_person_with_an_open_round_keeps_their_data(visitor, round, settings):
     from tourdraw.people import retention
 
     settings.TOURDRAW_RETENTION_DAYS = 30
@@ -88,7 +90,7 @@ def test_a_person_with_an_open_round_keeps_their_data(visitor, round, settings):
     assert Person.objects.get().full_name == "王建国"
 
 
-def test_a_person_in_no_round_is_erased_after_the_period(visitor, settings):  # type: ignore[no-untyped-def]
+def test_a_person_in_no_round_is_erased_after_the_period(visitor, settings):
     from tourdraw.people import retention
 
     settings.TOURDRAW_RETENTION_DAYS = 30
@@ -98,7 +100,7 @@ def test_a_person_in_no_round_is_erased_after_the_period(visitor, settings):  # 
     assert visitor.self_person is None
 
 
-def test_the_no_show_ban_survives_erasure_through_the_keyed_hash_only(visited, settings):  # type: ignore[no-untyped-def]
+def test_the_no_show_ban_survives_erasure_through_the_keyed_hash_only(visited, settings):
     settings.TOURDRAW_RETENTION_DAYS = 30
     slot, entries = visited
     gate.mark_no_shows(slot.ends_at)
@@ -124,11 +126,11 @@ def test_the_no_show_ban_survives_erasure_through_the_keyed_hash_only(visited, s
         closes_at=slot.ends_at + timedelta(days=100),
     )
     with pytest.raises(EntryRejected) as rejected:
-        enter_round(later, visitor, choices=[later.slots.first().pk], now=erased_at)
+        enter_round(later, visitor, choices=[present(later.slots.first()).pk], now=erased_at)
     assert rejected.value.code == "barred_no_show"
 
 
-def test_group_members_are_erased_after_their_visit_and_the_contact_with_them(db, settings):  # type: ignore[no-untyped-def]
+def test_group_members_are_erased_after_their_visit_and_the_contact_with_them(db, settings):
     from tourdraw.people import retention
 
     settings.TOURDRAW_RETENTION_DAYS = 30

@@ -1,6 +1,7 @@
 """A visitor sees, downloads, corrects and deletes their data, in the web and the API."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ from tourdraw.visits.offers import confirm_offer, decline_offer
 API = "/api/v1"
 
 
-def test_the_download_holds_everything_but_no_whole_id_number(client, visitor, round):  # type: ignore[no-untyped-def]
+def test_the_download_holds_everything_but_no_whole_id_number(client, visitor, round):
     from tourdraw.lottery.entries import enter_round
 
     entry = enter_round(round, visitor, choices=[round.slots.first().pk])
@@ -34,7 +35,7 @@ def test_the_download_holds_everything_but_no_whole_id_number(client, visitor, r
     assert data["people"][0]["id_masked"] == "******" + number[-4:]
 
 
-def test_the_api_gives_the_same_data_and_corrects_a_name(client, visitor):  # type: ignore[no-untyped-def]
+def test_the_api_gives_the_same_data_and_corrects_a_name(client, visitor):
     headers = api_token_headers(visitor.user)
     data = client.get(f"{API}/me/data", **headers).json()
     assert data["visitor"]["phone"] == "+8613900000001"
@@ -49,7 +50,7 @@ def test_the_api_gives_the_same_data_and_corrects_a_name(client, visitor):  # ty
     assert LogEntry.objects.filter(action="tourdraw.person.corrected").exists()
 
 
-def test_a_visitor_cannot_correct_someone_elses_person(client, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_cannot_correct_someone_elses_person(client, visitor, other_visitor):
     theirs = Person.objects.get(owner=other_visitor)
     response = client.patch(
         f"{API}/me/people/{theirs.pk}",
@@ -69,16 +70,19 @@ def _deleted(visitor: Visitor) -> None:
         assert (person.full_name, person.id_number, person.birth_date) == ("", "", None)
 
 
-def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(client, db):  # type: ignore[no-untyped-def]
-    from tests.support import make_site, make_staff
+def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(
+    client, db, call_centre_agent
+):
     from tourdraw.visits.calls import record_call
     from tourdraw.visits.models import CallAttempt
 
     _, slot, entries = drawn_round(2, [2], [2, 2])
     winner, first_waiting, second_waiting = entries
-    agent = make_staff("agent", "call_centre", make_site())
     record_call(
-        Offer.objects.get(entry=winner), agent=agent, outcome="no_answer", note="王先生说晚上再打"
+        Offer.objects.get(entry=winner),
+        agent=call_centre_agent,
+        outcome="no_answer",
+        note="王先生说晚上再打",
     )
     # The first in line deletes their account too: promotions pass them by.
     client.force_login(first_waiting.visitor.user)
@@ -102,7 +106,7 @@ def test_a_deleted_winners_place_goes_down_the_waitlist_as_a_decline_would(clien
     assert client.get(reverse("web:my_data")).status_code == 302
 
 
-def test_deleting_through_the_api_cancels_a_ticket_and_frees_its_places(client, db):  # type: ignore[no-untyped-def]
+def test_deleting_through_the_api_cancels_a_ticket_and_frees_its_places(client, db):
     _, slot, entries = drawn_round(2, [2], [2])
     winner, waiting = entries
     ticket = confirm_offer(
@@ -115,7 +119,7 @@ def test_deleting_through_the_api_cancels_a_ticket_and_frees_its_places(client, 
     _deleted(winner.visitor)
 
 
-def test_a_decline_gives_the_same_waitlist_result(db):  # type: ignore[no-untyped-def]
+def test_a_decline_gives_the_same_waitlist_result(db):
     """The comparison the deletion test rests on: a plain decline promotes the same way."""
     _, slot, entries = drawn_round(2, [2], [2, 2])
     winner, first_waiting, _ = entries
@@ -124,14 +128,14 @@ def test_a_decline_gives_the_same_waitlist_result(db):  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_deletion_needs_the_explicit_confirmation(client, visitor, method):  # type: ignore[no-untyped-def]
+def test_deletion_needs_the_explicit_confirmation(client, visitor, method):
     client.force_login(visitor.user)
     getattr(client, method)(reverse("web:delete_account"), {"confirm": "no"})
     visitor.refresh_from_db()
     assert visitor.deleted_at is None
 
 
-def test_a_ticket_too_close_to_cancel_keeps_its_party_until_retention(db, settings):  # type: ignore[no-untyped-def]
+def test_a_ticket_too_close_to_cancel_keeps_its_party_until_retention(db, settings):
     from datetime import timedelta
 
     from tourdraw.people import retention, rights
@@ -153,7 +157,7 @@ def test_a_ticket_too_close_to_cancel_keeps_its_party_until_retention(db, settin
     assert all(person.erased_at for person in Person.objects.filter(pk__in=party))
 
 
-def test_a_place_drawn_for_an_account_deleted_after_close_goes_down_the_waitlist(db):  # type: ignore[no-untyped-def]
+def test_a_place_drawn_for_an_account_deleted_after_close_goes_down_the_waitlist(db):
     """The sealed draw still holds the entry; the worker's next tick gives its
     place up as a decline would, not at the offer's deadline."""
     from django.utils import timezone
@@ -165,7 +169,7 @@ def test_a_place_drawn_for_an_account_deleted_after_close_goes_down_the_waitlist
     from tourdraw.scheduler import run_due_transitions
 
     tour = make_tour()
-    slot = make_slots(tour, timezone.localdate() + timezone.timedelta(days=10), capacity=2)[0]
+    slot = make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=2)[0]
     round = make_round(tour, slots=[slot])
     gone, waiting = (make_party_entry(round, 2000 + n, 2, [slot.pk]) for n in range(2))
     rounds.close_round(round, now=timezone.now())
@@ -181,7 +185,7 @@ def test_a_place_drawn_for_an_account_deleted_after_close_goes_down_the_waitlist
         slot=slot,
         persons=2,
         source="draw",
-        deadline=now + timezone.timedelta(days=2),
+        deadline=now + timedelta(days=2),
         created_at=now,
     )
     Round.objects.filter(pk=round.pk).update(state=Round.State.DRAWN, drawn_at=now)

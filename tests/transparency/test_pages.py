@@ -33,7 +33,7 @@ def _log_a_round() -> None:
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("url", ["/transparency/", "/fairness/"])
-def test_the_pages_render_in_both_languages_for_phones_without_other_hosts(  # type: ignore[no-untyped-def]
+def test_the_pages_render_in_both_languages_for_phones_without_other_hosts(
     client, db, url, language
 ):
     _log_a_round()
@@ -46,7 +46,7 @@ def test_the_pages_render_in_both_languages_for_phones_without_other_hosts(  # t
     assert f'<html lang="{"zh-CN" if language == "zh-hans" else "en"}">' in html
 
 
-def test_the_log_page_tells_each_entry_in_words_and_links_the_json_and_key(client, db):  # type: ignore[no-untyped-def]
+def test_the_log_page_tells_each_entry_in_words_and_links_the_json_and_key(client, db):
     _log_a_round()
     html = client.get("/transparency/").content.decode()
     assert "/transparency/log.json" in html and "/.well-known/tourdraw-log-key.json" in html
@@ -56,14 +56,14 @@ def test_the_log_page_tells_each_entry_in_words_and_links_the_json_and_key(clien
     assert "Promoted from the waitlist: Z9Y8X7W6V5 (2)." in html
 
 
-def test_the_chinese_log_page_is_in_chinese(client, db):  # type: ignore[no-untyped-def]
+def test_the_chinese_log_page_is_in_chinese(client, db):
     _log_a_round()
     client.cookies["django_language"] = "zh-hans"
     html = client.get("/transparency/").content.decode()
     assert "公开日志" in html and "候补递补：Z9Y8X7W6V5 (2)。" in html
 
 
-def test_the_fairness_page_links_the_spec_served_by_the_site(client, db):  # type: ignore[no-untyped-def]
+def test_the_fairness_page_links_the_spec_served_by_the_site(client, db):
     html = client.get("/fairness/").content.decode()
     assert "tourdraw verify" in html and "tourdraw audit" in html
     assert 'href="/fairness/spec/draw.md"' in html
@@ -73,5 +73,5 @@ def test_the_fairness_page_links_the_spec_served_by_the_site(client, db):  # typ
 
 
 @pytest.mark.parametrize("name", ["../../pyproject.toml", "settings.py", "draw.md.bak"])
-def test_only_the_spec_files_are_served(client, db, name):  # type: ignore[no-untyped-def]
+def test_only_the_spec_files_are_served(client, db, name):
     assert client.get(f"/fairness/spec/{name}").status_code == 404

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests import support
 from tourdraw.api.models import ApiToken
-from tourdraw.lottery import drawing, receipts, rounds, statements
+from tourdraw.lottery import draw, drawing, receipts, rounds, statements
 from tourdraw.lottery.draw import canonical
 from tourdraw.lottery.entries import enter_round
 from tourdraw.lottery.models import Entry, EntryChoice
@@ -25,7 +25,7 @@ def _check_signature(receipt: dict[str, Any], key: dict[str, str]) -> None:
     public.verify(bytes.fromhex(receipt["signature"]), canonical(payload))
 
 
-def _as_drawn(receipt: dict[str, Any], entries: list[dict[str, Any]]) -> str:
+def _as_drawn(receipt: dict[str, Any], entries: list[draw.Entry]) -> str:
     """What a receipt's holder finds in the entries the closing statement digests:
     "as entered", or what differs."""
     found = [e for e in entries if e["code"] == receipt["entry"]]
@@ -40,7 +40,7 @@ def _as_drawn(receipt: dict[str, Any], entries: list[dict[str, Any]]) -> str:
     return "as entered"
 
 
-def test_a_receipt_is_signed_with_the_published_key(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_a_receipt_is_signed_with_the_published_key(client, round, visitor):
     slots = list(round.slots.order_by("starts_at"))
     entry = enter_round(round, visitor, choices=[slots[1].pk, slots[0].pk])
     receipt = receipts.receipt_for(entry)
@@ -56,7 +56,7 @@ def test_a_receipt_is_signed_with_the_published_key(client, round, visitor):  # 
         _check_signature(forged, key)
 
 
-def test_a_dropped_entry_and_altered_choices_are_caught_by_their_receipts(  # type: ignore[no-untyped-def]
+def test_a_dropped_entry_and_altered_choices_are_caught_by_their_receipts(
     round, visitor, other_visitor
 ):
     slots = list(round.slots.order_by("starts_at"))
@@ -80,7 +80,7 @@ def test_a_dropped_entry_and_altered_choices_are_caught_by_their_receipts(  # ty
     assert _as_drawn(held[kept.code], closed) == "as entered"
 
 
-def test_the_api_returns_a_receipt_for_each_entry_made_or_changed(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_the_api_returns_a_receipt_for_each_entry_made_or_changed(client, round, visitor):
     _, key = ApiToken.issue(visitor.user, "app")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     slots = list(round.slots.order_by("starts_at"))
@@ -110,7 +110,7 @@ def test_the_api_returns_a_receipt_for_each_entry_made_or_changed(client, round,
     assert second == receipts.receipt_for(entry)
 
 
-def test_the_entry_page_offers_the_receipt_to_its_owner_only(client, round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_the_entry_page_offers_the_receipt_to_its_owner_only(client, round, visitor, other_visitor):
     entry = enter_round(round, visitor, choices=[round.slots.first().pk])
     url = f"/me/entries/{entry.code}/receipt.json"
     client.force_login(visitor.user)

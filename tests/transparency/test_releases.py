@@ -3,6 +3,7 @@ replaying those releases by spec section 5 gives exactly the promotions made."""
 
 import json
 from datetime import timedelta
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from tourdraw.visits.cancellation import cancel_slot
 from tourdraw.visits.models import Offer
 
 
-def _offer(entry):  # type: ignore[no-untyped-def]
+def _offer(entry):
     return Offer.objects.get(entry=entry)
 
 
@@ -26,7 +27,7 @@ def _releases() -> list[dict]:
     return [json.loads(r.body) for r in LogRecord.objects.filter(kind="release").order_by("seq")]
 
 
-def _publish_draw(round) -> None:  # type: ignore[no-untyped-def]
+def _publish_draw(round) -> None:
     """The draw in the log, after its statements and beacon, as drawing a
     tourdraw-draw/2 round leaves it (their bodies are not what is tested here)."""
     with transaction.atomic():
@@ -34,7 +35,7 @@ def _publish_draw(round) -> None:  # type: ignore[no-untyped-def]
             log.append(kind, round_code=round.code, body={}, now=timezone.now())
 
 
-def _replay(round, slot, releases: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def _replay(round, slot, releases: list[dict]) -> None:
     """Spec section 5 as a verifier reads it: from the draw's placements and
     order, and the slot's capacity in the closing statement, nothing else."""
     outcomes = DrawOutcome.objects.filter(round=round).select_related("entry").order_by("position")
@@ -43,7 +44,7 @@ def _replay(round, slot, releases: list[dict]) -> None:  # type: ignore[no-untyp
     placed = {o.entry.code for o in outcomes if o.slot_id == slot.pk}
     waitlist = draw.Waitlist(order)
     seats = slot.capacity - capacity.reserved_for_groups(slot)
-    holders, offered_before = set(placed), set()
+    holders, offered_before = set(placed), set[str]()
     for release in releases:
         assert release["slot"] == slot.code
         assert release["entry"] in holders, release
@@ -60,7 +61,7 @@ def _replay(round, slot, releases: list[dict]) -> None:  # type: ignore[no-untyp
         offered_before.update(got)
 
 
-def test_replaying_the_logged_releases_gives_the_promotions_made(db):  # type: ignore[no-untyped-def]
+def test_replaying_the_logged_releases_gives_the_promotions_made(db):
     round, slot, entries = drawn_round(4, [2, 2], [3, 2, 1])
     _publish_draw(round)
     placed_a, placed_b, big, two, one = entries
@@ -90,7 +91,7 @@ def test_replaying_the_logged_releases_gives_the_promotions_made(db):  # type: i
     _replay(round, slot, releases)
 
 
-def test_after_the_promotion_cutoff_a_release_says_the_waitlist_is_closed(db, settings):  # type: ignore[no-untyped-def]
+def test_after_the_promotion_cutoff_a_release_says_the_waitlist_is_closed(db, settings):
     settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(days=30)
     round, slot, entries = drawn_round(2, [2], [2])
     _publish_draw(round)
@@ -102,7 +103,7 @@ def test_after_the_promotion_cutoff_a_release_says_the_waitlist_is_closed(db, se
     _replay(round, slot, [release])
 
 
-def test_a_round_whose_draw_is_not_in_the_log_gets_no_release_after_it(db):  # type: ignore[no-untyped-def]
+def test_a_round_whose_draw_is_not_in_the_log_gets_no_release_after_it(db):
     # Drawn before tourdraw-draw/2: a release would come before any draw of its
     # round in the log, which spec section 7.3 forbids.
     _, _, entries = drawn_round(2, [2], [2])
@@ -111,14 +112,15 @@ def test_a_round_whose_draw_is_not_in_the_log_gets_no_release_after_it(db):  # t
     assert _releases() == []
 
 
-def _replay_record(record: dict, releases: list[dict]) -> None:
+def _replay_record(record: dict[str, Any], releases: list[dict[str, Any]]) -> None:
     """Spec section 5.2 from a tourdraw-draw/2 record alone: its closing
     statement's capacities, its placements and its order."""
     party = {e["code"]: e["party"] for e in record["entries"]}
     seats = {s["code"]: s["capacity"] for s in record["closing"]["slots"]}
     holding = {p["entry"]: p["slot"] for p in record["placements"]}
     offered = set(holding)
-    waitlist = draw.Waitlist.from_record(record)
+    # A tourdraw-draw/2 record: the spec's record and its statements beside it.
+    waitlist = draw.Waitlist.from_record(cast(draw.Record, record))
     for release in releases:
         slot, code = release["slot"], release["entry"]
         assert holding.pop(code) == slot
@@ -132,7 +134,7 @@ def _replay_record(record: dict, releases: list[dict]) -> None:
         offered.update(chosen)
 
 
-def test_releases_after_a_real_draw_replay_from_its_published_record(db):  # type: ignore[no-untyped-def]
+def test_releases_after_a_real_draw_replay_from_its_published_record(db):
     tour = support.make_tour()
     slot = support.make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=5)[0]
     round = support.make_round(tour, slots=[slot])

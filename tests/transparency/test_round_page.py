@@ -20,7 +20,7 @@ def _row(html: str, label: str) -> str:
     return html[start : html.index("</tr>", start)]
 
 
-def test_the_page_shows_the_places_the_draw_seats_and_the_groups_places_apart(client, round):  # type: ignore[no-untyped-def]
+def test_the_page_shows_the_places_the_draw_seats_and_the_groups_places_apart(client, round):
     slot = round.slots.order_by("starts_at").first()
     group = support.request_group(round.tour.site, size=20)
     approve_visit(group, slot=slot, actor=None)
@@ -34,7 +34,7 @@ def test_the_page_shows_the_places_the_draw_seats_and_the_groups_places_apart(cl
     assert ">60<" not in row
 
 
-def test_the_page_shows_the_beacon_round_fixed_at_open_and_its_time(client, round):  # type: ignore[no-untyped-def]
+def test_the_page_shows_the_beacon_round_fixed_at_open_and_its_time(client, round):
     round.refresh_from_db()
     chain = drand.Chain.from_json(round.beacon_chain)
     number = round.beacon_round
@@ -53,14 +53,14 @@ def test_the_page_shows_the_beacon_round_fixed_at_open_and_its_time(client, roun
     assert round.commitment in html
 
 
-def test_the_page_says_the_beacon_is_fixed_at_open_before_it_is(client, db):  # type: ignore[no-untyped-def]
+def test_the_page_says_the_beacon_is_fixed_at_open_before_it_is(client, db):
     later = timezone.now() + timedelta(days=1)
     round = support.make_round(opens_at=later, closes_at=later + timedelta(days=1), open_now=False)
     html = client.get(f"/rounds/{round.code}/").content.decode()
     assert "is fixed when entries open" in html
 
 
-def test_the_page_explains_the_fairness_options_and_the_waitlist_cutoff(client, db, settings):  # type: ignore[no-untyped-def]
+def test_the_page_explains_the_fairness_options_and_the_waitlist_cutoff(client, db, settings):
     settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(hours=26)
     plain = support.make_round()
     html = client.get(f"/rounds/{plain.code}/").content.decode()
@@ -81,7 +81,7 @@ def test_the_page_explains_the_fairness_options_and_the_waitlist_cutoff(client, 
     assert "up to 3 tickets" in html
 
 
-def test_after_close_the_pages_show_the_places_the_closing_statement_fixed(client, round):  # type: ignore[no-untyped-def]
+def test_after_close_the_pages_show_the_places_the_closing_statement_fixed(client, round):
     slot = round.slots.order_by("starts_at").first()
     approve_visit(support.request_group(round.tour.site, size=20), slot=slot, actor=None)
     rounds.close_round(round, now=timezone.now())
@@ -100,7 +100,7 @@ def test_after_close_the_pages_show_the_places_the_closing_statement_fixed(clien
     assert (first["places_in_draw"], first["kept_for_groups"]) == (40, 20)
 
 
-def test_the_api_states_the_places_in_the_draw_and_the_beacon(client, round):  # type: ignore[no-untyped-def]
+def test_the_api_states_the_places_in_the_draw_and_the_beacon(client, round):
     slot = round.slots.order_by("starts_at").first()
     approve_visit(support.request_group(round.tour.site, size=20), slot=slot, actor=None)
     round.refresh_from_db()

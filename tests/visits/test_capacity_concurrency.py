@@ -20,12 +20,12 @@ from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 pytestmark = pytest.mark.postgres
 
 
-def _promised(slot) -> int:  # type: ignore[no-untyped-def]
+def _promised(slot) -> int:
     total = Offer.objects.filter(slot=slot, state__in=capacity.HOLDING).aggregate(n=Sum("persons"))
     return int(total["n"] or 0)
 
 
-def _run_scenario(monkeypatch) -> tuple[int, int, list[str], Rendezvous]:  # type: ignore[no-untyped-def]
+def _run_scenario(monkeypatch) -> tuple[int, int, list[str], Rendezvous]:
     # 20 places; the draw placed eight parties of two and left four places free
     # (the next parties did not fit their choices then); forty parties wait.
     _, slot, entries = drawn_round(20, [2] * 8, [2] * 40)
@@ -49,7 +49,7 @@ def _run_scenario(monkeypatch) -> tuple[int, int, list[str], Rendezvous]:  # typ
     monkeypatch.setattr(capacity, "free_places", rendezvous.wrap(capacity.free_places))
     errors: list[str] = []
 
-    def run(action) -> None:  # type: ignore[no-untyped-def]
+    def run(action) -> None:
         try:
             action()
         except (OfferError, tickets.TicketError) as error:
@@ -72,7 +72,7 @@ def _run_scenario(monkeypatch) -> tuple[int, int, list[str], Rendezvous]:  # typ
 
 def test_confirmed_and_pending_never_exceed_capacity_under_concurrency(
     transactional_db, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     promised, places, errors, rendezvous = _run_scenario(monkeypatch)
     assert rendezvous.reads == 6
     assert not rendezvous.all_met, "the lock let two readers count at once"
@@ -82,7 +82,7 @@ def test_confirmed_and_pending_never_exceed_capacity_under_concurrency(
     assert promised == places
 
 
-def test_without_the_lock_the_same_scenario_overbooks(transactional_db, monkeypatch, settings):  # type: ignore[no-untyped-def]
+def test_without_the_lock_the_same_scenario_overbooks(transactional_db, monkeypatch, settings):
     settings.TOURDRAW_CAPACITY_LOCKS = False
     promised, places, _errors, rendezvous = _run_scenario(monkeypatch)
     assert rendezvous.all_met, "not every reader counted before the first wrote"

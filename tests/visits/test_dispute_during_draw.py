@@ -26,7 +26,7 @@ def _settle(entry: Entry, holder: Visitor, agent: User) -> disputes.Settled:
     )
 
 
-def test_a_dispute_waits_for_the_draw_of_a_squatters_sealed_entry(db):  # type: ignore[no-untyped-def]
+def test_a_dispute_waits_for_the_draw_of_a_squatters_sealed_entry(db):
     tour = support.make_tour()
     slots = support.make_slots(tour, timezone.localdate() + timedelta(days=10), capacity=4)
     round = support.make_round(tour, slots=slots)

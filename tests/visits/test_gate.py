@@ -4,21 +4,15 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from tests.support import drawn_round, make_site, make_staff, sign_in_staff
+from tests.support import drawn_round, make_site, make_staff, present, sign_in_staff
 from tourdraw.lottery.entries import CompanionInput, EntryRejected, enter_round
-from tourdraw.people.models import User
 from tourdraw.visits import gate, tickets
 from tourdraw.visits.models import CheckIn, CheckInConflict, NoShow, Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
 
 
 @pytest.fixture
-def staff(db) -> User:  # type: ignore[no-untyped-def]
-    return make_staff("gatekeeper", "gate", make_site())
-
-
-@pytest.fixture
-def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
+def ticket(db) -> Ticket:
     _, _, entries = drawn_round(6, [3, 2], [])
     for entry in entries[1:]:
         confirm_offer(Offer.objects.get(entry=entry), actor=None, accepted_rules=True, via="online")
@@ -27,11 +21,11 @@ def ticket(db) -> Ticket:  # type: ignore[no-untyped-def]
     )
 
 
-def _at_gate(ticket):  # type: ignore[no-untyped-def]
+def _at_gate(ticket):
     return ticket.offer.slot.starts_at - timedelta(minutes=20)
 
 
-def _refusal(ticket, scanned=None, **kwargs) -> str:  # type: ignore[no-untyped-def]
+def _refusal(ticket, scanned=None, **kwargs) -> str:
     with pytest.raises(gate.GateRefusal) as refusal:
         gate.scan(
             scanned or tickets.payload(ticket), slot=kwargs.pop("slot", ticket.offer.slot), **kwargs
@@ -39,50 +33,50 @@ def _refusal(ticket, scanned=None, **kwargs) -> str:  # type: ignore[no-untyped-
     return refusal.value.code
 
 
-def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):  # type: ignore[no-untyped-def]
+def test_a_scan_shows_the_party_with_names_masked_ids_and_ages(ticket):
     scan = gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=_at_gate(ticket))
     assert len(scan.party) == 3
     assert scan.party[0].member.role == "entrant"
     assert all(p.age >= 6 for p in scan.party)
 
 
-def test_staff_check_in_some_then_the_rest(ticket, staff):  # type: ignore[no-untyped-def]
+def test_staff_check_in_some_then_the_rest(ticket, gate_staff):
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
-    gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=staff, now=now)
+    gate.check_in(ticket, members[:2], slot=slot, gate="East", staff=gate_staff, now=now)
     scan = gate.scan(tickets.payload(ticket), slot=slot, now=now)
     assert [p.member.pk for p in scan.waiting] == members[2:]
-    gate.check_in(ticket, members[2:], slot=slot, gate="East", staff=staff, now=now)
+    gate.check_in(ticket, members[2:], slot=slot, gate="East", staff=gate_staff, now=now)
     assert CheckIn.objects.count() == 3
 
 
-def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, staff):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_ticket_already_checked_in_saying_when_and_where(ticket, gate_staff):
     slot, now = ticket.offer.slot, _at_gate(ticket)
     members = [p.member.pk for p in gate.scan(tickets.payload(ticket), slot=slot, now=now).party]
-    gate.check_in(ticket, members, slot=slot, gate="East gate", staff=staff, now=now)
+    gate.check_in(ticket, members, slot=slot, gate="East gate", staff=gate_staff, now=now)
     with pytest.raises(gate.GateRefusal) as refusal:
         gate.scan(tickets.payload(ticket), slot=slot, now=now)
     assert refusal.value.code == "already_checked_in"
     assert "East gate" in str(refusal.value) and "Already checked in at" in str(refusal.value)
     with pytest.raises(gate.GateRefusal) as again:
-        gate.check_in(ticket, members[:1], slot=slot, gate="West", staff=staff, now=now)
+        gate.check_in(ticket, members[:1], slot=slot, gate="West", staff=gate_staff, now=now)
     assert again.value.code == "already_checked_in"
 
 
-def test_it_refuses_a_forged_ticket(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_forged_ticket(ticket):
     payload = tickets.payload(ticket)
     prefix, body, signature = payload.split(".")
     forged = f"{prefix}.{body}.{signature[:-4]}AAAA"
     assert _refusal(ticket, forged, now=_at_gate(ticket)) == "forged"
 
 
-def test_it_refuses_a_cancelled_ticket(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_cancelled_ticket(ticket):
     payload = tickets.payload(ticket)
     tickets.cancel_ticket(ticket, actor=None)
     assert _refusal(ticket, payload, now=_at_gate(ticket)) == "cancelled"
 
 
-def test_it_refuses_the_wrong_day_or_slot(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_the_wrong_day_or_slot(ticket):
     from tests.support import make_slots
 
     other_day = make_slots(
@@ -103,7 +97,7 @@ def test_it_refuses_the_wrong_day_or_slot(ticket):  # type: ignore[no-untyped-de
     assert ticket.offer.slot.label in str(refusal.value)
 
 
-def test_it_refuses_outside_the_arrival_window(ticket):  # type: ignore[no-untyped-def]
+def test_it_refuses_outside_the_arrival_window(ticket):
     opens, closes = gate.arrival_window(ticket.offer.slot)
     assert _refusal(ticket, now=opens - timedelta(minutes=1)) == "too_early"
     assert _refusal(ticket, now=closes + timedelta(minutes=1)) == "too_late"
@@ -111,7 +105,7 @@ def test_it_refuses_outside_the_arrival_window(ticket):  # type: ignore[no-untyp
     assert gate.scan(tickets.payload(ticket), slot=ticket.offer.slot, now=closes)
 
 
-def test_the_arrival_window_is_a_site_setting(ticket):  # type: ignore[no-untyped-def]
+def test_the_arrival_window_is_a_site_setting(ticket):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 10
     site.save()
@@ -120,7 +114,7 @@ def test_the_arrival_window_is_a_site_setting(ticket):  # type: ignore[no-untype
     assert _refusal(ticket, slot=slot, now=slot.starts_at - timedelta(minutes=11)) == "too_early"
 
 
-def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):  # type: ignore[no-untyped-def]
+def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):
     slot = ticket.offer.slot
     other = Ticket.objects.exclude(pk=ticket.pk).get()
     tickets.cancel_ticket(other, actor=None)
@@ -136,7 +130,7 @@ def test_the_manifest_holds_masked_names_revocations_and_keys(ticket):  # type: 
     assert person.id_number not in json.dumps(data, ensure_ascii=False)
 
 
-def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
+def _uploads(ticket, nonce_prefix: str):
     members = ticket.offer.entry.members.order_by("position")
     at = _at_gate(ticket).isoformat()
     return [
@@ -145,47 +139,47 @@ def _uploads(ticket, nonce_prefix: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, staff):  # type: ignore[no-untyped-def]
-    slot = ticket.offer.slot
-    first = gate.sync(
-        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
-    )
+def test_offline_check_ins_upload_later_and_a_replay_counts_once(ticket, gate_staff):
+    slot, now = ticket.offer.slot, _at_gate(ticket)
+    uploads = _uploads(ticket, "dev-a")
+    first = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (first.accepted, first.duplicates, first.conflicts) == (3, 0, 0)
-    replay = gate.sync(
-        slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=_at_gate(ticket)
-    )
+    uploads = _uploads(ticket, "dev-a")
+    replay = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (replay.accepted, replay.duplicates, replay.conflicts) == (0, 3, 0)
     assert CheckIn.objects.filter(source="offline").count() == 3
-    assert CheckIn.objects.first().checked_in_at == _at_gate(ticket)
+    assert present(CheckIn.objects.first()).checked_in_at == _at_gate(ticket)
 
 
-def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, staff):  # type: ignore[no-untyped-def]
+def test_the_same_ticket_checked_in_on_two_devices_is_flagged_at_sync(ticket, gate_staff):
     slot = ticket.offer.slot
     now = _at_gate(ticket)
-    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=staff, now=now)
+    gate.sync(slot, _uploads(ticket, "dev-a"), gate="East", device="a", staff=gate_staff, now=now)
     second = gate.sync(
-        slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=staff, now=now
+        slot, _uploads(ticket, "dev-b"), gate="West", device="b", staff=gate_staff, now=now
     )
     assert (second.accepted, second.conflicts) == (0, 3)
-    conflict = CheckInConflict.objects.first()
+    conflict = present(CheckInConflict.objects.first())
     assert (conflict.device, conflict.first.device) == ("b", "a")
     assert CheckIn.objects.count() == 3
 
 
-def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, staff):  # type: ignore[no-untyped-def]
+def test_offline_uploads_of_cancelled_or_foreign_tickets_are_refused(ticket, gate_staff):
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["ticket"] = "not-a-ticket"
     report = gate.sync(
-        ticket.offer.slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket)
+        ticket.offer.slot, uploads, gate="East", device="a", staff=gate_staff, now=_at_gate(ticket)
     )
     assert (report.accepted, report.refused) == (2, 1)
 
 
-def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, staff):  # type: ignore[no-untyped-def]
+def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, gate_staff):
     slot = ticket.offer.slot
     other = Ticket.objects.exclude(pk=ticket.pk).get()
-    member = other.offer.entry.members.first()
-    gate.check_in(other, [member.pk], slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    member = present(other.offer.entry.members.first())
+    gate.check_in(
+        other, [member.pk], slot=slot, gate="East", staff=gate_staff, now=_at_gate(ticket)
+    )
     assert gate.mark_no_shows(slot.ends_at - timedelta(minutes=1)) == 0
     assert gate.mark_no_shows(slot.ends_at) == 1
     assert gate.mark_no_shows(slot.ends_at) == 0
@@ -194,7 +188,7 @@ def test_parties_that_did_not_come_are_marked_no_shows_once(ticket, staff):  # t
     assert no_show.barred_until == slot.ends_at + timedelta(days=90)
 
 
-def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ticket):  # type: ignore[no-untyped-def]
+def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ticket):
     from tests.support import make_round, make_slots
 
     slot = ticket.offer.slot
@@ -209,7 +203,7 @@ def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ti
         enter_round(
             later,
             ticket.offer.entry.visitor,
-            choices=[later.slots.first().pk],
+            choices=[present(later.slots.first()).pk],
             now=slot.ends_at + timedelta(days=1),
         )
     assert rejected.value.code == "barred_no_show"
@@ -218,12 +212,12 @@ def test_a_no_show_bars_the_entrant_from_the_sites_rounds_and_says_until_when(ti
     assert enter_round(
         later,
         ticket.offer.entry.visitor,
-        choices=[later.slots.first().pk],
+        choices=[present(later.slots.first()).pk],
         now=slot.ends_at + timedelta(days=91),
     )
 
 
-def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_visit_cool_down_applies_to_each_person(ticket, gate_staff):
     from tests.support import make_round, make_slots
 
     slot = ticket.offer.slot
@@ -234,7 +228,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
         p.member.pk
         for p in gate.scan(tickets.payload(ticket), slot=slot, now=_at_gate(ticket)).party
     ]
-    gate.check_in(ticket, members, slot=slot, gate="East", staff=staff, now=_at_gate(ticket))
+    gate.check_in(ticket, members, slot=slot, gate="East", staff=gate_staff, now=_at_gate(ticket))
     later = make_round(
         slot.tour, code="later", slots=make_slots(slot.tour, slot.visit_date + timedelta(days=20))
     )
@@ -246,7 +240,7 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
         enter_round(
             later,
             ticket.offer.entry.visitor,
-            choices=[later.slots.first().pk],
+            choices=[present(later.slots.first()).pk],
             companions=companions,
         )
     assert rejected.value.code == "visit_cooldown"
@@ -259,12 +253,12 @@ def test_a_visit_cool_down_applies_to_each_person(ticket, staff):  # type: ignor
     ]
 
 
-def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # type: ignore[no-untyped-def]
+def test_the_gate_pages_check_a_party_in(client, ticket, gate_staff, settings):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15  # the test runs ten days before the session
     site.save()
     slot = ticket.offer.slot
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]), {"code": tickets.payload(ticket)}
     )
@@ -285,7 +279,7 @@ def test_the_gate_pages_check_a_party_in(client, ticket, staff, settings):  # ty
     assert manifest["format"] == "tourdraw-gate/1"
 
 
-def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignore[no-untyped-def]
+def test_the_gate_is_closed_to_visitors(client, visitor, ticket):
     client.force_login(visitor.user)
     assert client.get(reverse("backoffice:gate", args=[ticket.offer.slot.pk])).status_code == 403
     assert (
@@ -294,7 +288,7 @@ def test_the_gate_is_closed_to_visitors(client, visitor, ticket):  # type: ignor
     )
 
 
-def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  # type: ignore[no-untyped-def]
+def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):
     slot = ticket.offer.slot
     sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     for name in ("backoffice:gate", "backoffice:gate_manifest"):
@@ -307,7 +301,7 @@ def test_gate_staff_of_another_site_get_404_for_its_sessions(client, ticket):  #
     assert check_in.status_code == 404
 
 
-def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, gate_staff):
     """Gate staff (or whoever holds their tablet) read winners' entry codes off the
     public draw record and type one in."""
     code = ticket.offer.entry.code
@@ -317,7 +311,7 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # ty
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     members = [str(m.pk) for m in ticket.offer.entry.members.all()]
     for typed in (code, code.lower(), ticket.code):
         client.post(
@@ -327,14 +321,14 @@ def test_a_typed_entry_code_never_checks_anyone_in(client, ticket, staff):  # ty
     assert CheckIn.objects.count() == 0
 
 
-def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, staff):  # type: ignore[no-untyped-def]
+def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, ticket, gate_staff):
     site = ticket.offer.slot.tour.site
     site.arrival_opens_minutes = 60 * 24 * 15
     site.save()
     slot = ticket.offer.slot
     companion = ticket.offer.entry.members.order_by("position").last().person
     number = companion.id_number
-    sign_in_staff(client, staff)
+    sign_in_staff(client, gate_staff)
     page = client.post(
         reverse("backoffice:gate", args=[slot.pk]),
         {"id_type": companion.id_type, "id_number": f" {number.lower()} "},
@@ -351,19 +345,19 @@ def test_a_visitor_without_a_phone_is_found_by_the_id_document_shown(client, tic
     assert refusal.value.code == "unknown_ticket"
 
 
-def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staff):  # type: ignore[no-untyped-def]
+def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, gate_staff):
     """A device uploads check-ins dated 2001 and dated tomorrow's session, today."""
     slot = ticket.offer.slot
     uploads = _uploads(ticket, "dev-a")
     uploads[0]["scanned_at"] = "2001-01-01T09:00:00+08:00"
     uploads[1]["scanned_at"] = (slot.starts_at + timedelta(days=1)).isoformat()
     now = _at_gate(ticket) + timedelta(minutes=5)
-    report = gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=now)
+    report = gate.sync(slot, uploads, gate="East", device="a", staff=gate_staff, now=now)
     assert (report.accepted, report.refused) == (1, 2)
     assert [r["code"] for r in report.refusals] == ["too_early", "in_the_future"]
     dated_ahead = _uploads(ticket, "dev-b")[:1]
     early = slot.starts_at - timedelta(hours=3)
-    refused = gate.sync(slot, dated_ahead, gate="East", device="b", staff=staff, now=early)
+    refused = gate.sync(slot, dated_ahead, gate="East", device="b", staff=gate_staff, now=early)
     assert refused.refusals == [{"nonce": dated_ahead[0]["nonce"], "code": "in_the_future"}]
     assert CheckIn.objects.count() == 1
 
@@ -405,8 +399,10 @@ def test_offline_sync_refuses_check_ins_outside_the_sessions_window(ticket, staf
         ),
     ],
 )
-def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, staff, body, field):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, staff)
+def test_malformed_offline_uploads_get_400_naming_what_is_wrong(
+    client, ticket, gate_staff, body, field
+):
+    sign_in_staff(client, gate_staff)
     response = client.post(
         reverse("backoffice:gate_sync", args=[ticket.offer.slot.pk]),
         body,
@@ -417,7 +413,7 @@ def test_malformed_offline_uploads_get_400_naming_what_is_wrong(client, ticket, 
     assert CheckIn.objects.count() == 0
 
 
-def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: ignore[no-untyped-def]
+def test_gate_staff_see_only_their_sites_sessions(client, ticket, gate_staff):
     from django.utils import timezone
 
     from tourdraw.catalog.models import Slot
@@ -428,12 +424,12 @@ def test_gate_staff_see_only_their_sites_sessions(client, ticket):  # type: igno
     sign_in_staff(client, make_staff("nio-gate", "gate", make_site("nio", name="蔚来")))
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) not in html
-    sign_in_staff(client, make_staff("own-gate", "gate", slot.tour.site))
+    sign_in_staff(client, gate_staff)
     html = client.get(reverse("backoffice:gate_slots")).content.decode()
     assert reverse("backoffice:gate", args=[slot.pk]) in html
 
 
-def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # type: ignore[no-untyped-def]
+def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db, gate_staff):
     import threading
 
     from django.db import connections
@@ -442,7 +438,6 @@ def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # 
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
     )
-    staff = make_staff("gatekeeper", "gate", make_site())
     uploads = _uploads(ticket, "dev-a")
     barrier = threading.Barrier(2)
     reports: list = []
@@ -452,7 +447,9 @@ def test_two_uploads_of_the_same_queue_at_once_count_once(transactional_db):  # 
         try:
             barrier.wait()
             reports.append(
-                gate.sync(slot, uploads, gate="East", device="a", staff=staff, now=_at_gate(ticket))
+                gate.sync(
+                    slot, uploads, gate="East", device="a", staff=gate_staff, now=_at_gate(ticket)
+                )
             )
         except Exception as error:  # reported by the assertion below
             failures.append(repr(error))

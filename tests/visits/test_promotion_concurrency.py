@@ -28,7 +28,7 @@ from tourdraw.visits.offers import confirm_offer, decline_offer, expire_due_offe
 pytestmark = pytest.mark.postgres
 
 
-def _drawn_round_of_three_slots():  # type: ignore[no-untyped-def]
+def _drawn_round_of_three_slots():
     """Slots of two, one and one places, full with single visitors placed by the
     draw; six more wait behind them, each listing all three slots."""
     tour = support.make_tour()
@@ -63,7 +63,7 @@ def _drawn_round_of_three_slots():  # type: ignore[no-untyped-def]
     return slots, offers
 
 
-def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int], Rendezvous]:  # type: ignore[no-untyped-def]
+def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int], Rendezvous]:
     slots, offers = _drawn_round_of_three_slots()
     ticket = confirm_offer(offers[2], actor=None, accepted_rules=True, via="online")
     agent = support.make_staff("agent", "call_centre", slots[0].tour.site)
@@ -84,7 +84,7 @@ def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int], Rendezvous]
     ]
     errors: list[str] = []
 
-    def run(path) -> None:  # type: ignore[no-untyped-def]
+    def run(path) -> None:
         try:
             path()
         except DomainError as error:
@@ -108,7 +108,7 @@ def _release_all_at_once(monkeypatch) -> tuple[list[str], list[int], Rendezvous]
 
 def test_four_releases_in_three_slots_at_once_promote_four_different_entries(
     transactional_db, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     errors, promoted, rendezvous = _release_all_at_once(monkeypatch)
     assert rendezvous.reads == 4
     assert not rendezvous.all_met, "the locks let two promotions read the waitlist at once"
@@ -117,7 +117,7 @@ def test_four_releases_in_three_slots_at_once_promote_four_different_entries(
     assert len(set(promoted)) == 4
 
 
-def test_without_the_locks_two_slots_pick_the_same_entry(transactional_db, monkeypatch, settings):  # type: ignore[no-untyped-def]
+def test_without_the_locks_two_slots_pick_the_same_entry(transactional_db, monkeypatch, settings):
     settings.TOURDRAW_CAPACITY_LOCKS = False
     errors, promoted, rendezvous = _release_all_at_once(monkeypatch)
     assert rendezvous.all_met, "not every promotion read the waitlist before the first wrote"

@@ -4,7 +4,7 @@ from tests.support import drawn_round
 from tourdraw.visits.models import Offer, Ticket
 
 
-def test_a_winner_confirms_online_after_accepting_the_rules(client, db):  # type: ignore[no-untyped-def]
+def test_a_winner_confirms_online_after_accepting_the_rules(client, db):
     _, _, entries = drawn_round(4, [2], [])
     entry = entries[0]
     client.force_login(entry.visitor.user)
@@ -20,7 +20,7 @@ def test_a_winner_confirms_online_after_accepting_the_rules(client, db):  # type
     assert reverse("web:ticket", args=[ticket.code]) in response.content.decode()
 
 
-def test_a_winner_gives_up_the_place(client, db):  # type: ignore[no-untyped-def]
+def test_a_winner_gives_up_the_place(client, db):
     _, _, entries = drawn_round(2, [2], [2])
     client.force_login(entries[0].visitor.user)
     client.post(reverse("web:offer_decline", args=[entries[0].code]), {"confirm": "yes"})
@@ -28,7 +28,7 @@ def test_a_winner_gives_up_the_place(client, db):  # type: ignore[no-untyped-def
     assert Offer.objects.get(entry=entries[1]).source == "waitlist"
 
 
-def test_nobody_decides_anothers_offer(client, db, visitor):  # type: ignore[no-untyped-def]
+def test_nobody_decides_anothers_offer(client, db, visitor):
     _, _, entries = drawn_round(2, [2], [])
     client.force_login(visitor.user)
     decline = reverse("web:offer_decline", args=[entries[0].code])
@@ -36,7 +36,7 @@ def test_nobody_decides_anothers_offer(client, db, visitor):  # type: ignore[no-
     assert Offer.objects.get(entry=entries[0]).is_pending
 
 
-def test_my_entries_shows_each_state_clearly(client, db):  # type: ignore[no-untyped-def]
+def test_my_entries_shows_each_state_clearly(client, db):
     _, _, entries = drawn_round(2, [2], [2, 2])
     placed, _, second_waiting = entries
     client.force_login(placed.visitor.user)

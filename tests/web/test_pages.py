@@ -10,7 +10,7 @@ from tourdraw.lottery.models import Entry
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
 
-def _pages(round, entry=None):  # type: ignore[no-untyped-def]
+def _pages(round, entry=None):
     urls = [
         reverse("web:home"),
         reverse("web:site", args=[round.tour.site.code]),
@@ -35,7 +35,7 @@ def test_every_page_renders_in_both_languages_and_loads_nothing_from_other_hosts
     client,
     round,
     visitor,
-    language,  # type: ignore[no-untyped-def]
+    language,
 ):
     entry = enter_round(round, visitor, choices=[round.slots.first().pk])
     client.force_login(visitor.user)
@@ -50,14 +50,14 @@ def test_every_page_renders_in_both_languages_and_loads_nothing_from_other_hosts
         assert f'<html lang="{expected}">' in html
 
 
-def test_the_chinese_round_page_is_in_chinese(client, round):  # type: ignore[no-untyped-def]
+def test_the_chinese_round_page_is_in_chinese(client, round):
     client.cookies["django_language"] = "zh-hans"
     html = client.get(reverse("web:round", args=[round.code])).content.decode()
     assert "第1轮" in html
     assert "参观须知" in html
 
 
-def test_the_round_page_shows_slots_capacity_entries_and_commitment(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_the_round_page_shows_slots_capacity_entries_and_commitment(client, round, visitor):
     slot = round.slots.order_by("starts_at").first()
     enter_round(round, visitor, choices=[slot.pk])
     html = client.get(reverse("web:round", args=[round.code])).content.decode()
@@ -66,7 +66,7 @@ def test_the_round_page_shows_slots_capacity_entries_and_commitment(client, roun
     assert "Visit rules" in html
 
 
-def test_entering_through_the_form_shows_each_error_next_to_its_field(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_entering_through_the_form_shows_each_error_next_to_its_field(client, round, visitor):
     client.force_login(visitor.user)
     slot = round.slots.order_by("starts_at").first()
     response = client.post(
@@ -86,7 +86,7 @@ def test_entering_through_the_form_shows_each_error_next_to_its_field(client, ro
     assert not Entry.objects.exists()
 
 
-def test_a_visitor_enters_changes_and_withdraws_through_the_pages(client, round, visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_enters_changes_and_withdraws_through_the_pages(client, round, visitor):
     client.force_login(visitor.user)
     first, second = round.slots.order_by("starts_at")[:2]
     response = client.post(
@@ -114,7 +114,7 @@ def test_a_visitor_enters_changes_and_withdraws_through_the_pages(client, round,
     assert Entry.objects.get().state == Entry.State.WITHDRAWN
 
 
-def test_a_visitor_cannot_see_anothers_entry(client, round, visitor, other_visitor):  # type: ignore[no-untyped-def]
+def test_a_visitor_cannot_see_anothers_entry(client, round, visitor, other_visitor):
     entry = enter_round(round, other_visitor, choices=[round.slots.first().pk])
     client.force_login(visitor.user)
     for name in ("web:entry_detail", "web:entry_change"):
@@ -123,7 +123,7 @@ def test_a_visitor_cannot_see_anothers_entry(client, round, visitor, other_visit
     assert client.post(withdraw, {"confirm": "yes"}).status_code == 404
 
 
-def test_signed_out_visitors_are_sent_to_sign_in(client, round):  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_sign_in(client, round):
     response = client.get(reverse("web:enter", args=[round.code]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:sign_in"))

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Status
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.pagination import paginate
 
 from tourdraw import limits
@@ -43,12 +43,15 @@ from tourdraw.api.schemas import (
     EntryWithReceiptOut,
     Error,
     GroupCheckInIn,
+    GroupMemberOut,
     GroupMembersIn,
     GroupOut,
     GroupRequestIn,
     IdPath,
     Lookup,
+    MemberOut,
     NameIn,
+    OfferOut,
     OperatorGroupOut,
     PersonOut,
     PhoneIn,
@@ -121,23 +124,26 @@ visitor = Router(tags=["visitor"], auth=SIGNED_IN)
 operator = Router(tags=["operator"], auth=SIGNED_IN)
 
 
+def _shaped(obj: Any, schema: type[Schema], **computed: Any) -> dict[str, Any]:
+    """``schema``'s fields read from ``obj``'s attributes of the same names, but
+    for the fields in ``computed`` (those the model holds elsewhere or not at all)."""
+    return {
+        name: computed[name] if name in computed else getattr(obj, name)
+        for name in schema.model_fields
+    }
+
+
 def _round_out(round: Round) -> dict[str, Any]:
     tour = round.tour
-    return {
-        "code": round.code,
-        "site": tour.site.code,
-        "tour": tour.code,
-        "title": round.title,
-        "title_en": round.title_en,
-        "state": round.state,
-        "opens_at": round.opens_at,
-        "closes_at": round.closes_at,
-        "draws_at": round.draws_at,
-        "commitment": round.commitment,
-        "min_age": tour.min_age,
-        "max_companions": tour.max_companions,
-        "max_choices": tour.max_choices,
-    }
+    return _shaped(
+        round,
+        RoundOut,
+        site=tour.site.code,
+        tour=tour.code,
+        min_age=tour.min_age,
+        max_companions=tour.max_companions,
+        max_choices=tour.max_choices,
+    )
 
 
 @public.get("/sites", response={200: list[SiteOut], **ERRORS})
@@ -150,13 +156,9 @@ def list_sites(request: HttpRequest) -> Any:
 @paginate(Pagination)
 def list_tours(request: HttpRequest, code: CodePath) -> Any:
     site = get_object_or_404(Site, code=code)
-    fields = [field for field in TourOut.model_fields if field != "site"]
     return Shaped(
         site.tours.order_by("code"),
-        lambda tours: [
-            {"site": site.code, **{field: getattr(tour, field) for field in fields}}
-            for tour in tours
-        ],
+        lambda tours: [_shaped(tour, TourOut, site=site.code) for tour in tours],
     )
 
 
@@ -200,15 +202,7 @@ def get_round(request: HttpRequest, code: CodePath) -> Any:
 
 
 def _slot_out(slot: Slot) -> dict[str, Any]:
-    return {
-        "id": slot.pk,
-        "tour": slot.tour.code,
-        "code": slot.code,
-        "label": slot.label,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "capacity": slot.capacity,
-    }
+    return _shaped(slot, SlotOut, tour=slot.tour.code)
 
 
 @public.get("/rounds/{code}/results", response={200: Lookup, **ERRORS})
@@ -261,15 +255,7 @@ def sign_out(request: HttpRequest) -> Any:
 
 
 def _token_out(token: ApiToken, current: ApiToken | None) -> dict[str, Any]:
-    return {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "last_used_at": token.last_used_at,
-        "expires_at": token.expires_at,
-        "current": current is not None and current.pk == token.pk,
-    }
+    return _shaped(token, TokenInfoOut, current=current is not None and current.pk == token.pk)
 
 
 @visitor.get("/me/tokens", response={200: list[TokenInfoOut], **ERRORS})
@@ -349,13 +335,7 @@ def delete_me(request: HttpRequest) -> Any:
 def _members(entry: Entry) -> list[dict[str, Any]]:
     """The party, masked as on every screen."""
     return [
-        {
-            "id": m.pk,
-            "person_id": m.person_id,
-            "role": m.role,
-            "full_name": m.person.full_name,
-            "id_masked": m.person.id_masked,
-        }
+        _shaped(m, MemberOut, full_name=m.person.full_name, id_masked=m.person.id_masked)
         for m in entries.party_of(entry)
     ]
 
@@ -378,26 +358,17 @@ def _entry_out(entry: Entry, status: EntryStatus | None = None) -> dict[str, Any
     )
     offer = getattr(entry, "offer", None) if drawn else None
     ticket = getattr(offer, "ticket", None)
-    return {
-        "code": entry.code,
-        "round": entry.round.code,
-        "state": entry.state,
-        "status": status.key,
-        "party_size": entry.party_size,
-        "tickets_in_draw": entry.weight,
-        "choices": [c.slot.code for c in entries.choices_of(entry)],
-        "members": _members(entry),
-        "offer": {
-            "id": offer.pk,
-            "slot": offer.slot.code,
-            "persons": offer.persons,
-            "state": offer.state,
-            "deadline": offer.deadline,
-        }
-        if offer
-        else None,
-        "ticket": ticket.code if ticket else None,
-    }
+    return _shaped(
+        entry,
+        EntryOut,
+        round=entry.round.code,
+        status=status.key,
+        tickets_in_draw=entry.weight,
+        choices=[c.slot.code for c in entries.choices_of(entry)],
+        members=_members(entry),
+        offer=_shaped(offer, OfferOut, slot=offer.slot.code) if offer else None,
+        ticket=ticket.code if ticket else None,
+    )
 
 
 def _own_entry(request: HttpRequest, code: str) -> Entry:
@@ -469,15 +440,15 @@ def decline(request: HttpRequest, code: CodePath) -> Any:
 
 def _ticket_out(ticket: Ticket) -> dict[str, Any]:
     offer = ticket.offer
-    return {
-        "code": ticket.code,
-        "state": ticket.state,
-        "entry": offer.entry.code,
-        "slot": offer.slot.code,
-        "persons": offer.persons,
-        "qr_payload": tickets.payload(ticket) if ticket.is_valid else None,
-        "members": _members(offer.entry),
-    }
+    return _shaped(
+        ticket,
+        TicketOut,
+        entry=offer.entry.code,
+        slot=offer.slot.code,
+        persons=offer.persons,
+        qr_payload=tickets.payload(ticket) if ticket.is_valid else None,
+        members=_members(offer.entry),
+    )
 
 
 def _own_ticket(request: HttpRequest, code: str) -> Ticket:
@@ -565,38 +536,14 @@ def check_in(request: HttpRequest, slot_id: IdPath, body: CheckInIn) -> Any:
 
 
 def _group_out(group: GroupVisit, *, operator: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "code": group.code,
-        "site": group.site.code,
-        "organisation": group.organisation,
-        "size": group.size,
-        "preferred_dates": group.preferred_dates,
-        "state": group.state,
-        "slot": _slot_out(group.slot) if group.slot else None,
-        "decline_reason": group.decline_reason,
-        "members": [
-            {
-                "id": m.pk,
-                "position": m.position,
-                "full_name": m.full_name,
-                "id_masked": m.id_masked,
-                "checked_in_at": m.checked_in_at,
-            }
-            # all() uses the list's prefetch; GroupMember is ordered by position.
-            for m in group.members.all()
-        ],
-    }
-    if operator:
-        out.update(
-            id=group.pk,
-            contact_name=group.contact_name,
-            contact_phone=group.contact_phone,
-            contact_email=group.contact_email,
-            purpose=group.purpose,
-            created_at=group.created_at,
-            decided_at=group.decided_at,
-        )
-    return out
+    return _shaped(
+        group,
+        OperatorGroupOut if operator else GroupOut,
+        site=group.site.code,
+        slot=_slot_out(group.slot) if group.slot else None,
+        # all() uses the list's prefetch; GroupMember is ordered by position.
+        members=[_shaped(m, GroupMemberOut) for m in group.members.all()],
+    )
 
 
 def _groups() -> QuerySet[GroupVisit]:

