@@ -37,7 +37,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_form(self, request: HttpRequest, form: ModelForm, change: bool) -> Any:
         # The form has already put the new values on the instance; the row
         # still holds the old ones.
-        form.audit_before = changes.stored(form.instance) if change else {}  # type: ignore[attr-defined]
+        form.audit_before = changes.stored(form.instance) if change else {}  # type: ignore[attr-defined]  # carried to save_related
         return super().save_form(request, form, change)
 
     def save_related(
@@ -110,8 +110,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
 def _audited(request: HttpRequest) -> set[tuple[str, Any]]:
     if not hasattr(request, "tourdraw_audited"):
-        request.tourdraw_audited = set()  # type: ignore[attr-defined]
-    return request.tourdraw_audited  # type: ignore[attr-defined]
+        request.tourdraw_audited = set()  # type: ignore[attr-defined]  # a per-request memo
+    return request.tourdraw_audited  # type: ignore[attr-defined]  # set just above
 
 
 def _stored_rows(formset: BaseModelFormSet) -> dict[Any, models.Model]:
@@ -127,7 +127,7 @@ def _many_to_many(obj: models.Model) -> dict[str, list[Any]]:
     return {
         field.name: sorted(getattr(obj, field.name).values_list("pk", flat=True))
         for field in obj._meta.many_to_many
-        if field.remote_field.through._meta.auto_created  # type: ignore[union-attr]
+        if field.remote_field.through._meta.auto_created  # type: ignore[union-attr]  # stubs: through may be a str
     }
 
 

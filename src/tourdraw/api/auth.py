@@ -29,8 +29,8 @@ def bearer_token(request: HttpRequest) -> ApiToken | None:
                 .filter(key_hash=ApiToken.digest(key.strip()), user__is_active=True)
                 .first()
             )
-        request._tourdraw_token = found  # type: ignore[attr-defined]
-    return found  # type: ignore[return-value]
+        request._tourdraw_token = found  # type: ignore[attr-defined]  # a per-request memo
+    return found  # type: ignore[return-value]  # a token or None once looked up
 
 
 class TokenAuth(HttpBearer):

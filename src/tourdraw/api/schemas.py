@@ -50,7 +50,7 @@ PHONE_PATTERN = _mobile_pattern(SIGN_IN_REGIONS)
 
 
 def _limit(model: type, field: str) -> int:
-    return int(model._meta.get_field(field).max_length)  # type: ignore[attr-defined]
+    return int(model._meta.get_field(field).max_length)  # type: ignore[attr-defined]  # a Field, not a relation
 
 
 NAME_MAX = _limit(Person, "full_name")
@@ -62,11 +62,11 @@ DocumentType = Literal["cn_resident", "hk_mo_permit", "tw_permit", "passport"]
 
 
 def filled(max_length: int) -> type[str]:
-    return Annotated[str, StringConstraints(max_length=max_length, pattern=FILLED)]  # type: ignore[return-value]
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=FILLED)]  # type: ignore[return-value]  # a type, built at import
 
 
 def text(max_length: int) -> type[str]:
-    return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL)]  # type: ignore[return-value]
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL)]  # type: ignore[return-value]  # a type, built at import
 
 
 # Codes in paths and query strings: slugs, as every code here is.
@@ -228,7 +228,7 @@ class CompanionIn(In):
     full_name: Name
     id_type: DocumentType = "cn_resident"
     # Empty for a saved person (person_id), whose number is not typed again.
-    id_number: text(ID_NUMBER_MAX) = ""  # type: ignore[valid-type]
+    id_number: text(ID_NUMBER_MAX) = ""  # type: ignore[valid-type]  # pydantic reads it at runtime
     birth_date: date | None = None
     person_id: Id | None = None
     # Required true for a companion under 14 on a chosen date: the entrant is
@@ -306,11 +306,11 @@ class TicketOut(Schema):
 
 class CallIn(In):
     outcome: Literal["confirmed", "declined", "no_answer", "wrong_number"]
-    note: text(500) = ""  # type: ignore[valid-type]
+    note: text(500) = ""  # type: ignore[valid-type]  # pydantic reads it at runtime
 
 
 class CheckInIn(In):
-    code: filled(1000)  # type: ignore[valid-type]
+    code: filled(1000)  # type: ignore[valid-type]  # pydantic reads it at runtime
     members: list[Id] = Field(max_length=1000)
 
 
@@ -319,13 +319,13 @@ class CheckInOut(Schema):
 
 
 class GroupRequestIn(In):
-    organisation: filled(GroupVisit.max_length("organisation"))  # type: ignore[valid-type]
-    contact_name: filled(GroupVisit.max_length("contact_name"))  # type: ignore[valid-type]
-    contact_phone: filled(GroupVisit.max_length("contact_phone"))  # type: ignore[valid-type]
-    contact_email: text(GroupVisit.max_length("contact_email")) = ""  # type: ignore[valid-type]
+    organisation: filled(GroupVisit.max_length("organisation"))  # type: ignore[valid-type]  # pydantic reads it at runtime
+    contact_name: filled(GroupVisit.max_length("contact_name"))  # type: ignore[valid-type]  # pydantic reads it at runtime
+    contact_phone: filled(GroupVisit.max_length("contact_phone"))  # type: ignore[valid-type]  # pydantic reads it at runtime
+    contact_email: text(GroupVisit.max_length("contact_email")) = ""  # type: ignore[valid-type]  # pydantic reads it at runtime
     size: int = Field(ge=1, le=100_000)
-    preferred_dates: filled(GroupVisit.max_length("preferred_dates"))  # type: ignore[valid-type]
-    purpose: filled(MAX_VALUE_LENGTH)  # type: ignore[valid-type]
+    preferred_dates: filled(GroupVisit.max_length("preferred_dates"))  # type: ignore[valid-type]  # pydantic reads it at runtime
+    purpose: filled(MAX_VALUE_LENGTH)  # type: ignore[valid-type]  # pydantic reads it at runtime
 
 
 class GroupMemberIn(In):
@@ -377,7 +377,7 @@ class ApproveIn(In):
 
 
 class DeclineIn(In):
-    reason: filled(2000)  # type: ignore[valid-type]
+    reason: filled(2000)  # type: ignore[valid-type]  # pydantic reads it at runtime
 
 
 class GroupCheckInIn(In):

@@ -205,7 +205,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                     slots=slots,
                     actor=request.user,
                     copy_of=source,
-                    **moments,  # type: ignore[arg-type]
+                    **moments,  # type: ignore[arg-type]  # None ruled out above
                 )
             except rounds.RoundError as error:
                 messages.error(request, str(error.message))

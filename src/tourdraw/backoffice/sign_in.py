@@ -60,7 +60,7 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     refused = _staff_only(request)
     if refused is not None:
         return refused
-    if request.user.is_verified():  # type: ignore[union-attr]
+    if request.user.is_verified():  # type: ignore[union-attr]  # added by django-otp
         return HttpResponseRedirect(_next(request))
     if not second_factor.is_enrolled(request.user):
         return redirect(f"{reverse('backoffice:enrol')}?{request.GET.urlencode()}")

@@ -362,7 +362,7 @@ def _read_row(row: member_lists.ListRow, at: _RowAt, *, today: date) -> _Listed 
         return at.problem(
             _("Enter the full name as on the ID document."), Code.NAME_REQUIRED, "full_name"
         )
-    if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]
+    if len(name) > GroupMember._meta.get_field("full_name").max_length:  # type: ignore[operator]  # a CharField: set
         return at.problem(_("A name has at most 100 characters."), Code.NAME_TOO_LONG, "full_name")
     birth = values.get("birth_date")
     if not isinstance(birth, date):

@@ -293,7 +293,7 @@ def replay(record: Mapping[str, Any], releases: Iterable[Mapping[str, Any]]) -> 
     capacity = {slot["code"]: slot["capacity"] for slot in record["closing"]["slots"]}
     holding = {p["entry"]: p["slot"] for p in record["placements"]}  # entry -> slot
     offered = set(holding)
-    waitlist = draw.Waitlist.from_record(record)  # type: ignore[arg-type]
+    waitlist = draw.Waitlist.from_record(record)  # type: ignore[arg-type]  # checked as a Record already
     for release in releases:
         body = release["body"]
 

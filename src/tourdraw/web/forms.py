@@ -19,7 +19,7 @@ class DomainErrorsMixin:
     def add_domain_errors(self, errors: list[DomainError]) -> None:
         for error in errors:
             name = self.form_field_for(error.field)
-            self.add_error(name if name in self.fields else None, str(error.message))  # type: ignore[attr-defined]
+            self.add_error(name if name in self.fields else None, str(error.message))  # type: ignore[attr-defined]  # a mixin: Form gives add_error
 
     def form_field_for(self, service_field: str) -> str:
         return self.field_map.get(service_field, service_field)

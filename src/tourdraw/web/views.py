@@ -29,7 +29,7 @@ from tourdraw.lottery import entries, fairness, receipts, results, rounds
 from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
 from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
-from tourdraw.people.models import Visitor
+from tourdraw.people.models import User, Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import exports, stats
 from tourdraw.transparency import round_facts
@@ -65,6 +65,13 @@ def visitor_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def signed_in_visitor(request: HttpRequest) -> Visitor:
+    """The visitor of a request ``visitor_required`` let through."""
+    user = request.user
+    assert isinstance(user, User), "visitor_required lets only a signed-in account through"
+    return user.visitor
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -212,7 +219,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @visitor_required
 def profile(request: HttpRequest) -> HttpResponse:
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     person = visitor.self_person
     initial = {}
     if person is not None:
@@ -284,7 +291,7 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
 @visitor_required
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything held about the visitor; ``?download=1`` gives it as a JSON file."""
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     data = rights.export_data(visitor)
     if request.GET.get("download"):
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
@@ -297,7 +304,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @visitor_required
 @require_POST
 def correct_name(request: HttpRequest, person_id: int) -> HttpResponse:
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     form = NameForm(request.POST)
     try:
         name = form.data.get("full_name", "")
@@ -311,7 +318,7 @@ def correct_name(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @visitor_required
 def delete_account(request: HttpRequest) -> HttpResponse:
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     if request.method == "POST" and request.POST.get("confirm") == "delete":
         rights.delete_account(visitor, now=timezone.now())
         logout(request)
@@ -328,7 +335,7 @@ def _slot_labels(round: Round) -> list[tuple[int, str]]:
 @visitor_required
 def enter(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     existing = round.entries.filter(visitor=visitor, state=Entry.State.ACTIVE).first()
     if existing is not None:
         return redirect("web:entry_change", code=existing.code)
@@ -360,13 +367,13 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
     return get_object_or_404(
         Entry.objects.select_related("round__tour__site"),
         code=code,
-        visitor=request.user.visitor,  # type: ignore[union-attr]
+        visitor=signed_in_visitor(request),
     )
 
 
 @visitor_required
 def my_entries(request: HttpRequest) -> HttpResponse:
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     mine = list(
         visitor.entries.select_related("round__tour__site")
         .prefetch_related(
@@ -552,7 +559,7 @@ def ticket_page(request: HttpRequest, code: str) -> HttpResponse:
     ticket = get_object_or_404(
         Ticket.objects.select_related("offer__slot__tour__site", "offer__entry__round"),
         code=code,
-        offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
+        offer__entry__visitor=signed_in_visitor(request),
     )
     offer = ticket.offer
     members = offer.entry.members.select_related("person").order_by("position")
@@ -574,7 +581,7 @@ def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
     ticket = get_object_or_404(
         Ticket.objects.select_related("offer__slot__tour__site", "offer__entry"),
         code=code,
-        offer__entry__visitor=request.user.visitor,  # type: ignore[union-attr]
+        offer__entry__visitor=signed_in_visitor(request),
     )
     if ticket.is_valid and not confirmation.confirmed(request):
         return confirmation.ask(
