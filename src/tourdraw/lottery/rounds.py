@@ -1,11 +1,14 @@
 """A round's life: scheduled, open (opening statement public), closed (inputs sealed)."""
 
+import logging
 import secrets
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
@@ -14,6 +17,8 @@ from tourdraw.errors import DomainError
 from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.transparency import log as public_log
+
+logger = logging.getLogger(__name__)
 
 
 def lock_round_for_entry(round: Round) -> Round:
@@ -99,6 +104,7 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> bool:
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.state != Round.State.OPEN:
             return False
+        check_time_to_confirm(locked, locked.slots.filter(cancelled_at__isnull=True), now)
         locked.state = Round.State.CLOSED
         locked.closed_at = now
         closing = drawing.freeze(locked)
@@ -134,12 +140,74 @@ def open_due_rounds(now: datetime) -> int:
 
 
 def close_due_rounds(now: datetime) -> int:
-    due = Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now)
-    return sum(close_round(round, now=now) for round in due)
+    """Close every open round whose time has come; a refusal waits for an operator."""
+    closed = 0
+    for round in Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now):
+        try:
+            closed += close_round(round, now=now)
+        except RoundError as refused:
+            logger.warning("round %s not closed: %s (%s)", round.code, refused.code, refused)
+    return closed
 
 
 class RoundError(DomainError):
     pass
+
+
+def time_to_confirm(round: Round) -> timedelta:
+    """How long before its session a round's draw must be: the winners' full
+    confirm window, then the time the waitlist has to fill what they let lapse
+    (promotions stop ``TOURDRAW_PROMOTION_CUTOFF`` before the session)."""
+    return round.confirm_window + settings.TOURDRAW_PROMOTION_CUTOFF
+
+
+def expected_draw(round: Round, now: datetime) -> datetime:
+    """The latest the draw can be expected: its planned time, the beacon round's
+    (ten minutes after the planned close, fixed at open) or now if both are past."""
+    return max(round.draws_at, round.closes_at + statements.BEACON_MARGIN, now)
+
+
+def check_time_to_confirm(round: Round, slots: Iterable[Slot], now: datetime) -> None:
+    """Refuse a round whose draw leaves its first session too little time: the
+    winners would get less than the confirm window, or a place they let lapse
+    could no longer go down the waitlist. Checked when a round is scheduled,
+    when slots are added and again at close (a slot may have been moved)."""
+    first = min(slots, key=lambda slot: slot.starts_at, default=None)
+    if first is None:
+        return
+    draw_at = expected_draw(round, now)
+    needed = time_to_confirm(round)
+    if first.starts_at - draw_at >= needed:
+        return
+    raise RoundError(
+        _(
+            "%(slot)s starts at %(starts)s, too close to the draw at %(draw)s: winners need "
+            "%(window)s to confirm and the waitlist %(cutoff)s after that, so the first "
+            "session can start at %(earliest)s at the earliest. Move the draw earlier or "
+            "offer later sessions."
+        )
+        % {
+            "slot": first.label,
+            "starts": _moment(first.starts_at),
+            "draw": _moment(draw_at),
+            "window": _hours(round.confirm_window),
+            "cutoff": _hours(settings.TOURDRAW_PROMOTION_CUTOFF),
+            "earliest": _moment(draw_at + needed),
+        },
+        code="too_close_to_session",
+        field="slots",
+    )
+
+
+def _moment(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("%(hours)d h") % {"hours": minutes // 60}
 
 
 def create_round(
@@ -219,6 +287,7 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
                     code="slot_in_another_round",
                     field="slots",
                 )
+        check_time_to_confirm(locked, slots, timezone.now())
         existing = set(locked.round_slots.values_list("slot_id", flat=True))
         new = [RoundSlot(round=locked, slot=slot) for slot in slots if slot.pk not in existing]
         RoundSlot.objects.bulk_create(new)

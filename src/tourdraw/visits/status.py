@@ -1,13 +1,15 @@
 """Where an entry stands, in one line a visitor understands."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.lottery import results
 from tourdraw.lottery.models import Entry, Round
-from tourdraw.visits.models import Offer, Ticket
+from tourdraw.visits import offers
+from tourdraw.visits.models import CheckIn, Offer, Ticket
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,10 @@ class Status:
     label: str
 
 
-def entry_status(entry: Entry) -> Status:
+def entry_status(entry: Entry, *, now: datetime | None = None) -> Status:
+    """The entry's state in words; once its sessions are past, what happened
+    there instead of a waitlist position or a ticket to come."""
+    now = now or timezone.now()
     if entry.state == Entry.State.WITHDRAWN:
         return Status("withdrawn", _("withdrawn"))
     round = entry.round
@@ -31,6 +36,8 @@ def entry_status(entry: Entry) -> Status:
         found = results.lookup(round, entry.code)
         if found is None or found.waitlist_position is None:
             return Status("not_drawn", _("not drawn"))
+        if not any(offers.waitlist_open(choice.slot, now) for choice in entry.choices.all()):
+            return Status("not_reached", _("not drawn: the waitlist did not reach you"))
         return Status(
             "waitlist",
             _("not drawn: waitlist position %(position)d") % {"position": found.waitlist_position},
@@ -41,11 +48,19 @@ def entry_status(entry: Entry) -> Status:
             _("place offered: confirm by %(deadline)s") % {"deadline": _when(offer.deadline)},
         )
     if offer.state == Offer.State.CONFIRMED:
+        if offer.slot.ends_at <= now:
+            return _after_visit(offer)
         return Status("ticket", _("confirmed: ticket for %(slot)s") % {"slot": offer.slot.label})
     ticket = Ticket.objects.filter(offer=offer).first()
     if ticket is not None and not ticket.is_valid:
         return Status("cancelled", _("ticket cancelled"))
     return Status(offer.state, offer.get_state_display())
+
+
+def _after_visit(offer: Offer) -> Status:
+    if CheckIn.objects.filter(ticket__offer=offer).exists():
+        return Status("visited", _("visited: %(slot)s") % {"slot": offer.slot.label})
+    return Status("no_show", _("did not come to %(slot)s") % {"slot": offer.slot.label})
 
 
 def _when(moment):  # type: ignore[no-untyped-def]
