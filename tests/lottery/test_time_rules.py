@@ -165,9 +165,7 @@ def test_the_back_office_form_shows_why(client: Client, db: None) -> None:
 
 def test_the_api_close_answers_400_with_the_reason(client: Client, round: Round) -> None:
     first = _move(round.slots.order_by("starts_at")[0], round.draws_at + timedelta(hours=30))
-    operator = support.api_token_headers(
-        support.make_staff("op", "site_operator", round.tour.site)
-    )
+    operator = support.api_token_headers(support.make_staff("op", "site_operator", round.tour.site))
     response = client.post(
         f"{API}/operator/rounds/{round.code}/close",
         HTTP_AUTHORIZATION=operator["HTTP_AUTHORIZATION"],
