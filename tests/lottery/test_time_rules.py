@@ -64,7 +64,7 @@ def test_it_refuses_to_schedule_a_round_drawn_a_day_before_its_session(db: None)
     assert refused.value.field == "slots"
     message = str(refused.value)
     assert too_close.label in message
-    local_start = timezone.localtime(too_close.starts_at)
+    local_start = timezone.localtime(too_close.starts_at, tour.site.tzinfo)
     assert formats.date_format(local_start, "DATETIME_FORMAT") in message
     assert "48 h to confirm" in message and "26 h after that" in message
     assert not Round.objects.filter(code="winter-1").exists()

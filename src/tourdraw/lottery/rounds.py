@@ -3,7 +3,7 @@
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -179,6 +179,7 @@ def check_time_to_confirm(round: Round, slots: Iterable[Slot], now: datetime) ->
     needed = time_to_confirm(round)
     if first.starts_at - draw_at >= needed:
         return
+    site = round.tour.site
     raise RoundError(
         _(
             "%(slot)s starts at %(starts)s, too close to the draw at %(draw)s: winners need "
@@ -188,19 +189,19 @@ def check_time_to_confirm(round: Round, slots: Iterable[Slot], now: datetime) ->
         )
         % {
             "slot": first.label,
-            "starts": _moment(first.starts_at),
-            "draw": _moment(draw_at),
+            "starts": _moment(first.starts_at, site.tzinfo),
+            "draw": _moment(draw_at, site.tzinfo),
             "window": _hours(round.confirm_window),
             "cutoff": _hours(settings.TOURDRAW_PROMOTION_CUTOFF),
-            "earliest": _moment(draw_at + needed),
+            "earliest": _moment(draw_at + needed, site.tzinfo),
         },
         code="too_close_to_session",
         field="slots",
     )
 
 
-def _moment(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+def _moment(moment: datetime, zone: tzinfo) -> str:
+    return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
 
 
 def _hours(span: timedelta) -> str:

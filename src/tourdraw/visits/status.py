@@ -36,6 +36,7 @@ def entry_status(entry: Entry, *, now: datetime | None = None) -> Status:
         found = results.lookup(round, entry.code)
         if found is None or found.waitlist_position is None:
             return Status("not_drawn", _("not drawn"))
+        # Once no chosen session can promote any more, a position would only mislead.
         if not any(offers.waitlist_open(choice.slot, now) for choice in entry.choices.all()):
             return Status("not_reached", _("not drawn: the waitlist did not reach you"))
         return Status(
