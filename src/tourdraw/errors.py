@@ -212,6 +212,9 @@ class Code(StrEnum):
     ROUND_NOT_DUE = "round_not_due", RULE
     # Closing a round that is already closed or drawn.
     ROUND_ALREADY_CLOSED = "round_already_closed", RULE
+    # A round whose draw leaves its first session too little time to confirm
+    # and to go down the waitlist (lottery/rounds.py check_time_to_confirm).
+    TOO_CLOSE_TO_SESSION = "too_close_to_session", RULE
 
     # Entries (lottery/entries.py, lottery/eligibility.py)
     # The visitor has no real name and ID document on their profile yet.

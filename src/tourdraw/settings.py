@@ -283,6 +283,9 @@ LOGGING = {
 # Offers must be confirmed by this long before the slot starts, so a place
 # freed by a lapsed offer still has time to go down the waitlist.
 TOURDRAW_OFFER_CUTOFF = timedelta(hours=env_int("TOURDRAW_OFFER_CUTOFF_HOURS", 24))
+# An offer is never open for less than this, however close its session: a
+# winner always has time to read the SMS and confirm (visits.offers.offer_deadline).
+TOURDRAW_MIN_CONFIRM_WINDOW = timedelta(minutes=env_int("TOURDRAW_MIN_CONFIRM_WINDOW_MINUTES", 120))
 # The drand chain every round's beacon is fixed on when it opens (spec section 1):
 # "quicknet", or a chain's JSON for a local chain (tests, the demo).
 TOURDRAW_DRAND_CHAIN = env_drand_chain("TOURDRAW_DRAND_CHAIN")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests import support
 from tourdraw.catalog.models import Slot
+from tourdraw.lottery.models import Round
 from tourdraw.visits.models import CheckIn
 
 API = "/api/v1"
@@ -20,13 +21,20 @@ def _bearer(token: str) -> dict[str, str]:
 def test_the_whole_journey_through_the_api(
     client, db, settings, django_capture_on_commit_callbacks, site_operator
 ):
+    # The whole journey in under an hour: entries close in ten minutes, the draw
+    # follows the beacon, winners have ten minutes and the session is at the gate.
     settings.TOURDRAW_OFFER_CUTOFF = timedelta(0)
-    start = timezone.now() + timedelta(minutes=30)
+    settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(0)
+    now = timezone.now()
+    start = now + timedelta(minutes=40)
     tour = support.make_tour()
     slot = Slot.objects.create(
         tour=tour, starts_at=start, ends_at=start + timedelta(hours=2), capacity=60
     )
-    round = support.make_round(tour, slots=[slot])
+    round = support.make_round(tour, slots=[slot], closes_at=now + timedelta(minutes=10))
+    Round.objects.filter(pk=round.pk).update(
+        draws_at=round.closes_at, confirm_window=timedelta(minutes=10)
+    )
     from tourdraw.api.models import ApiToken
 
     _, operator_key = ApiToken.issue(site_operator, "partner system")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests import support
 from tests.browser.conftest import SHOTS
 from tourdraw.lottery import rounds
+from tourdraw.lottery.models import Round
 from tourdraw.visits import tickets
 from tourdraw.visits.models import CheckIn, Ticket
 
@@ -24,8 +25,10 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
 ):
     # The session starts in forty minutes, so the gate is open when staff scan;
     # offers may then be confirmed right up to the start.
+    # Entries close in ten minutes and winners have ten minutes to confirm.
     settings.TOURDRAW_OFFER_CUTOFF = timedelta(0)
     settings.TOURDRAW_CANCEL_CUTOFF = timedelta(0)
+    settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(0)
     start = timezone.localtime() + timedelta(minutes=40)
     tour = support.make_tour()
     from tourdraw.catalog.models import Slot
@@ -36,7 +39,10 @@ def test_the_whole_journey_from_sign_in_to_the_gate(
         ends_at=start.replace(second=0, microsecond=0) + timedelta(hours=2),
         capacity=60,
     )
-    round = support.make_round(tour, slots=[slot])
+    round = support.make_round(tour, slots=[slot], closes_at=timezone.now() + timedelta(minutes=10))
+    Round.objects.filter(pk=round.pk).update(
+        draws_at=round.closes_at, confirm_window=timedelta(minutes=10)
+    )
     support.make_staff("gatekeeper", "gate", tour.site)
     page = browser.page
 

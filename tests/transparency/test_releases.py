@@ -92,8 +92,9 @@ def test_replaying_the_logged_releases_gives_the_promotions_made(db):
 
 
 def test_after_the_promotion_cutoff_a_release_says_the_waitlist_is_closed(db, settings):
-    settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(days=30)
     round, slot, entries = drawn_round(2, [2], [2])
+    # Only now: a round closed inside the cut-off would have been refused.
+    settings.TOURDRAW_PROMOTION_CUTOFF = timedelta(days=30)
     _publish_draw(round)
     offers.decline_offer(_offer(entries[0]), actor=None)
 

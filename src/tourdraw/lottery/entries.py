@@ -88,12 +88,14 @@ def check_round_open(round: Round, now: datetime) -> None:
     if accepts_entries(round, now):
         return
     if now < round.opens_at or round.state == Round.State.SCHEDULED:
-        message = _("Entries for this round open at %(time)s.") % {
+        # The time is never last: its format may end in "a.m." and take the full stop.
+        message = _("Entries for this round open at %(time)s: come back then.") % {
             "time": formats.date_format(timezone.localtime(round.opens_at), "DATETIME_FORMAT")
         }
     else:
-        message = _("Entries for this round closed at %(time)s.") % {
-            "time": formats.date_format(timezone.localtime(round.closes_at), "DATETIME_FORMAT")
+        closed_at = round.closed_at or round.closes_at
+        message = _("Entries for this round closed at %(time)s: no more can be made.") % {
+            "time": formats.date_format(timezone.localtime(closed_at), "DATETIME_FORMAT")
         }
     raise EntryRejected.from_errors([_error(message, Code.ROUND_NOT_OPEN, "round")])
 

@@ -1,8 +1,9 @@
 """A round's life: scheduled, open (opening statement public), closed (inputs sealed)."""
 
+import logging
 import secrets
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from tourdraw.errors import Code, DomainError
 from tourdraw.lottery import drand, draw, drawing, statements
 from tourdraw.lottery.models import Round, RoundSlot
 from tourdraw.transparency import log as public_log
+
+logger = logging.getLogger(__name__)
 
 
 def accepts_entries(round: Round, now: datetime) -> bool:
@@ -170,6 +173,7 @@ def close_round(round: Round, *, now: datetime, actor: Any = None) -> Round:
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round.pk)
         _check_closable(locked)
+        check_time_to_confirm(locked, locked.slots.filter(cancelled_at__isnull=True), now)
         locked.state = Round.State.CLOSED
         locked.closed_at = now
         closing = drawing.freeze(locked)
@@ -206,7 +210,10 @@ def _each(transition: Callable[..., Round], due: QuerySet[Round], now: datetime)
     for round in due:
         try:
             transition(round, now=now)
-        except RoundError:
+        except RoundError as refused:
+            # Taken by another worker, or refused by a rule an operator must settle
+            # (a session too close to the draw): the others go on.
+            logger.warning("round %s: %s (%s)", round.code, refused.code, refused)
             continue
         done += 1
     return done
@@ -220,6 +227,63 @@ def open_due_rounds(now: datetime) -> int:
 def close_due_rounds(now: datetime) -> int:
     due = Round.objects.filter(state=Round.State.OPEN, closes_at__lte=now)
     return _each(close_round, due, now)
+
+
+def time_to_confirm(round: Round) -> timedelta:
+    """How long before its session a round's draw must be: the winners' full
+    confirm window, then the time the waitlist has to fill what they let lapse
+    (promotions stop ``TOURDRAW_PROMOTION_CUTOFF`` before the session)."""
+    return round.confirm_window + settings.TOURDRAW_PROMOTION_CUTOFF
+
+
+def expected_draw(round: Round, now: datetime) -> datetime:
+    """The latest the draw can be expected: its planned time, the beacon round's
+    (ten minutes after the planned close, fixed at open) or now if both are past."""
+    return max(round.draws_at, round.closes_at + statements.BEACON_MARGIN, now)
+
+
+def check_time_to_confirm(round: Round, slots: Iterable[Slot], now: datetime) -> None:
+    """Refuse a round whose draw leaves its first session too little time: the
+    winners would get less than the confirm window, or a place they let lapse
+    could no longer go down the waitlist. Checked when a round is scheduled,
+    when slots are added and again at close (a slot may have been moved)."""
+    first = min(slots, key=lambda slot: slot.starts_at, default=None)
+    if first is None:
+        return
+    draw_at = expected_draw(round, now)
+    needed = time_to_confirm(round)
+    if first.starts_at - draw_at >= needed:
+        return
+    site = round.tour.site
+    raise RoundError(
+        _(
+            "%(slot)s starts at %(starts)s, too close to the draw at %(draw)s: winners need "
+            "%(window)s to confirm and the waitlist %(cutoff)s after that, so the first "
+            "session can start at %(earliest)s at the earliest. Move the draw earlier or "
+            "offer later sessions."
+        )
+        % {
+            "slot": first.label,
+            "starts": _moment(first.starts_at, site.tzinfo),
+            "draw": _moment(draw_at, site.tzinfo),
+            "window": _hours(round.confirm_window),
+            "cutoff": _hours(settings.TOURDRAW_PROMOTION_CUTOFF),
+            "earliest": _moment(draw_at + needed, site.tzinfo),
+        },
+        code=Code.TOO_CLOSE_TO_SESSION,
+        field="slots",
+    )
+
+
+def _moment(moment: datetime, zone: tzinfo) -> str:
+    return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("%(hours)d h") % {"hours": minutes // 60}
 
 
 def create_round(
@@ -301,6 +365,7 @@ def add_slots(round: Round, slots: list[Slot], *, actor: Any) -> int:
                     code=Code.SLOT_IN_ANOTHER_ROUND,
                     field="slots",
                 )
+        check_time_to_confirm(locked, slots, timezone.now())
         existing = set(locked.round_slots.values_list("slot_id", flat=True))
         new = [RoundSlot(round=locked, slot=slot) for slot in slots if slot.pk not in existing]
         RoundSlot.objects.bulk_create(new)

@@ -126,13 +126,13 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
     opens, closes = arrival_window(slot)
     if now < opens:
         raise _refuse(
-            _("Too early: the gate opens for this session at %(time)s.")
+            _("Too early: the gate for this session opens at %(time)s, not before.")
             % {"time": _when(opens, slot)},
             Code.TOO_EARLY,
         )
     if now > closes:
         raise _refuse(
-            _("Too late: the gate closed for this session at %(time)s.")
+            _("Too late: since %(time)s the gate for this session is closed.")
             % {"time": _when(closes, slot)},
             Code.TOO_LATE,
         )

@@ -43,9 +43,23 @@ _CLOSED_CODES = {
 
 
 def offer_deadline(round: Round, slot: Slot, now: datetime) -> datetime:
-    """The round's confirm window, but never later than the cut-off before the slot."""
+    """The round's confirm window, but no later than the cut-off before the slot,
+    and never less than ``TOURDRAW_MIN_CONFIRM_WINDOW`` from the offer (or the
+    round's window, if it chose a shorter one: the demo's express round).
+
+    A winner is always given a real chance to confirm: an offer never lapses as
+    it is made (one "you won" and one "your place has gone" SMS moments apart).
+    Scheduling and closing refuse a round drawn too close to its sessions
+    (``rounds.check_time_to_confirm``), so a deadline past the cut-off comes only
+    from a draw run far behind its time; the winner then keeps the minimum
+    window, past the cut-off, rather than the place going to the waitlist, which
+    could not fill it either (promotions stop at the promotion cut-off).
+    A promotion happens only before that cut-off, which leaves it at least the
+    minimum window before the offer cut-off.
+    """
     cutoff = slot.starts_at - settings.TOURDRAW_OFFER_CUTOFF
-    return max(now, min(now + round.confirm_window, cutoff))
+    shortest = min(round.confirm_window, settings.TOURDRAW_MIN_CONFIRM_WINDOW)
+    return max(now + shortest, min(now + round.confirm_window, cutoff))
 
 
 def _locked_pending(offer: Offer, now: datetime, *, by_deadline: bool = True) -> Offer:

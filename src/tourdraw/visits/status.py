@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery.models import DrawOutcome, Entry, Round
-from tourdraw.visits.models import Offer
+from tourdraw.visits.models import CheckIn, Offer
+from tourdraw.visits.offers import waitlist_open
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,16 @@ class Status:
 _UNDRAWN = (Round.State.SCHEDULED, Round.State.OPEN, Round.State.CLOSED)
 
 
-def entry_status(entry: Entry) -> Status:
-    return entry_statuses([entry])[0]
+def entry_status(entry: Entry, *, now: datetime | None = None) -> Status:
+    return entry_statuses([entry], now=now)[0]
 
 
-def entry_statuses(entries: Sequence[Entry]) -> list[Status]:
-    """:func:`entry_status` of each entry (with its round read), in the same
-    order: the offers, tickets and waitlist places of them all in two queries."""
+def entry_statuses(entries: Sequence[Entry], *, now: datetime | None = None) -> list[Status]:
+    """Each entry's state in words (with its round read), in the same order: the
+    offers, tickets, waitlist places and check-ins of them all in three queries.
+    Once an entry's sessions are past, what happened there instead of a
+    waitlist position or a ticket to come."""
+    now = now or timezone.now()
     drawn = [e.pk for e in entries if e.is_active and e.round.state not in _UNDRAWN]
     offers = {
         offer.entry_id: offer
@@ -39,7 +43,21 @@ def entry_statuses(entries: Sequence[Entry]) -> list[Status]:
         )
     }
     waiting = _waitlist_positions([pk for pk in drawn if pk not in offers])
-    return [_status(entry, offers.get(entry.pk), waiting.get(entry.pk)) for entry in entries]
+    visited = _visited([o for o in offers.values() if o.state == Offer.State.CONFIRMED], now)
+    return [
+        _status(entry, offers.get(entry.pk), waiting.get(entry.pk), visited, now)
+        for entry in entries
+    ]
+
+
+def _visited(confirmed: list[Offer], now: datetime) -> set[int]:
+    """The confirmed offers, of sessions already over, whose party came."""
+    over = [offer.pk for offer in confirmed if offer.slot.ends_at <= now]
+    if not over:
+        return set()
+    return set(
+        CheckIn.objects.filter(ticket__offer__in=over).values_list("ticket__offer", flat=True)
+    )
 
 
 def _waitlist_positions(entry_ids: list[int]) -> dict[int, int]:
@@ -62,7 +80,13 @@ def _waitlist_positions(entry_ids: list[int]) -> dict[int, int]:
     return {entry_id: ahead + 1 for entry_id, ahead in outcomes.values_list("entry", "ahead")}
 
 
-def _status(entry: Entry, offer: Offer | None, waitlist_position: int | None) -> Status:
+def _status(
+    entry: Entry,
+    offer: Offer | None,
+    waitlist_position: int | None,
+    visited: set[int],
+    now: datetime,
+) -> Status:
     if entry.state == Entry.State.WITHDRAWN:
         return Status("withdrawn", _("withdrawn"))
     round = entry.round
@@ -75,6 +99,9 @@ def _status(entry: Entry, offer: Offer | None, waitlist_position: int | None) ->
     if offer is None:
         if waitlist_position is None:
             return Status("not_drawn", _("not drawn"))
+        # Once no chosen session can promote any more, a position would only mislead.
+        if not any(waitlist_open(choice.slot, now) for choice in entry.choices.all()):
+            return Status("not_reached", _("not drawn: the waitlist did not reach you"))
         return Status(
             "waitlist",
             _("not drawn: waitlist position %(position)d") % {"position": waitlist_position},
@@ -85,6 +112,8 @@ def _status(entry: Entry, offer: Offer | None, waitlist_position: int | None) ->
             _("place offered: confirm by %(deadline)s") % {"deadline": _when(offer.deadline)},
         )
     if offer.state == Offer.State.CONFIRMED:
+        if offer.slot.ends_at <= now:
+            return _after_visit(offer, visited)
         return Status("ticket", _("confirmed: ticket for %(slot)s") % {"slot": offer.slot.label})
     ticket = getattr(offer, "ticket", None)
     if ticket is not None and not ticket.is_valid:
@@ -101,6 +130,12 @@ def group_status(group: GroupVisit) -> Status:
             "group_declined", _("declined: %(reason)s") % {"reason": group.decline_reason}
         )
     return Status("group_requested", _("requested: waiting for the operator's decision"))
+
+
+def _after_visit(offer: Offer, visited: set[int]) -> Status:
+    if offer.pk in visited:
+        return Status("visited", _("visited: %(slot)s") % {"slot": offer.slot.label})
+    return Status("no_show", _("did not come to %(slot)s") % {"slot": offer.slot.label})
 
 
 def _when(moment: datetime) -> str:

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tourdraw.errors import DomainError
 from tourdraw.lottery.models import Round
 
 
@@ -15,7 +16,10 @@ class RoundCommand(BaseCommand):
         found = Round.objects.filter(code=round).first()
         if found is None:
             raise CommandError(f"no round with code {round!r}")
-        self.handle_round(found)
+        try:
+            self.handle_round(found)
+        except DomainError as refused:
+            raise CommandError(f"{refused.code}: {refused}") from refused
 
     def handle_round(self, round: Round) -> None:
         raise NotImplementedError
