@@ -287,8 +287,6 @@ class Code(StrEnum):
     TICKET_MALFORMED = "ticket_malformed", RULE
     # The ticket code is signed with a key not configured here.
     TICKET_UNKNOWN_KEY = "ticket_unknown_key", RULE
-    # No such ticket.
-    TICKET_UNKNOWN = "ticket_unknown", RULE
     # The ticket was cancelled.
     TICKET_CANCELLED = "ticket_cancelled", RULE
     # Tickets are cancelled only until the cut-off before the visit.

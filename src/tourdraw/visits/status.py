@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tourdraw.groups.models import GroupVisit
+from tourdraw.lottery.entries import choices_of
 from tourdraw.lottery.models import DrawOutcome, Entry, Round
 from tourdraw.visits.models import CheckIn, Offer
 from tourdraw.visits.offers import waitlist_open
@@ -100,7 +101,7 @@ def _status(
         if waitlist_position is None:
             return Status("not_drawn", _("not drawn"))
         # Once no chosen session can promote any more, a position would only mislead.
-        if not any(waitlist_open(choice.slot, now) for choice in entry.choices.all()):
+        if not any(waitlist_open(choice.slot, now) for choice in choices_of(entry)):
             return Status("not_reached", _("not drawn: the waitlist did not reach you"))
         return Status(
             "waitlist",

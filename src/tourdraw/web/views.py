@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from tourdraw.groups import member_lists
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, receipts, results, rounds
-from tourdraw.lottery.models import Draw, Entry, EntryChoice, Round
+from tourdraw.lottery.models import Draw, Entry, Round
 from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.models import User, Visitor
@@ -375,12 +374,9 @@ def _own_entry(request: HttpRequest, code: str) -> Entry:
 def my_entries(request: HttpRequest) -> HttpResponse:
     visitor = signed_in_visitor(request)
     mine = list(
-        visitor.entries.select_related("round__tour__site")
-        .prefetch_related(
-            Prefetch("choices", queryset=EntryChoice.objects.select_related("slot__tour__site")),
-            "members__person",
+        entries.with_party(visitor.entries.select_related("round__tour__site")).order_by(
+            "-created_at"
         )
-        .order_by("-created_at")
     )
     rows = list(zip(mine, entry_statuses(mine), strict=True))
     groups = [
