@@ -16,6 +16,7 @@ urlpatterns = [
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("me/profile/", views.profile, name="profile"),
+    path("me/email/", views.email_address, name="email"),
     path("me/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("me/data/", views.my_data, name="my_data"),
     path("me/people/<int:person_id>/name/", views.correct_name, name="correct_name"),

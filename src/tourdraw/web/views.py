@@ -38,6 +38,7 @@ from tourdraw.visits.status import entry_status, entry_statuses
 from tourdraw.web.forms import (
     CodeForm,
     ConsentForm,
+    EmailForm,
     EntryForm,
     GroupRequestForm,
     NameForm,
@@ -237,6 +238,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         "tokens": api_tokens.tokens_of(request.user),
     }
     return render(request, "web/profile.html", context)
+
+
+@visitor_required
+def email_address(request: HttpRequest) -> HttpResponse:
+    """Give, change or remove the e-mail address notices also go to."""
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.set_email(visitor, form.cleaned_data["email"])
+        except people_services.PersonError as error:
+            form.add_domain_errors([error])
+        else:
+            if visitor.email:
+                messages.success(request, _("Your e-mail address is saved."))
+            else:
+                messages.success(request, _("Your e-mail address is removed."))
+            return redirect("web:profile")
+    return render(request, "web/email.html", {"form": form, "current": visitor.email_masked})
 
 
 @require_POST
