@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sites/<slug:code>/", views.site_detail, name="site"),
     path("sites/<slug:code>/groups/", views.group_request, name="group_request"),
+    path("sites/<slug:code>/history/", views.site_history, name="history"),
     path("groups/<str:code>/", views.group_page, name="group"),
     path("rounds/<slug:code>/", views.round_detail, name="round"),
     path("rounds/<slug:code>/enter/", views.enter, name="enter"),
