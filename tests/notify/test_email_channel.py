@@ -117,7 +117,7 @@ def test_every_draw_winner_with_an_address_is_emailed_in_their_language(
     delivered = {m.to[0]: m for m in mail.outbox}
     assert set(delivered) == {"second@example.com", "third@example.cn"}
     assert entries[1].code in delivered["second@example.com"].body
-    assert _CJK.search(delivered["third@example.cn"].body)
+    assert _CJK.search(str(delivered["third@example.cn"].body))
 
 
 def test_the_file_backend_writes_each_email_to_a_file(
