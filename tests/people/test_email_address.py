@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -135,3 +136,36 @@ def test_the_group_request_page_says_what_is_wrong_with_the_address(
     assert response.status_code == 200
     assert "Enter a whole e-mail address" in response.content.decode()
     assert not GroupVisit.objects.exists()
+
+
+def test_a_contact_email_given_before_it_was_sealed_is_encrypted_by_the_migration(
+    transactional_db: None,
+) -> None:
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("groups", "0004_i13_erasure")])
+    apps = (
+        MigrationExecutor(connection)
+        .loader.project_state(
+            [("groups", "0004_i13_erasure"), *[leaf for leaf in leaves if leaf[0] != "groups"]]
+        )
+        .apps
+    )
+    site = apps.get_model("catalog", "Site").objects.create(
+        code="old", name="厂", address="北京", operator_name="厂"
+    )
+    old = apps.get_model("groups", "GroupVisit").objects.create(
+        site=site,
+        organisation="学校",
+        contact_name="陈老师",
+        contact_phone="+85291234567",
+        contact_email="chen@school.example.hk",
+        size=5,
+        preferred_dates="July",
+        purpose="study",
+        code="oldgroup",
+        created_at=timezone.now(),
+    )
+    MigrationExecutor(connection).migrate(leaves)
+    assert "school" not in _raw("groups_groupvisit", "contact_email", old.pk)
+    assert GroupVisit.objects.get(pk=old.pk).contact_email == "chen@school.example.hk"
