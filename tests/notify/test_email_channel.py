@@ -167,16 +167,7 @@ def test_a_group_contact_is_emailed_in_chinese_when_their_session_is_cancelled(
     round = support.make_round(support.make_tour(site, code="group-tour"), code="group-round")
     slot = round.slots.first()
     assert slot is not None
-    group = group_services.request_visit(
-        site,
-        organisation="港澳青年代表团",
-        contact_name="陈老师",
-        contact_phone="+85291234567",
-        contact_email="chen@school.example.hk",
-        size=10,
-        preferred_dates="July",
-        purpose="Youth exchange",
-    )
+    group = support.request_group(site, 10, contact_email="chen@school.example.hk")
     group_services.approve_visit(group, slot=slot, actor=None)
     group_services.release_visit(group, actor=None)
     email = OutboxMessage.objects.get(kind="email", topic="group.slot_cancelled")

@@ -96,16 +96,7 @@ def test_the_web_download_holds_the_address(client: Client, visitor: Visitor) ->
 
 
 def _group(email: str) -> GroupVisit:
-    return group_services.request_visit(
-        support.make_site(),
-        organisation="港澳青年代表团",
-        contact_name="陈老师",
-        contact_phone="+85291234567",
-        contact_email=email,
-        size=20,
-        preferred_dates="July",
-        purpose="Youth exchange",
-    )
+    return support.request_group(support.make_site(), 20, contact_email=email)
 
 
 def test_a_group_contacts_address_is_checked_and_encrypted(db: None) -> None:

@@ -230,8 +230,24 @@ def slot_odds(
     ]
 
 
+class _Placed:
+    """Entries, and how many of them a draw placed."""
+
+    entries: int
+    placed: int
+
+    @property
+    def share(self) -> float:
+        """The share of entries placed (0 to 1)."""
+        return self.placed / self.entries if self.entries else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
+
 @dataclass(frozen=True)
-class PastRound:
+class PastRound(_Placed):
     """A drawn round as its draw counted it: entries and their persons, the
     places the lottery seated, and the entries it placed."""
 
@@ -240,15 +256,6 @@ class PastRound:
     persons: int
     places: int
     placed: int
-
-    @property
-    def share(self) -> float:
-        """The share of entries the draw placed (0 to 1)."""
-        return self.placed / self.entries if self.entries else 0.0
-
-    @property
-    def percent(self) -> int:
-        return round(self.share * 100)
 
 
 def past_rounds(site: Site) -> list[PastRound]:
@@ -299,20 +306,12 @@ def _places(drawn: list[Round]) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
-class PastShare:
+class PastShare(_Placed):
     """The entries a tour's earlier draws placed, all rounds together."""
 
     rounds: int
     entries: int
     placed: int
-
-    @property
-    def share(self) -> float:
-        return self.placed / self.entries if self.entries else 0.0
-
-    @property
-    def percent(self) -> int:
-        return round(self.share * 100)
 
 
 def past_share(round: Round) -> PastShare | None:
