@@ -18,7 +18,7 @@ from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
 from tourdraw.groups import services as group_services
 from tourdraw.lottery import rounds
-from tourdraw.lottery.models import Round
+from tourdraw.lottery.models import Draw, Round
 from tourdraw.reports import stats
 
 
@@ -90,6 +90,17 @@ def test_the_past_share_counts_the_tours_earlier_draws_only(tours: Tours) -> Non
     before_second = stats.past_share(tours.second)
     assert before_second is not None
     assert (before_second.rounds, before_second.entries, before_second.placed) == (1, 3, 1)
+    assert stats.past_share(tours.first) is None
+
+
+def test_rounds_drawn_at_one_moment_count_in_the_order_they_were_made(tours: Tours) -> None:
+    moment = tours.second.drawn_at
+    with support.past_the_database_guards():
+        Round.objects.filter(pk=tours.first.pk).update(drawn_at=moment)
+        Draw.objects.filter(round=tours.first).update(drawn_at=moment)
+    tours.first.refresh_from_db()
+    before_second = stats.past_share(tours.second)
+    assert before_second is not None and before_second.rounds == 1
     assert stats.past_share(tours.first) is None
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -320,7 +320,10 @@ def past_share(round: Round) -> PastShare | None:
     the tour has any."""
     earlier = Draw.objects.filter(round__tour_id=round.tour_id).exclude(round=round)
     if round.drawn_at is not None:
-        earlier = earlier.filter(drawn_at__lt=round.drawn_at)
+        # Rounds drawn at the same moment (one beacon) count in the order made.
+        earlier = earlier.filter(
+            Q(drawn_at__lt=round.drawn_at) | Q(drawn_at=round.drawn_at, round_id__lt=round.pk)
+        )
     totals = earlier.aggregate(
         rounds=Count("id"), entries=Sum("entries"), placed=Sum("placed_entries")
     )
