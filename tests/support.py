@@ -294,7 +294,7 @@ def settle_draw(round: Round, slot: Slot, entries: list[Entry], *, placed: int) 
 
 
 def request_group(
-    site: Site, size: int = 30, *, organisation: str = "港澳青年代表团"
+    site: Site, size: int = 30, *, organisation: str = "港澳青年代表团", contact_email: str = ""
 ) -> GroupVisit:
     """An organised group's request for a visit to ``site``, not yet decided."""
     return group_services.request_visit(
@@ -302,6 +302,7 @@ def request_group(
         organisation=organisation,
         contact_name="陈老师",
         contact_phone="+85291234567",
+        contact_email=contact_email,
         size=size,
         preferred_dates="July",
         purpose="Youth exchange",

@@ -27,6 +27,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "TOURDRAW_TICKET_KEYS": "k1:" + secrets.token_urlsafe(32)[:43],
         "TOURDRAW_LOG_KEY": "l1:" + secrets.token_urlsafe(32)[:43],
         "TOURDRAW_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "EMAIL_HOST": "smtp.example.com",
         "ALLOWED_HOSTS": "tours.example.com",
         "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

@@ -76,6 +76,8 @@ class Code(StrEnum):
     REASON_REQUIRED = "reason_required", FORM
     # The phone number cannot be read as one.
     PHONE_INVALID = "phone_invalid", FORM
+    # The e-mail address cannot be read as one.
+    EMAIL_INVALID = "email_invalid", FORM
 
     # The API itself
     # The request body cannot be read (not JSON).

@@ -217,10 +217,8 @@ _WEBHOOK = "tourdraw.notify.channels.WebhookChannel"
 TOURDRAW_CHANNELS = {
     "sms": env_str("TOURDRAW_SMS_CHANNEL", _CONSOLE if DEVELOPMENT else _WEBHOOK),
     "voice": env_str("TOURDRAW_VOICE_CHANNEL", _CONSOLE if DEVELOPMENT else _WEBHOOK),
-    "email": env_str(
-        "TOURDRAW_EMAIL_CHANNEL",
-        _CONSOLE if DEVELOPMENT else "tourdraw.notify.channels.EmailChannel",
-    ),
+    # Through Django's mail backend everywhere: in development it writes files.
+    "email": env_str("TOURDRAW_EMAIL_CHANNEL", "tourdraw.notify.channels.EmailChannel"),
 }
 if not DEVELOPMENT and _CONSOLE in TOURDRAW_CHANNELS.values():
     raise ImproperlyConfigured("The console channel prints messages: refused outside development")
@@ -231,14 +229,31 @@ if _WEBHOOK in TOURDRAW_CHANNELS.values() and not TOURDRAW_WEBHOOK_SECRET:
         "Set TOURDRAW_WEBHOOK_SECRET (and TOURDRAW_WEBHOOK_URL) for the webhook channel"
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tourdraw <noreply@tourdraw.invalid>")
+# Development writes each e-mail as a file in var/mail/, to be read there;
+# production sends through the SMTP server it names (EMAIL_HOST and the rest).
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends." + ("console.EmailBackend" if DEVELOPMENT else "smtp.EmailBackend"),
+    "django.core.mail.backends." + ("filebased" if DEVELOPMENT else "smtp") + ".EmailBackend",
 )
-if not DEVELOPMENT and EMAIL_BACKEND.endswith("console.EmailBackend"):
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail")))
+if not DEVELOPMENT and EMAIL_BACKEND.rsplit(".", 2)[-2] in ("console", "filebased"):
     raise ImproperlyConfigured(
-        "The console mail backend prints messages: refused outside development"
+        "The console and file mail backends keep messages in clear: refused outside development"
     )
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost" if DEVELOPMENT else "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+# A mail server that does not answer fails the message as a gateway would.
+EMAIL_TIMEOUT = env_int("TOURDRAW_RELAY_DEADLINE_SECONDS", 10)
+if (
+    EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    and "tourdraw.notify.channels.EmailChannel" in TOURDRAW_CHANNELS.values()
+    and not EMAIL_HOST
+):
+    raise ImproperlyConfigured("Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER ...) for e-mail")
 # The relay retries a failed delivery after 30 s, 1, 2, 4 ... minutes, at most an
 # hour apart, and gives up after this many attempts.
 TOURDRAW_OUTBOX_MAX_ATTEMPTS = env_int("TOURDRAW_OUTBOX_MAX_ATTEMPTS", 8)

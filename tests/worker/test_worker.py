@@ -176,7 +176,7 @@ def test_a_hanging_gateway_does_not_delay_a_due_close(transactional_db, settings
     now = timezone.now()
     round = support.make_round(closes_at=now + timedelta(days=1))
     outbox.enqueue_many(
-        [("sms", f"+86139{n:08d}", "hi", "test", "en", "", "") for n in range(20)], now=now
+        [("sms", f"+86139{n:08d}", "hi", "test", "en", "", "", "") for n in range(20)], now=now
     )
     worker = WorkerProcess(worker_id="test", interval=0.2)
     thread = threading.Thread(target=worker.run)

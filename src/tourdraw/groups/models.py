@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tourdraw.catalog.models import Site, Slot
+from tourdraw.people import email_address
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
 from tourdraw.people.fields import EncryptedDateField, EncryptedTextField
 
@@ -26,7 +27,8 @@ class GroupVisit(models.Model):
     organisation = models.CharField(_("organisation"), max_length=200)
     contact_name = models.CharField(_("contact person"), max_length=100)
     contact_phone = EncryptedTextField(_("contact phone"))
-    contact_email = models.EmailField(_("contact email"), blank=True)
+    # Optional; encrypted like the phone, checked by people.email_address.
+    contact_email = EncryptedTextField(_("contact email"), blank=True, default="")
     size = models.PositiveSmallIntegerField(_("group size"))
     preferred_dates = models.CharField(_("preferred dates"), max_length=300)
     purpose = models.TextField(_("purpose of the visit"))
@@ -80,6 +82,8 @@ class GroupVisit(models.Model):
     def max_length(cls, field: str) -> int:
         if field == "contact_phone":
             return cls.CONTACT_PHONE_MAX_LENGTH
+        if field == "contact_email":
+            return email_address.MAX_LENGTH
         return int(cls._meta.get_field(field).max_length or 0)  # type: ignore[union-attr]  # every other text field is a CharField
 
 

@@ -19,19 +19,16 @@ def _link(group: GroupVisit) -> str:
 
 
 def _send(group: GroupVisit, topic: str, body: str) -> None:
-    outbox.enqueue(
-        "sms", str(group.contact_phone), body, topic=topic, language=group.language, about=group
+    outbox.enqueue_with_email(
+        "sms",
+        str(group.contact_phone),
+        group.contact_email,
+        body,
+        subject=_("Group visit: %(organisation)s") % {"organisation": group.organisation},
+        topic=topic,
+        language=group.language,
+        about=group,
     )
-    if group.contact_email:
-        outbox.enqueue(
-            "email",
-            group.contact_email,
-            body,
-            subject=_("Group visit: %(organisation)s") % {"organisation": group.organisation},
-            topic=topic,
-            language=group.language,
-            about=group,
-        )
 
 
 def requested(group: GroupVisit) -> None:

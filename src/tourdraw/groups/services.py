@@ -19,7 +19,7 @@ from tourdraw.groups import member_lists, notices
 from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery import rounds
 from tourdraw.notify import outbox
-from tourdraw.people import crypto, documents
+from tourdraw.people import crypto, documents, email_address
 from tourdraw.people.models import Visitor
 from tourdraw.people.party import PartyMember, problems_by_member
 from tourdraw.visits import capacity
@@ -74,6 +74,7 @@ def request_visit(
                 code=Code.TOO_LONG,
                 field=field,
             )
+    contact_email = email_address.clean(contact_email, field="contact_email", error=GroupError)
     if not 1 <= size <= site.group_size_limit:
         raise GroupError(
             _("A group at %(site)s has 1 to %(limit)d persons.")
@@ -87,7 +88,7 @@ def request_visit(
             organisation=organisation.strip(),
             contact_name=contact_name.strip(),
             contact_phone=contact_phone.strip(),
-            contact_email=contact_email.strip(),
+            contact_email=contact_email,
             size=size,
             preferred_dates=preferred_dates.strip(),
             purpose=purpose.strip(),
@@ -464,6 +465,7 @@ GROUP_RELEASED = gettext_noop(
     "tourdraw: the session %(slot)s for %(organisation)s was cancelled; the operator will "
     "offer another."
 )
+GROUP_RELEASED_SUBJECT = gettext_noop("tourdraw: your group's session was cancelled")
 
 
 def release_visit(group: GroupVisit, *, actor: Any) -> GroupVisit:
@@ -488,10 +490,13 @@ def release_visit(group: GroupVisit, *, actor: Any) -> GroupVisit:
         log_action("tourdraw.group.released", locked, actor=actor, data={"slot": slot.pk})
         with translation.override(locked.language):
             body = _(GROUP_RELEASED) % {"slot": slot.label, "organisation": locked.organisation}
-        outbox.enqueue(
+            subject = _(GROUP_RELEASED_SUBJECT)
+        outbox.enqueue_with_email(
             "sms",
             locked.contact_phone,
+            locked.contact_email,
             body,
+            subject=subject,
             topic="group.slot_cancelled",
             language=locked.language,
             about=locked,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("tourdraw.notify")
@@ -110,18 +110,24 @@ class WebhookChannel(Channel):
 
 
 class EmailChannel(Channel):
-    """Through Django's configured mail backend (SMTP in production)."""
+    """Through Django's configured mail backend: SMTP in production, files in
+    ``var/mail/`` in development, memory in tests. Plain text; the outbox id
+    rides in a header, so a repeated delivery can be recognised."""
 
     def send(self, message: Message) -> None:
+        email = EmailMessage(
+            message.subject or message.body[:60],
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.to],
+            headers={"X-Tourdraw-Message": message.id} if message.id else None,
+        )
         try:
-            send_mail(
-                message.subject or message.body[:60],
-                message.body,
-                settings.DEFAULT_FROM_EMAIL,
-                [message.to],
-            )
-        except OSError as error:
+            sent = email.send()
+        except OSError as error:  # smtplib's errors are OSErrors too
             raise DeliveryError(f"mail server: {error}") from error
+        if sent != 1:
+            raise DeliveryError("the mail backend sent nothing")
 
 
 def channel_for(kind: str) -> Channel:

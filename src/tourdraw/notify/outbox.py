@@ -59,12 +59,37 @@ def enqueue(
     return message
 
 
-def enqueue_many(
-    messages: Iterable[tuple[str, str, str, str, str, str, str]], *, now: datetime
-) -> None:
-    """Enqueue (kind, to, body, topic, language, object type, object id) messages
-    with one bulk insert, for the thousands of winners of one draw, inside its
-    transaction. No task is queued per message: the relay's sweep sends them."""
+def enqueue_with_email(
+    kind: str,
+    to: str,
+    email: str,
+    body: str,
+    *,
+    subject: str,
+    topic: str,
+    language: str,
+    about: models.Model | None = None,
+) -> list[OutboxMessage]:
+    """``enqueue`` the message, and the same by e-mail (with ``subject``) if the
+    person gave an address: one row per channel, in the change's transaction."""
+    sent = [enqueue(kind, to, body, topic=topic, language=language, about=about)]
+    if email:
+        sent.append(
+            enqueue(
+                "email", email, body, topic=topic, language=language, subject=subject, about=about
+            )
+        )
+    return sent
+
+
+# (kind, to, body, topic, language, object type, object id, subject)
+Outgoing = tuple[str, str, str, str, str, str, str, str]
+
+
+def enqueue_many(messages: Iterable[Outgoing], *, now: datetime) -> None:
+    """Enqueue messages with one bulk insert, for the thousands of winners of
+    one draw, inside its transaction. No task is queued per message: the
+    relay's sweep sends them."""
     # The bulk insert skips the field's own encryption; a winner's call and text
     # go to one number, sealed once for both.
     sealed: dict[str, str] = {}
@@ -80,6 +105,7 @@ def enqueue_many(
         [
             "kind",
             "to",
+            "subject",
             "body",
             "language",
             "topic",
@@ -89,8 +115,8 @@ def enqueue_many(
             "created_at",
         ],
         (
-            (kind, seal(to), body, language, topic, object_type, object_id, now, now)
-            for kind, to, body, topic, language, object_type, object_id in messages
+            (kind, seal(to), subject, body, language, topic, object_type, object_id, now, now)
+            for kind, to, body, topic, language, object_type, object_id, subject in messages
         ),
     )
 

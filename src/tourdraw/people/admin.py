@@ -20,7 +20,7 @@ class PersonInline(ReadOnlyAdmin, admin.TabularInline):
 @admin.register(Visitor)
 class VisitorAdmin(AuditedAdmin):
     list_display = ["phone", "created_at"]
-    readonly_fields = ["user", "phone", "created_at"]
+    readonly_fields = ["user", "phone", "email", "created_at"]
     inlines = [PersonInline]
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tourdraw.people import crypto
+from tourdraw.people import crypto, email_address
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
 from tourdraw.people.fields import EncryptedDateField, EncryptedTextField
 
@@ -28,6 +28,8 @@ class Visitor(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="visitor")
     phone = EncryptedTextField(_("phone number"))
     phone_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Optional, for notices by e-mail beside the SMS; encrypted like the phone.
+    email = EncryptedTextField(_("e-mail address"), blank=True, default="")
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     # Set when the visitor deleted their account: the phone is gone, the row
     # stays for the entries, offers and audit entries that point at it.
@@ -52,6 +54,10 @@ class Visitor(models.Model):
         # The ID number is decrypted only where it is read, which no screen does.
         # An erased profile (retention) is no profile: the visitor enters it again.
         return self.people.filter(is_self=True, erased_at__isnull=True).defer("id_number").first()
+
+    @property
+    def email_masked(self) -> str:
+        return email_address.masked(self.email)
 
 
 class Person(models.Model):

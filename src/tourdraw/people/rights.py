@@ -4,8 +4,9 @@ Export shows what is held the way every screen does (ID numbers masked): the
 download is a file that travels, and must not rebuild a number either.
 Deletion withdraws what is still open, gives up offers and tickets through the
 same services a visitor's own decline or cancel uses (so places go down the
-waitlist), erases every person the visitor recorded and the phone number, and
-keeps the entries' codes and the audit trail, which then name nobody.
+waitlist), erases every person the visitor recorded, the phone number and the
+e-mail address, and keeps the entries' codes and the audit trail, which then
+name nobody.
 """
 
 import secrets
@@ -67,6 +68,7 @@ def export_data(visitor: Visitor) -> dict[str, Any]:
         "format": "tourdraw-personal-data/1",
         "visitor": {
             "phone": str(visitor.phone),
+            "email": visitor.email,
             "language": visitor.user.language,
             "registered_at": visitor.created_at.isoformat(),
         },
@@ -132,9 +134,9 @@ def delete_account(visitor: Visitor, *, now: datetime) -> None:
         SignInCode.objects.filter(phone_hash=locked.phone_hash).delete()
         CallAttempt.objects.filter(offer__entry__visitor=locked).update(note="")
         locked.deleted_at = now
-        locked.phone = ""
+        locked.phone = locked.email = ""
         locked.phone_hash = f"deleted:{secrets.token_hex(16)}"
-        locked.save(update_fields=["deleted_at", "phone", "phone_hash"])
+        locked.save(update_fields=["deleted_at", "phone", "email", "phone_hash"])
         user = locked.user
         user.username = f"deleted-{secrets.token_hex(8)}"
         user.first_name = user.last_name = user.email = ""

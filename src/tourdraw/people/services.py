@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tourdraw.audit.services import log_action
 from tourdraw.errors import Code, DomainError
-from tourdraw.people import consent, crypto, documents, identity
+from tourdraw.people import consent, crypto, documents, email_address, identity
 from tourdraw.people.models import Person, Visitor
 
 
@@ -152,3 +152,22 @@ def save_profile(
             person.save(update_fields=["is_self"])
         log_action("tourdraw.visitor.profile_saved", visitor, actor=visitor.user)
     return person
+
+
+def set_email(visitor: Visitor, raw: str) -> Visitor:
+    """Give, change or (with "") remove the visitor's e-mail address; notices
+    that go by SMS then go by e-mail too."""
+    address = email_address.clean(raw, field="email", error=PersonError)
+    with transaction.atomic():
+        locked = Visitor.objects.select_for_update().get(pk=visitor.pk)
+        locked.email = address
+        locked.save(update_fields=["email"])
+        # The address itself stays out of the audit trail, as every contact does.
+        log_action(
+            "tourdraw.visitor.email_changed",
+            locked,
+            actor=locked.user,
+            data={"given": bool(address)},
+        )
+    visitor.email = address
+    return visitor

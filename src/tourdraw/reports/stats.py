@@ -1,17 +1,19 @@
 """Numbers for the dashboards: demand, confirmations, visits. Read-only."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.groups.models import GroupMember
-from tourdraw.lottery.models import Entry, EntryChoice, Round, RoundSlot
+from tourdraw.lottery.models import Draw, DrawOutcome, Entry, EntryChoice, Round, RoundSlot
+from tourdraw.transparency import round_facts
 from tourdraw.visits import capacity
 from tourdraw.visits.models import CheckIn, NoShow, Offer
 
@@ -197,3 +199,134 @@ def visitors_by_month(site_ids: set[int] | None, year: int) -> dict[tuple[int, i
 def sites(site_ids: set[int] | None) -> list[Site]:
     queryset = Site.objects.order_by("code")
     return list(queryset if site_ids is None else queryset.filter(pk__in=site_ids))
+
+
+@dataclass(frozen=True)
+class SlotOdds:
+    """A slot's places and demand now: how many persons ask for each place."""
+
+    places: round_facts.SlotPlaces
+    demand: Demand
+
+    @property
+    def persons_per_place(self) -> float | None:
+        """Persons of active entries choosing the slot, per place the draw seats
+        in it; None for a slot the lottery seats no one in."""
+        lottery = self.places.lottery
+        return self.demand.persons / lottery if lottery else None
+
+
+def slot_odds(
+    round: Round, slots: list[Slot], *, demand: RoundDemand | None = None
+) -> list[SlotOdds]:
+    """Each slot's persons per place, for all ``slots`` at once: the public
+    demand (two queries, cached a minute; or ``demand``, already read) over the
+    places (one query, or the closing statement). The one place these odds are
+    computed, so that the counts can later be kept by the worker instead."""
+    by_slot = (demand or public_demand(round)).by_slot
+    return [
+        SlotOdds(places, by_slot.get(places.slot.pk, Demand()))
+        for places in round_facts.slot_places(round, slots)
+    ]
+
+
+class _Placed:
+    """Entries, and how many of them a draw placed."""
+
+    entries: int
+    placed: int
+
+    @property
+    def share(self) -> float:
+        """The share of entries placed (0 to 1)."""
+        return self.placed / self.entries if self.entries else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
+
+@dataclass(frozen=True)
+class PastRound(_Placed):
+    """A drawn round as its draw counted it: entries and their persons, the
+    places the lottery seated, and the entries it placed."""
+
+    round: Round
+    entries: int
+    persons: int
+    places: int
+    placed: int
+
+
+def past_rounds(site: Site) -> list[PastRound]:
+    """Every drawn round of the site's tours, most recent draw first: three
+    queries at most, however many rounds there are."""
+    drawn = list(
+        Round.objects.filter(tour__site=site, state=Round.State.DRAWN, draw__isnull=False)
+        .select_related("draw", "tour")
+        .order_by("-draw__drawn_at", "-pk")
+    )
+    ids = [round.pk for round in drawn]
+    persons = _by_round(
+        DrawOutcome.objects.filter(round__in=ids)
+        .values("round")
+        .annotate(n=Sum("entry__party_size"))
+    )
+    places = _places(drawn)
+    return [
+        PastRound(
+            round,
+            round.draw.entries,
+            persons.get(round.pk, 0),
+            places.get(round.pk, 0),
+            round.draw.placed_entries,
+        )
+        for round in drawn
+    ]
+
+
+def _places(drawn: list[Round]) -> dict[int, int]:
+    """The places each round's lottery seated, as its closing statement fixed
+    them; a round closed before statements had them counts its slots' capacity."""
+    places = {
+        round.pk: sum(slot["capacity"] for slot in json.loads(round.closing_statement)["slots"])
+        for round in drawn
+        if round.closing_statement
+    }
+    older = [round.pk for round in drawn if not round.closing_statement]
+    if older:
+        places.update(
+            _by_round(
+                RoundSlot.objects.filter(round__in=older)
+                .values("round")
+                .annotate(n=Sum("slot__capacity"))
+            )
+        )
+    return places
+
+
+@dataclass(frozen=True)
+class PastShare(_Placed):
+    """The entries a tour's earlier draws placed, all rounds together."""
+
+    rounds: int
+    entries: int
+    placed: int
+
+
+def past_share(round: Round) -> PastShare | None:
+    """What the tour's earlier draws placed (one query): every draw of the tour
+    for a round not yet drawn, those before it for a drawn one. None before
+    the tour has any."""
+    earlier = Draw.objects.filter(round__tour_id=round.tour_id).exclude(round=round)
+    if round.drawn_at is not None:
+        # Rounds drawn at the same moment (one beacon) count in the order made.
+        earlier = earlier.filter(
+            Q(drawn_at__lt=round.drawn_at) | Q(drawn_at=round.drawn_at, round_id__lt=round.pk)
+        )
+    totals = earlier.aggregate(
+        rounds=Count("id"), entries=Sum("entries"), placed=Sum("placed_entries")
+    )
+    if not totals["rounds"]:
+        return None
+    return PastShare(totals["rounds"], totals["entries"] or 0, totals["placed"] or 0)

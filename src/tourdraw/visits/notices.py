@@ -20,15 +20,38 @@ def _link(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+# The e-mail's subject for each topic (its body is the SMS's text), rendered
+# in the visitor's language.
+SUBJECTS = {
+    "offer.made": gettext_lazy("tourdraw: you have a place, confirm it"),
+    "offer.reminder": gettext_lazy("tourdraw: reminder, confirm your place"),
+    "offer.expired": gettext_lazy("tourdraw: your place went to the waitlist"),
+    "offer.declined": gettext_lazy("tourdraw: you declined your place"),
+    "ticket.issued": gettext_lazy("tourdraw: your ticket"),
+    "ticket.cancelled": gettext_lazy("tourdraw: your ticket is cancelled"),
+    "entry.choice_dropped": gettext_lazy("tourdraw: a session you chose was cancelled"),
+    "entry.withdrawn": gettext_lazy("tourdraw: your entry is withdrawn"),
+    "offer.slot_cancelled": gettext_lazy("tourdraw: your session was cancelled"),
+}
+
+
 def _send(offer: Offer, topic: str, body: str, *, kinds: tuple[str, ...] = ("sms",)) -> None:
     for kind in kinds:
         _send_to(offer.entry, kind, topic, body, about=offer)
 
 
 def _send_to(entry: Entry, kind: str, topic: str, body: str, *, about: Offer | Entry) -> None:
+    """By ``kind`` to the visitor's phone; an SMS by e-mail too, if they gave an address."""
     visitor = entry.visitor
-    outbox.enqueue(
-        kind, str(visitor.phone), body, topic=topic, language=visitor.user.language, about=about
+    outbox.enqueue_with_email(
+        kind,
+        str(visitor.phone),
+        visitor.email if kind == "sms" else "",
+        body,
+        subject=str(SUBJECTS[topic]),
+        topic=topic,
+        language=visitor.user.language,
+        about=about,
     )
 
 
@@ -71,7 +94,8 @@ class DrawWinner(NamedTuple):
 
 
 def offers_made_by_draw(round: Round, winners: Iterable[DrawWinner], *, now: datetime) -> None:
-    """The same call and SMS to every winner of a draw, in one bulk insert.
+    """The same call and SMS (and e-mail, to those who gave an address) to every
+    winner of a draw, in one bulk insert.
 
     Call it in the draw's transaction, after the offers are written. The texts
     come from ``winners``, which the draw already holds; only the offer ids and
@@ -83,16 +107,21 @@ def offers_made_by_draw(round: Round, winners: Iterable[DrawWinner], *, now: dat
     by_entry = {winner.entry_id: winner for winner in winners}
     # The phone as stored (E.164 text, decrypted): no parsing of 25k numbers.
     rows = Offer.objects.filter(entry__round=round, source=Offer.Source.DRAW).values_list(
-        "pk", "entry_id", "entry__visitor__phone", "entry__visitor__user__language"
+        "pk",
+        "entry_id",
+        "entry__visitor__phone",
+        "entry__visitor__email",
+        "entry__visitor__user__language",
     )
     placeholder = "ENTRYCODE0"
     # NUL where the entry code goes: no text or translation holds one.
     link = _link(reverse("web:entry_detail", args=[placeholder])).replace(placeholder, "\0")
     slot_parts: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
     halves: dict[tuple[str, int, int], list[str]] = {}
+    subjects: dict[str, str] = {}
     offer_type = Offer._meta.label_lower
-    messages = []
-    for pk, entry_id, phone, language in rows:
+    messages: list[outbox.Outgoing] = []
+    for pk, entry_id, phone, email, language in rows:
         winner = by_entry[entry_id]
         key = (language, winner.slot_id, winner.persons)
         if key not in halves:
@@ -103,8 +132,16 @@ def offers_made_by_draw(round: Round, winners: Iterable[DrawWinner], *, now: dat
             halves[key] = text.split("\0")
         head, tail = halves[key]
         body = head + winner.code + tail
-        messages.append(("voice", phone, body, "offer.made", language, offer_type, str(pk)))
-        messages.append(("sms", phone, body, "offer.made", language, offer_type, str(pk)))
+        messages.append(("voice", phone, body, "offer.made", language, offer_type, str(pk), ""))
+        messages.append(("sms", phone, body, "offer.made", language, offer_type, str(pk), ""))
+        if email:
+            if language not in subjects:
+                with translation.override(language):
+                    subjects[language] = str(SUBJECTS["offer.made"])
+            subject = subjects[language]
+            messages.append(
+                ("email", email, body, "offer.made", language, offer_type, str(pk), subject)
+            )
     outbox.enqueue_many(messages, now=now)
 
 

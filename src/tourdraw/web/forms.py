@@ -33,6 +33,23 @@ class PhoneForm(forms.Form):
     )
 
 
+# The address is checked by the service (people.email_address), whose message
+# says what a whole address looks like.
+EMAIL_INPUT = forms.EmailInput(attrs={"autocomplete": "email", "maxlength": 254})
+
+
+class EmailForm(DomainErrorsMixin, forms.Form):
+    email = forms.CharField(
+        label=_("E-mail address"),
+        required=False,
+        widget=EMAIL_INPUT,
+        help_text=_(
+            "Optional. Every message we text you is then e-mailed too. Leave it empty to "
+            "remove your address."
+        ),
+    )
+
+
 class CodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Six-digit code"),
@@ -182,7 +199,7 @@ class GroupRequestForm(DomainErrorsMixin, forms.Form):
     organisation = forms.CharField(label=_("Organisation"), max_length=200)
     contact_name = forms.CharField(label=_("Contact person"), max_length=100)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32)
-    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    contact_email = forms.CharField(label=_("Contact email"), required=False, widget=EMAIL_INPUT)
     size = forms.IntegerField(label=_("Group size (persons)"), min_value=1)
     preferred_dates = forms.CharField(label=_("Preferred dates"), max_length=300)
     purpose = forms.CharField(

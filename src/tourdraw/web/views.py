@@ -30,7 +30,7 @@ from tourdraw.people import consent, crypto, identity, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.models import User, Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
-from tourdraw.reports import exports, stats
+from tourdraw.reports import charts, exports, stats
 from tourdraw.transparency import round_facts
 from tourdraw.visits import tickets
 from tourdraw.visits.models import Offer, Ticket
@@ -40,6 +40,7 @@ from tourdraw.web import confirmation
 from tourdraw.web.forms import (
     CodeForm,
     ConsentForm,
+    EmailForm,
     EntryForm,
     GroupRequestForm,
     NameForm,
@@ -88,10 +89,6 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
     demand = stats.public_demand(round)
     slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
-    rows = [
-        (places, places.slot.label, demand.by_slot.get(places.slot.pk, stats.Demand()))
-        for places in round_facts.slot_places(round, slots)
-    ]
     my_entry = None
     if request.user.is_authenticated and hasattr(request.user, "visitor"):
         my_entry = round.entries.filter(
@@ -101,8 +98,9 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "round": round,
         "tour": round.tour,
         "site": round.tour.site,
-        "rows": rows,
+        "rows": stats.slot_odds(round, slots, demand=demand),
         "totals": demand.total,
+        "past": stats.past_share(round),
         "my_entry": my_entry,
         "accepting": rounds.accepts_entries(round, timezone.now()),
         "beacon": round_facts.beacon(round),
@@ -110,6 +108,15 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "confirm_hours": int(round.confirm_window.total_seconds() // 3600),
     }
     return render(request, "web/round.html", context)
+
+
+def site_history(request: HttpRequest, code: str) -> HttpResponse:
+    """Every drawn round of the site: entries, persons, places, placed, as a
+    table and a chart."""
+    site = get_object_or_404(Site, code=code)
+    past = stats.past_rounds(site)
+    context = {"site": site, "past": past, "chart": charts.share_chart(past)}
+    return render(request, "web/history.html", context)
 
 
 def draw_record(request: HttpRequest, code: str) -> HttpResponse:
@@ -246,6 +253,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         "tokens": api_tokens.tokens_of(request.user),
     }
     return render(request, "web/profile.html", context)
+
+
+@visitor_required
+def email_address(request: HttpRequest) -> HttpResponse:
+    """Give, change or remove the e-mail address notices also go to."""
+    visitor = request.user.visitor  # type: ignore[union-attr]
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.set_email(visitor, form.cleaned_data["email"])
+        except people_services.PersonError as error:
+            form.add_domain_errors([error])
+        else:
+            if visitor.email:
+                messages.success(request, _("Your e-mail address is saved."))
+            else:
+                messages.success(request, _("Your e-mail address is removed."))
+            return redirect("web:profile")
+    return render(request, "web/email.html", {"form": form, "current": visitor.email_masked})
 
 
 @require_POST
