@@ -1,9 +1,9 @@
-"""Operator pages: rounds, slot planning, dashboards, the audit log.
+"""Operator pages: rounds, cancelling a session, dashboards.
 
 Every query is scoped to the sites where the user operates, so another
 site's round, slot or log line is a 404 (or simply not listed)."""
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,10 +16,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tourdraw.audit.models import LogEntry
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.catalog.services import SlotError, generate_slots, upcoming_slots
+from tourdraw.catalog.services import upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
@@ -172,41 +171,6 @@ def round_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability(OPERATE)
-def planning(request: HttpRequest) -> HttpResponse:
-    tours = _tours(request)
-    if request.method == "POST":
-        tour = get_object_or_404(tours, pk=parse_id(request.POST.get("tour")))
-        try:
-            times = [
-                time.fromisoformat(t.strip())
-                for t in request.POST.get("times", "").split(",")
-                if t.strip()
-            ]
-            made = generate_slots(
-                tour,
-                first_day=date.fromisoformat(request.POST.get("first_day", "")),
-                last_day=date.fromisoformat(request.POST.get("last_day", "")),
-                times=times,
-                capacity=int(request.POST.get("capacity") or 0),
-            )
-        except ValueError:
-            messages.error(
-                request,
-                _(
-                    "Write days as YYYY-MM-DD, times as HH:MM separated by commas, "
-                    "capacity as a number."
-                ),
-            )
-        except SlotError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("%(count)d sessions in the plan.") % {"count": len(made)})
-        return redirect("backoffice:planning")
-    upcoming = upcoming_slots(cancelled=True).filter(tour__in=tours)[:300]
-    return render(request, "backoffice/planning.html", {"tours": tours, "slots": upcoming})
-
-
 @require_POST
 @capability(OPERATE)
 def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
@@ -309,33 +273,3 @@ def _bar(month: int, count: int, peak: int) -> dict[str, int]:
 
 def round_share(part: int, whole: int) -> float:
     return round(100 * part / whole, 2) if whole else 0.0
-
-
-@capability(OPERATE)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = access.scope(LogEntry.objects.select_related("actor", "site"), request.user, OPERATE)
-    for name in ("action", "object_type", "object_id"):
-        if request.GET.get(name):
-            entries = entries.filter(**{f"{name}__startswith": request.GET[name]})
-    if request.GET.get("actor"):
-        entries = entries.filter(actor__username=request.GET["actor"])
-    if _wants_csv(request):
-        return exports.csv_response(
-            "audit.csv",
-            ["time", "action", "actor", "site", "object_type", "object_id", "data"],
-            (
-                (
-                    e.created_at.isoformat(),
-                    e.action,
-                    e.actor.username if e.actor else "",
-                    e.site.code if e.site else "",
-                    e.object_type,
-                    e.object_id,
-                    e.data,
-                )
-                for e in entries[:10000]
-            ),
-        )
-    return render(
-        request, "backoffice/audit.html", {"entries": entries[:200], "filters": request.GET}
-    )
