@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tourdraw.backoffice import charts
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.catalog.services import upcoming_slots
@@ -201,22 +202,35 @@ def dashboards(request: HttpRequest) -> HttpResponse:
     summaries = stats.round_summaries(list(_rounds(request).order_by("-opens_at")[:100]))
     if _wants_csv(request):
         return _rounds_csv(summaries)
-    monthly = [sum(by_month.get((site.pk, m), 0) for site in sites) for m in range(1, 13)]
-    peak = max(monthly) or 1
+    per_site = [(site, [by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites]
+    monthly = [sum(counts[m] for _site, counts in per_site) for m in range(12)]
     total = sum(monthly)
-    target = settings.TOURDRAW_ANNUAL_VISITS_TARGET
     context = {
         "year": year,
-        "sites": [(site, [by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites],
-        "bars": [_bar(m, n, peak) for m, n in enumerate(monthly, start=1)],
+        "sites": [(site, counts, sum(counts)) for site, counts in per_site],
+        "months": charts.months(_("Visitors per month in %(year)s") % {"year": year}, monthly),
+        "site_charts": [
+            charts.months(
+                _("%(site)s: visitors per month in %(year)s")
+                % {"site": site.tr("name"), "year": year},
+                counts,
+            )
+            for site, counts in per_site
+        ],
         "total": total,
-        "target": target,
-        "target_share": round_share(total, target) if site_ids is None else None,
+        "progress": (
+            charts.progress(total, settings.TOURDRAW_CITY_VISITS_TARGET, year)
+            if site_ids is None
+            else None
+        ),
         "summaries": summaries,
+        "funnels": [charts.funnel(summary) for summary in summaries[:FUNNELS]],
     }
     return render(request, "backoffice/dashboards.html", context)
 
 
+# The latest rounds whose funnel the dashboards draw; the table lists them all.
+FUNNELS = 6
 ROUNDS_CSV_OFFERS = ("confirmed", "pending", "declined", "expired", "cancelled")
 
 
@@ -254,22 +268,3 @@ def _year(raw: str) -> int:
     if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
     return timezone.localdate().year
-
-
-CHART_HEIGHT = 120
-
-
-def _bar(month: int, count: int, peak: int) -> dict[str, int]:
-    """One month's bar in the SVG chart (drawn on the server: nothing from other hosts)."""
-    height = round(CHART_HEIGHT * count / peak)
-    return {
-        "month": month,
-        "count": count,
-        "x": 10 + (month - 1) * 28,
-        "y": 10 + CHART_HEIGHT - height,
-        "height": height,
-    }
-
-
-def round_share(part: int, whole: int) -> float:
-    return round(100 * part / whole, 2) if whole else 0.0

@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tourdraw.backoffice.views import capability
@@ -171,11 +170,9 @@ def _calendar(tours: QuerySet[Tour], monday: date) -> list[tuple[Tour, list[list
     now = timezone.now()
     rows: dict[int, tuple[Tour, list[list[Cell]]]] = {}
     for slot in week:
-        tour, days = rows.setdefault(slot.tour_id, (slot.tour, [[] for _ in range(7)]))
+        days = rows.setdefault(slot.tour_id, (slot.tour, [[] for _ in range(7)]))[1]
         selectable = slot.cancelled_at is None and slot.starts_at > now
-        days[(slot.visit_date - monday).days].append(
-            Cell(slot, booked.get(slot.pk, 0), selectable)
-        )
+        days[(slot.visit_date - monday).days].append(Cell(slot, booked.get(slot.pk, 0), selectable))
     return list(rows.values())
 
 
