@@ -78,8 +78,13 @@ def _parse_times(raw: str) -> list[time]:
         ) from None
 
 
+class TourField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.site.tr('name')} · {obj.tr('name')}"
+
+
 class SlotPlanForm(DomainErrorsMixin, forms.Form):
-    tour = forms.ModelChoiceField(label=gettext_lazy("Tour"), queryset=Tour.objects.none())
+    tour = TourField(label=gettext_lazy("Tour"), queryset=Tour.objects.none())
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Days of the week"),
         choices=WEEKDAYS,
@@ -114,7 +119,6 @@ class SlotPlanForm(DomainErrorsMixin, forms.Form):
         field = self.fields["tour"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = tours
-        field.label_from_instance = lambda tour: f"{tour.site.tr('name')} · {tour.tr('name')}"
 
     def clean_times(self) -> list[time]:
         times = _parse_times(self.cleaned_data["times"])
@@ -256,7 +260,7 @@ def bulk_cancel(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     if form.has_error("slot"):
         for error in form.errors["slot"]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     slots = list(form.cleaned_data["slot"])
     if valid and form.cleaned_data["confirmed"]:
