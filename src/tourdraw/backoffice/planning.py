@@ -99,7 +99,14 @@ class SlotPlanForm(DomainErrorsMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "09:30, 13:30, 15:30"}),
     )
     capacity = forms.IntegerField(
-        label=gettext_lazy("Capacity (persons)"), min_value=1, max_value=10_000, initial=60
+        label=gettext_lazy("Capacity (persons)"),
+        min_value=1,
+        max_value=10_000,
+        initial=60,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            gettext_lazy("Write the capacity as a whole number of persons, 1 to 10000."),
+        ),
     )
     first_day = forms.DateField(
         label=gettext_lazy("First day"),
