@@ -22,135 +22,161 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tourdraw.audit.changes import WITHHELD
 from tourdraw.visits.models import CallAttempt
 
-L = gettext_lazy
-
 # Each event in words, when a person did it.
 SENTENCES: dict[str, Promise] = {
-    "tourdraw.round.created": L("%(actor)s scheduled round %(object)s with %(slots)s sessions."),
-    "tourdraw.round.opened": L("%(actor)s opened round %(object)s for entries."),
-    "tourdraw.round.closed": L(
+    "tourdraw.round.created": gettext_lazy(
+        "%(actor)s scheduled round %(object)s with %(slots)s sessions."
+    ),
+    "tourdraw.round.opened": gettext_lazy("%(actor)s opened round %(object)s for entries."),
+    "tourdraw.round.closed": gettext_lazy(
         "%(actor)s closed round %(object)s early; %(entries)s entries are frozen."
     ),
-    "tourdraw.round.drawn": L(
+    "tourdraw.round.drawn": gettext_lazy(
         "%(actor)s drew round %(object)s: %(placed)s of %(entries)s entries placed."
     ),
-    "tourdraw.round.beacon_fetched": L(
+    "tourdraw.round.beacon_fetched": gettext_lazy(
         "%(actor)s fetched beacon round %(round)s for round %(object)s."
     ),
-    "tourdraw.round.slots_added": L("%(actor)s added %(slots)s sessions to round %(object)s."),
-    "tourdraw.entry.created": L(
+    "tourdraw.round.slots_added": gettext_lazy(
+        "%(actor)s added %(slots)s sessions to round %(object)s."
+    ),
+    "tourdraw.entry.created": gettext_lazy(
         "A visitor entered round %(round)s: entry %(object)s, %(party)s persons, "
         "%(choices)s choices."
     ),
-    "tourdraw.entry.changed": L(
+    "tourdraw.entry.changed": gettext_lazy(
         "A visitor changed entry %(object)s: %(party)s persons, %(choices)s choices."
     ),
-    "tourdraw.entry.withdrawn": L("A visitor withdrew entry %(object)s."),
-    "tourdraw.entry.left_waitlist": L("Entry %(object)s left the waitlist."),
-    "tourdraw.entry.voided": L(
+    "tourdraw.entry.withdrawn": gettext_lazy("A visitor withdrew entry %(object)s."),
+    "tourdraw.entry.left_waitlist": gettext_lazy("Entry %(object)s left the waitlist."),
+    "tourdraw.entry.voided": gettext_lazy(
         "%(actor)s voided entry %(object)s: its ID document was proved to be another person's."
     ),
-    "tourdraw.offer.confirmed": L("%(actor)s confirmed the place of entry %(object)s (%(via)s)."),
-    "tourdraw.offer.declined": L(
+    "tourdraw.offer.confirmed": gettext_lazy(
+        "%(actor)s confirmed the place of entry %(object)s (%(via)s)."
+    ),
+    "tourdraw.offer.declined": gettext_lazy(
         "%(actor)s declined the place of entry %(object)s (%(persons)s persons)."
     ),
-    "tourdraw.offer.expired": L(
+    "tourdraw.offer.expired": gettext_lazy(
         "The place of entry %(object)s expired unconfirmed (%(persons)s persons)."
     ),
-    "tourdraw.offer.cancelled": L(
+    "tourdraw.offer.cancelled": gettext_lazy(
         "%(actor)s cancelled the place of entry %(object)s (%(persons)s persons)."
     ),
-    "tourdraw.offer.promoted": L("Entry %(object)s was offered a place from the waitlist."),
-    "tourdraw.offer.called": L(
+    "tourdraw.offer.promoted": gettext_lazy(
+        "Entry %(object)s was offered a place from the waitlist."
+    ),
+    "tourdraw.offer.called": gettext_lazy(
         "Call centre (%(actor)s) recorded “%(outcome)s” for entry %(object)s."
     ),
-    "tourdraw.slot.cancelled": L("%(actor)s cancelled session %(object)s: “%(reason)s”."),
-    "tourdraw.ticket.cancelled": L("%(actor)s cancelled the ticket of entry %(object)s."),
-    "tourdraw.ticket.checked_in": L(
+    "tourdraw.slot.cancelled": gettext_lazy(
+        "%(actor)s cancelled session %(object)s: “%(reason)s”."
+    ),
+    "tourdraw.ticket.cancelled": gettext_lazy(
+        "%(actor)s cancelled the ticket of entry %(object)s."
+    ),
+    "tourdraw.ticket.checked_in": gettext_lazy(
         "%(actor)s checked in %(persons)s persons of entry %(object)s at gate %(gate)s."
     ),
-    "tourdraw.ticket.no_show": L("Entry %(object)s did not come: its ticket is a no-show."),
-    "tourdraw.gate.synced": L(
+    "tourdraw.ticket.no_show": gettext_lazy(
+        "Entry %(object)s did not come: its ticket is a no-show."
+    ),
+    "tourdraw.gate.synced": gettext_lazy(
         "%(actor)s synced gate %(gate)s for session %(object)s: %(accepted)s accepted, "
         "%(conflicts)s conflicts, %(refused)s refused."
     ),
-    "tourdraw.group.requested": L("Group visit %(object)s was requested for %(size)s persons."),
-    "tourdraw.group.approved": L("%(actor)s approved group visit %(object)s for %(size)s persons."),
-    "tourdraw.group.declined": L("%(actor)s declined group visit %(object)s: “%(reason)s”."),
-    "tourdraw.group.members_uploaded": L(
+    "tourdraw.group.requested": gettext_lazy(
+        "Group visit %(object)s was requested for %(size)s persons."
+    ),
+    "tourdraw.group.approved": gettext_lazy(
+        "%(actor)s approved group visit %(object)s for %(size)s persons."
+    ),
+    "tourdraw.group.declined": gettext_lazy(
+        "%(actor)s declined group visit %(object)s: “%(reason)s”."
+    ),
+    "tourdraw.group.members_uploaded": gettext_lazy(
         "Group visit %(object)s sent its list of %(members)s members."
     ),
-    "tourdraw.group.checked_in": L(
+    "tourdraw.group.checked_in": gettext_lazy(
         "%(actor)s checked in %(persons)s persons of group visit %(object)s at gate %(gate)s."
     ),
-    "tourdraw.group.erased": L("The members' personal data of group visit %(object)s was erased."),
-    "tourdraw.identity.moved": L(
+    "tourdraw.group.erased": gettext_lazy(
+        "The members' personal data of group visit %(object)s was erased."
+    ),
+    "tourdraw.identity.moved": gettext_lazy(
         "%(actor)s moved an ID document to the account that proved it theirs: "
         "%(entries_voided)s entries voided, %(places_released)s places released."
     ),
-    "tourdraw.token.issued": L("%(actor)s issued API token %(prefix)s…."),
-    "tourdraw.token.revoked": L("%(actor)s revoked API token %(prefix)s…."),
-    "tourdraw.staff.second_factor_enrolled": L("%(actor)s enrolled a second factor."),
-    "tourdraw.staff.recovery_codes_issued": L("%(actor)s was issued new recovery codes."),
-    "tourdraw.staff.recovery_code_used": L("%(actor)s signed in with a recovery code."),
-    "tourdraw.visitor.registered": L("A visitor registered."),
-    "tourdraw.visitor.signed_in": L("A visitor signed in."),
-    "tourdraw.visitor.profile_saved": L("A visitor saved their profile."),
-    "tourdraw.visitor.deleted": L("A visitor deleted their account."),
-    "tourdraw.person.corrected": L("A visitor corrected a person's details."),
-    "tourdraw.person.erased": L("A person's personal data was erased (%(reason)s)."),
-    "tourdraw.admin.added": L("%(actor)s added %(object)s in the admin."),
-    "tourdraw.admin.changed": L("%(actor)s changed %(object)s in the admin."),
-    "tourdraw.admin.deleted": L("%(actor)s deleted %(object)s in the admin."),
+    "tourdraw.token.issued": gettext_lazy("%(actor)s issued API token %(prefix)s…."),
+    "tourdraw.token.revoked": gettext_lazy("%(actor)s revoked API token %(prefix)s…."),
+    "tourdraw.staff.second_factor_enrolled": gettext_lazy("%(actor)s enrolled a second factor."),
+    "tourdraw.staff.recovery_codes_issued": gettext_lazy(
+        "%(actor)s was issued new recovery codes."
+    ),
+    "tourdraw.staff.recovery_code_used": gettext_lazy("%(actor)s signed in with a recovery code."),
+    "tourdraw.visitor.registered": gettext_lazy("A visitor registered."),
+    "tourdraw.visitor.signed_in": gettext_lazy("A visitor signed in."),
+    "tourdraw.visitor.profile_saved": gettext_lazy("A visitor saved their profile."),
+    "tourdraw.visitor.deleted": gettext_lazy("A visitor deleted their account."),
+    "tourdraw.person.corrected": gettext_lazy("A visitor corrected a person's details."),
+    "tourdraw.person.erased": gettext_lazy("A person's personal data was erased (%(reason)s)."),
+    "tourdraw.admin.added": gettext_lazy("%(actor)s added %(object)s in the admin."),
+    "tourdraw.admin.changed": gettext_lazy("%(actor)s changed %(object)s in the admin."),
+    "tourdraw.admin.deleted": gettext_lazy("%(actor)s deleted %(object)s in the admin."),
 }
 # When the system did it (no actor), where that reads otherwise than "The system ...".
 BY_THE_SYSTEM: dict[str, Promise] = {
-    "tourdraw.round.opened": L("Round %(object)s opened for entries."),
-    "tourdraw.round.closed": L(
+    "tourdraw.round.opened": gettext_lazy("Round %(object)s opened for entries."),
+    "tourdraw.round.closed": gettext_lazy(
         "Round %(object)s closed at its closing time; %(entries)s entries are frozen."
     ),
-    "tourdraw.round.drawn": L(
+    "tourdraw.round.drawn": gettext_lazy(
         "Round %(object)s was drawn: %(placed)s of %(entries)s entries placed."
     ),
-    "tourdraw.round.beacon_fetched": L("Beacon round %(round)s was fetched for round %(object)s."),
-    "tourdraw.staff.second_factor_enrolled": L("A second factor was enrolled for a demo account."),
+    "tourdraw.round.beacon_fetched": gettext_lazy(
+        "Beacon round %(round)s was fetched for round %(object)s."
+    ),
+    "tourdraw.staff.second_factor_enrolled": gettext_lazy(
+        "A second factor was enrolled for a demo account."
+    ),
 }
-CONSENT = L("A visitor accepted the %(kind)s (version %(version)s).")
-UNKNOWN = L("%(actor)s: event “%(action)s” on %(object)s.")
+CONSENT = gettext_lazy("A visitor accepted the %(kind)s (version %(version)s).")
+UNKNOWN = gettext_lazy("%(actor)s: event “%(action)s” on %(object)s.")
 
 
 # The kinds of event the filter offers: each action starting with the prefix.
 KINDS: list[tuple[str, Promise]] = [
-    ("tourdraw.round", L("Rounds")),
-    ("tourdraw.slot", L("Sessions")),
-    ("tourdraw.entry", L("Entries")),
-    ("tourdraw.offer", L("Places and calls")),
-    ("tourdraw.ticket", L("Tickets and check-ins")),
-    ("tourdraw.gate", L("Gate devices")),
-    ("tourdraw.group", L("Group visits")),
-    ("tourdraw.identity", L("ID document disputes")),
-    ("tourdraw.admin", L("Changes in the admin")),
-    ("tourdraw.token", L("API tokens")),
-    ("tourdraw.staff", L("Staff sign-in")),
-    ("tourdraw.visitor", L("Visitors")),
-    ("tourdraw.person", L("Persons")),
-    ("tourdraw.consent", L("Consent")),
+    ("tourdraw.round", gettext_lazy("Rounds")),
+    ("tourdraw.slot", gettext_lazy("Sessions")),
+    ("tourdraw.entry", gettext_lazy("Entries")),
+    ("tourdraw.offer", gettext_lazy("Places and calls")),
+    ("tourdraw.ticket", gettext_lazy("Tickets and check-ins")),
+    ("tourdraw.gate", gettext_lazy("Gate devices")),
+    ("tourdraw.group", gettext_lazy("Group visits")),
+    ("tourdraw.identity", gettext_lazy("ID document disputes")),
+    ("tourdraw.admin", gettext_lazy("Changes in the admin")),
+    ("tourdraw.token", gettext_lazy("API tokens")),
+    ("tourdraw.staff", gettext_lazy("Staff sign-in")),
+    ("tourdraw.visitor", gettext_lazy("Visitors")),
+    ("tourdraw.person", gettext_lazy("Persons")),
+    ("tourdraw.consent", gettext_lazy("Consent")),
 ]
 
 
 # The state an event moves its object from and to, for the before/after table.
 TRANSITIONS: dict[str, tuple[Promise, Promise]] = {
-    "tourdraw.round.opened": (L("scheduled"), L("open for entries")),
-    "tourdraw.round.closed": (L("open for entries"), L("closed")),
-    "tourdraw.round.drawn": (L("closed"), L("drawn")),
-    "tourdraw.entry.withdrawn": (L("entered"), L("withdrawn")),
-    "tourdraw.entry.voided": (L("entered"), L("withdrawn")),
-    "tourdraw.offer.confirmed": (L("awaiting confirmation"), L("confirmed")),
-    "tourdraw.offer.declined": (L("awaiting confirmation"), L("declined")),
-    "tourdraw.offer.expired": (L("awaiting confirmation"), L("expired")),
-    "tourdraw.offer.cancelled": (L("held"), L("cancelled")),
-    "tourdraw.slot.cancelled": (L("planned"), L("cancelled")),
-    "tourdraw.ticket.cancelled": (L("valid"), L("cancelled")),
+    "tourdraw.round.opened": (gettext_lazy("scheduled"), gettext_lazy("open for entries")),
+    "tourdraw.round.closed": (gettext_lazy("open for entries"), gettext_lazy("closed")),
+    "tourdraw.round.drawn": (gettext_lazy("closed"), gettext_lazy("drawn")),
+    "tourdraw.entry.withdrawn": (gettext_lazy("entered"), gettext_lazy("withdrawn")),
+    "tourdraw.entry.voided": (gettext_lazy("entered"), gettext_lazy("withdrawn")),
+    "tourdraw.offer.confirmed": (gettext_lazy("awaiting confirmation"), gettext_lazy("confirmed")),
+    "tourdraw.offer.declined": (gettext_lazy("awaiting confirmation"), gettext_lazy("declined")),
+    "tourdraw.offer.expired": (gettext_lazy("awaiting confirmation"), gettext_lazy("expired")),
+    "tourdraw.offer.cancelled": (gettext_lazy("held"), gettext_lazy("cancelled")),
+    "tourdraw.slot.cancelled": (gettext_lazy("planned"), gettext_lazy("cancelled")),
+    "tourdraw.ticket.cancelled": (gettext_lazy("valid"), gettext_lazy("cancelled")),
     "tourdraw.group.approved": (
         pgettext_lazy("group visit", "requested"),
         pgettext_lazy("group visit", "approved"),
@@ -163,47 +189,47 @@ TRANSITIONS: dict[str, tuple[Promise, Promise]] = {
 
 # What each key of an event's data means.
 KEYS: dict[str, Promise] = {
-    "reason": L("reason"),
-    "persons": L("persons"),
-    "party": L("persons"),
-    "size": L("persons"),
-    "choices": L("choices"),
-    "slots": L("sessions"),
-    "entries": L("entries"),
-    "placed": L("placed"),
-    "round": L("round"),
-    "entry": L("entry"),
-    "via": L("confirmed by"),
-    "outcome": L("call outcome"),
-    "gate": L("gate"),
-    "device": L("device"),
-    "members": L("members"),
-    "ticket": L("ticket"),
-    "seed": L("seed"),
-    "commitment": L("commitment"),
-    "beacon_round": L("beacon round"),
-    "randomness": L("randomness"),
-    "entries_digest": L("entries digest"),
-    "closing_digest": L("closing digest"),
-    "copy_of": L("copy of"),
-    "version": L("version"),
-    "prefix": L("token prefix"),
-    "choices_dropped": L("choices dropped"),
-    "entries_withdrawn": L("entries withdrawn"),
-    "places_cancelled": L("places cancelled"),
-    "groups_released": L("groups released"),
-    "accepted": L("accepted"),
-    "conflicts": L("conflicts"),
-    "refused": L("refused"),
-    "refusals": L("refusals"),
-    "entries_voided": L("entries voided"),
-    "places_released": L("places released"),
-    "bans_lifted": L("no-show bans lifted"),
-    "evidence": L("evidence"),
-    "from_visitor": L("from visitor"),
-    "to_visitor": L("to visitor"),
-    "message": L("admin message"),
-    "demo": L("demo"),
+    "reason": gettext_lazy("reason"),
+    "persons": gettext_lazy("persons"),
+    "party": gettext_lazy("persons"),
+    "size": gettext_lazy("persons"),
+    "choices": gettext_lazy("choices"),
+    "slots": gettext_lazy("sessions"),
+    "entries": gettext_lazy("entries"),
+    "placed": gettext_lazy("placed"),
+    "round": gettext_lazy("round"),
+    "entry": gettext_lazy("entry"),
+    "via": gettext_lazy("confirmed by"),
+    "outcome": gettext_lazy("call outcome"),
+    "gate": gettext_lazy("gate"),
+    "device": gettext_lazy("device"),
+    "members": gettext_lazy("members"),
+    "ticket": gettext_lazy("ticket"),
+    "seed": gettext_lazy("seed"),
+    "commitment": gettext_lazy("commitment"),
+    "beacon_round": gettext_lazy("beacon round"),
+    "randomness": gettext_lazy("randomness"),
+    "entries_digest": gettext_lazy("entries digest"),
+    "closing_digest": gettext_lazy("closing digest"),
+    "copy_of": gettext_lazy("copy of"),
+    "version": gettext_lazy("version"),
+    "prefix": gettext_lazy("token prefix"),
+    "choices_dropped": gettext_lazy("choices dropped"),
+    "entries_withdrawn": gettext_lazy("entries withdrawn"),
+    "places_cancelled": gettext_lazy("places cancelled"),
+    "groups_released": gettext_lazy("groups released"),
+    "accepted": gettext_lazy("accepted"),
+    "conflicts": gettext_lazy("conflicts"),
+    "refused": gettext_lazy("refused"),
+    "refusals": gettext_lazy("refusals"),
+    "entries_voided": gettext_lazy("entries voided"),
+    "places_released": gettext_lazy("places released"),
+    "bans_lifted": gettext_lazy("no-show bans lifted"),
+    "evidence": gettext_lazy("evidence"),
+    "from_visitor": gettext_lazy("from visitor"),
+    "to_visitor": gettext_lazy("to visitor"),
+    "message": gettext_lazy("admin message"),
+    "demo": gettext_lazy("demo"),
 }
 # Keys the sentence or the before/after table already says.
 _SAID = frozenset({"via", "changes"})
