@@ -4,6 +4,7 @@ object, what it changed before and after, and never a Python repr."""
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -154,3 +155,13 @@ def test_another_sites_events_are_not_listed(client: Client, operator: User) -> 
     round = support.make_round(other, code="nio-round")
     rounds.close_round(round, now=timezone.now(), actor=None)
     assert "nio-round" not in _page(client)
+
+
+def test_the_sentences_read_in_chinese_too(client: Client, operator: User) -> None:
+    round = support.make_round(support.make_tour(support.make_site()))
+    rounds.close_round(round, now=timezone.now(), actor=operator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("backoffice:audit")).content.decode()
+    link = f'<a href="{reverse("backoffice:round", args=[round.pk])}">{round.code}</a>'
+    assert f"op-1 提前截止了抽签轮次 {link} 的报名；0 份报名已冻结。" in html
+    assert "<td>报名中</td><td>报名已截止</td>" in html
