@@ -65,7 +65,7 @@ class WeekForm(forms.Form):
             return date.fromisocalendar(int(raw[:4]), int(raw[6:]), 1)
         except ValueError:
             raise ValidationError(
-                _("%(week)s is not a week of its year.") % {"week": raw}, code="invalid"
+                _("%(week)s is not a week of its year.") % {"week": raw}
             ) from None
 
 
@@ -74,7 +74,7 @@ def _parse_times(raw: str) -> list[time]:
         return [time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
     except ValueError:
         raise ValidationError(
-            _("Write times as HH:MM separated by commas, e.g. 09:30, 13:30."), code="invalid"
+            _("Write times as HH:MM separated by commas, e.g. 09:30, 13:30.")
         ) from None
 
 
@@ -130,7 +130,7 @@ class SlotPlanForm(DomainErrorsMixin, forms.Form):
     def clean_times(self) -> list[time]:
         times = _parse_times(self.cleaned_data["times"])
         if not times:
-            raise ValidationError(_("Give at least one time of day."), code="required")
+            raise ValidationError(_("Give at least one time of day."))
         return times
 
 
