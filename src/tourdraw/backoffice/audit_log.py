@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from tourdraw.audit.models import LogEntry
 from tourdraw.backoffice import audit_words
-from tourdraw.backoffice.planning import week_code
+from tourdraw.backoffice.planning import FIRST_DAY_FORMAT, LAST_DAY_FORMAT, day_field, week_code
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot
 from tourdraw.groups.models import GroupVisit
@@ -42,20 +42,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(required=False, max_length=100)
     object_id = forms.CharField(required=False, max_length=64)
     actor = forms.CharField(label=gettext_lazy("Done by"), required=False, max_length=150)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": gettext_lazy("Write the first day as YYYY-MM-DD.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": gettext_lazy("Write the last day as YYYY-MM-DD.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = day_field(gettext_lazy("From"), FIRST_DAY_FORMAT, required=False)
+    date_to = day_field(gettext_lazy("To"), LAST_DAY_FORMAT, required=False)
     page = forms.IntegerField(required=False, min_value=1)
     format = forms.CharField(required=False, max_length=10)
 

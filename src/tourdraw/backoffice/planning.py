@@ -69,6 +69,21 @@ class WeekForm(forms.Form):
             ) from None
 
 
+FIRST_DAY_FORMAT = gettext_lazy("Write the first day as YYYY-MM-DD.")
+LAST_DAY_FORMAT = gettext_lazy("Write the last day as YYYY-MM-DD.")
+
+
+def day_field(label: Any, invalid: Any, *, required: bool = True) -> forms.DateField:
+    """A day written as the date picker sends it, YYYY-MM-DD, and nothing else."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": invalid},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
 def _parse_times(raw: str) -> list[time]:
     try:
         return [time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
@@ -108,18 +123,8 @@ class SlotPlanForm(DomainErrorsMixin, forms.Form):
             gettext_lazy("Write the capacity as a whole number of persons, 1 to 10000."),
         ),
     )
-    first_day = forms.DateField(
-        label=gettext_lazy("First day"),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": gettext_lazy("Write the first day as YYYY-MM-DD.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    last_day = forms.DateField(
-        label=gettext_lazy("Last day"),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": gettext_lazy("Write the last day as YYYY-MM-DD.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    first_day = day_field(gettext_lazy("First day"), FIRST_DAY_FORMAT)
+    last_day = day_field(gettext_lazy("Last day"), LAST_DAY_FORMAT)
 
     def __init__(self, *args: Any, tours: QuerySet[Tour], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
