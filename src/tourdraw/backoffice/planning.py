@@ -299,4 +299,4 @@ def _report(request: HttpRequest, done: BulkCancellation) -> None:
             % {"slots": len(done.cancelled), "told": done.told},
         )
     for slot, error in done.refused:
-        messages.error(request, f"{slot.tour.name} {slot.label}: {error.message}")
+        messages.error(request, f"{slot.tour.tr('name')} {slot.label}: {error.message}")
