@@ -154,7 +154,14 @@ def _web_forms(w: dict[str, Any]) -> list[tuple[str, str, list[str], str]]:
         (
             "staff",
             reverse("backoffice:planning"),
-            ["tour", "first_day", "last_day", "times", "capacity"],
+            ["tour", "weekdays", "first_day", "last_day", "times", "capacity"],
+            "post",
+        ),
+        ("staff", reverse("backoffice:planning"), ["week"], "get"),
+        (
+            "staff",
+            reverse("backoffice:bulk_cancel"),
+            ["slot", "reason", "confirmed", "week"],
             "post",
         ),
         ("staff", reverse("backoffice:slot_cancel", args=[slot.pk]), ["reason"], "post"),
@@ -162,7 +169,16 @@ def _web_forms(w: dict[str, Any]) -> list[tuple[str, str, list[str], str]]:
         (
             "staff",
             reverse("backoffice:audit"),
-            ["action", "object_type", "object_id", "actor", "format"],
+            [
+                "action",
+                "object_type",
+                "object_id",
+                "actor",
+                "date_from",
+                "date_to",
+                "page",
+                "format",
+            ],
             "get",
         ),
         (

@@ -265,11 +265,20 @@ def test_the_call_centre_lists_offers_in_fixed_queries(client: Client, site: Sit
 
 def test_slot_planning_lists_sessions_in_fixed_queries(client: Client, site: Site) -> None:
     tour = _tour(site)
-    made: list[Slot] = []
+    today = timezone.localdate()
+    monday = today + timedelta(days=14 - today.weekday())
+    week = f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
 
     def page(rows: int) -> tuple[str, list[str]]:
-        made.extend(_slots(tour, rows - len(made), days_ahead=len(made) + 1))
-        return reverse("backoffice:planning"), [f"/slots/{slot.pk}/cancel/" for slot in made]
+        made = generate_slots(
+            tour,
+            first_day=monday,
+            last_day=monday + timedelta(days=rows - 1),
+            times=[time(9, 30)],
+            capacity=60,
+        )
+        url = f"{reverse('backoffice:planning')}?week={week}"
+        return url, [f'name="slot" value="{slot.pk}"' for slot in made]
 
     assert_queries_do_not_grow(client, page)
 

@@ -190,6 +190,10 @@ class Code(StrEnum):
     CAPACITY_INVALID = "capacity_invalid", RULE
     # No time of day is given.
     TIMES_REQUIRED = "times_required", RULE
+    # No day of the week is ticked.
+    WEEKDAYS_REQUIRED = "weekdays_required", RULE
+    # A plan spans more days than one request may create.
+    PLAN_TOO_LONG = "plan_too_long", RULE
 
     # Rounds (lottery/rounds.py)
     # Entries must open before they close, and the draw come after closing.

@@ -342,8 +342,9 @@ TOURDRAW_MAX_FAILED_CALLS = env_int("TOURDRAW_MAX_FAILED_CALLS", 3)
 # its waitlist is read (promotions); off only in the tests that
 # prove the races they prevent.
 TOURDRAW_CAPACITY_LOCKS = True
-# The city's goal for industrial-tourism visits in a year, for the platform dashboard.
-TOURDRAW_ANNUAL_VISITS_TARGET = env_int("TOURDRAW_ANNUAL_VISITS_TARGET", 20_000_000)
+# The city's goal for industrial-tourism visits in a year: the platform
+# dashboard shows the year's progress towards it.
+TOURDRAW_CITY_VISITS_TARGET = env_int("TOURDRAW_CITY_VISITS_TARGET", 20_000_000)
 # Names, ID numbers and birth dates are erased this many days after the last
 # round a person is in ended (or their group visited); see people/retention.py.
 TOURDRAW_RETENTION_DAYS = env_int("TOURDRAW_RETENTION_DAYS", 30)

@@ -1,9 +1,9 @@
-"""Operator pages: rounds, slot planning, dashboards, the audit log.
+"""Operator pages: rounds, cancelling a session, dashboards.
 
 Every query is scoped to the sites where the user operates, so another
 site's round, slot or log line is a 404 (or simply not listed)."""
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tourdraw.audit.models import LogEntry
+from tourdraw.backoffice import charts
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
-from tourdraw.catalog.services import SlotError, generate_slots, upcoming_slots
+from tourdraw.catalog.services import upcoming_slots
 from tourdraw.edge import parse_id, parse_ids
 from tourdraw.errors import DomainError
 from tourdraw.lottery import drawing, rounds
@@ -220,41 +220,6 @@ def round_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability(OPERATE)
-def planning(request: HttpRequest) -> HttpResponse:
-    tours = _tours(request)
-    if request.method == "POST":
-        tour = get_object_or_404(tours, pk=parse_id(request.POST.get("tour")))
-        try:
-            times = [
-                time.fromisoformat(t.strip())
-                for t in request.POST.get("times", "").split(",")
-                if t.strip()
-            ]
-            made = generate_slots(
-                tour,
-                first_day=date.fromisoformat(request.POST.get("first_day", "")),
-                last_day=date.fromisoformat(request.POST.get("last_day", "")),
-                times=times,
-                capacity=int(request.POST.get("capacity") or 0),
-            )
-        except ValueError:
-            messages.error(
-                request,
-                _(
-                    "Write days as YYYY-MM-DD, times as HH:MM separated by commas, "
-                    "capacity as a number."
-                ),
-            )
-        except SlotError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("%(count)d sessions in the plan.") % {"count": len(made)})
-        return redirect("backoffice:planning")
-    upcoming = upcoming_slots(cancelled=True).filter(tour__in=tours)[:300]
-    return render(request, "backoffice/planning.html", {"tours": tours, "slots": upcoming})
-
-
 @require_POST
 @capability(OPERATE)
 def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
@@ -302,22 +267,35 @@ def dashboards(request: HttpRequest) -> HttpResponse:
     summaries = stats.round_summaries(list(_rounds(request).order_by("-opens_at")[:100]))
     if _wants_csv(request):
         return _rounds_csv(summaries)
-    monthly = [sum(by_month.get((site.pk, m), 0) for site in sites) for m in range(1, 13)]
-    peak = max(monthly) or 1
+    per_site = [(site, [by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites]
+    monthly = [sum(counts[m] for _site, counts in per_site) for m in range(12)]
     total = sum(monthly)
-    target = settings.TOURDRAW_ANNUAL_VISITS_TARGET
     context = {
         "year": year,
-        "sites": [(site, [by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites],
-        "bars": [_bar(m, n, peak) for m, n in enumerate(monthly, start=1)],
+        "sites": [(site, counts, sum(counts)) for site, counts in per_site],
+        "months": charts.months(_("Visitors per month in %(year)s") % {"year": year}, monthly),
+        "site_charts": [
+            charts.months(
+                _("%(site)s: visitors per month in %(year)s")
+                % {"site": site.tr("name"), "year": year},
+                counts,
+            )
+            for site, counts in per_site
+        ],
         "total": total,
-        "target": target,
-        "target_share": round_share(total, target) if site_ids is None else None,
+        "progress": (
+            charts.progress(total, settings.TOURDRAW_CITY_VISITS_TARGET, year)
+            if site_ids is None
+            else None
+        ),
         "summaries": summaries,
+        "funnels": [charts.funnel(summary) for summary in summaries[:FUNNELS]],
     }
     return render(request, "backoffice/dashboards.html", context)
 
 
+# The latest rounds whose funnel the dashboards draw; the table lists them all.
+FUNNELS = 6
 ROUNDS_CSV_OFFERS = ("confirmed", "pending", "declined", "expired", "cancelled")
 
 
@@ -355,52 +333,3 @@ def _year(raw: str) -> int:
     if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
     return timezone.localdate().year
-
-
-CHART_HEIGHT = 120
-
-
-def _bar(month: int, count: int, peak: int) -> dict[str, int]:
-    """One month's bar in the SVG chart (drawn on the server: nothing from other hosts)."""
-    height = round(CHART_HEIGHT * count / peak)
-    return {
-        "month": month,
-        "count": count,
-        "x": 10 + (month - 1) * 28,
-        "y": 10 + CHART_HEIGHT - height,
-        "height": height,
-    }
-
-
-def round_share(part: int, whole: int) -> float:
-    return round(100 * part / whole, 2) if whole else 0.0
-
-
-@capability(OPERATE)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = access.scope(LogEntry.objects.select_related("actor", "site"), request.user, OPERATE)
-    for name in ("action", "object_type", "object_id"):
-        if request.GET.get(name):
-            entries = entries.filter(**{f"{name}__startswith": request.GET[name]})
-    if request.GET.get("actor"):
-        entries = entries.filter(actor__username=request.GET["actor"])
-    if _wants_csv(request):
-        return exports.csv_response(
-            "audit.csv",
-            ["time", "action", "actor", "site", "object_type", "object_id", "data"],
-            (
-                (
-                    e.created_at.isoformat(),
-                    e.action,
-                    e.actor.username if e.actor else "",
-                    e.site.code if e.site else "",
-                    e.object_type,
-                    e.object_id,
-                    e.data,
-                )
-                for e in entries[:10000]
-            ),
-        )
-    return render(
-        request, "backoffice/audit.html", {"entries": entries[:200], "filters": request.GET}
-    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tourdraw.backoffice import operations, round_audit, sign_in, views
+from tourdraw.backoffice import audit_log, operations, planning, round_audit, sign_in, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -9,10 +9,11 @@ urlpatterns = [
     path("rounds/<int:round_id>/", operations.round_detail, name="round"),
     path("rounds/<int:round_id>/action/", operations.round_action, name="round_action"),
     path("rounds/<int:round_id>/audit.json", round_audit.round_audit_json, name="round_audit"),
-    path("planning/", operations.planning, name="planning"),
+    path("planning/", planning.planning, name="planning"),
+    path("planning/cancel/", planning.bulk_cancel, name="bulk_cancel"),
     path("slots/<int:slot_id>/cancel/", operations.slot_cancel, name="slot_cancel"),
     path("dashboards/", operations.dashboards, name="dashboards"),
-    path("audit/", operations.audit_log, name="audit"),
+    path("audit/", audit_log.audit_log, name="audit"),
     path("login/", sign_in.StaffLoginView.as_view(), name="login"),
     path("login/second-factor/", sign_in.second_factor_view, name="second_factor"),
     path("login/second-factor/enrol/", sign_in.enrol, name="enrol"),

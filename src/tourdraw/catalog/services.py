@@ -1,6 +1,6 @@
 """Planning slots."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -27,6 +27,13 @@ def upcoming_slots(*, cancelled: bool = False, now: datetime | None = None) -> Q
     return found if cancelled else found.filter(cancelled_at__isnull=True)
 
 
+# Monday is 0, as date.weekday() counts.
+EVERY_DAY = frozenset(range(7))
+# The most days one plan may span: a year, so a typo in a year cannot create
+# thousands of sessions.
+MAX_PLAN_DAYS = 366
+
+
 def generate_slots(
     tour: Tour,
     *,
@@ -34,9 +41,11 @@ def generate_slots(
     last_day: date,
     times: Iterable[time],
     capacity: int,
+    weekdays: Collection[int] = EVERY_DAY,
     duration: timedelta | None = None,
 ) -> list[Slot]:
-    """Create a slot for every day in the range at each time of day (site time).
+    """Create a slot for every day in the range that falls on one of ``weekdays``
+    (0 is Monday), at each time of day (site time), in one transaction.
 
     Slots that already exist at the same start are left as they are, so the
     same plan can be run again after a change without duplicates.
@@ -46,6 +55,18 @@ def generate_slots(
             _("The last day is before the first day."),
             code=Code.DATE_RANGE_REVERSED,
             field="last_day",
+        )
+    if (last_day - first_day).days >= MAX_PLAN_DAYS:
+        raise SlotError(
+            _("A plan spans at most %(days)d days; choose an earlier last day.")
+            % {"days": MAX_PLAN_DAYS},
+            code=Code.PLAN_TOO_LONG,
+            field="last_day",
+        )
+    days = set(weekdays) & EVERY_DAY
+    if not days:
+        raise SlotError(
+            _("Tick at least one day of the week."), code=Code.WEEKDAYS_REQUIRED, field="weekdays"
         )
     if capacity < 1:
         raise SlotError(
@@ -61,9 +82,11 @@ def generate_slots(
     starts: list[datetime] = []
     day = first_day
     while day <= last_day:
-        starts.extend(
-            datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=tz) for at in times
-        )
+        if day.weekday() in days:
+            starts.extend(
+                datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=tz)
+                for at in times
+            )
         day += timedelta(days=1)
     with transaction.atomic():
         existing = set(

@@ -115,6 +115,8 @@ class RoundSummary:
     capacity: int
     offers: dict[str, int]
     no_shows: int
+    placed: int = 0  # entries given a place, in the draw or from the waitlist
+    checked_in: int = 0  # tickets of its parties that passed a gate
 
     @property
     def oversubscription(self) -> float:
@@ -126,7 +128,7 @@ def round_summary(round: Round) -> RoundSummary:
 
 
 def round_summaries(rounds: Sequence[Round]) -> list[RoundSummary]:
-    """:func:`round_summary` of each round, in the same order: four queries for
+    """:func:`round_summary` of each round, in the same order: six queries for
     them all, however many rounds the dashboard lists."""
     ids = [round.pk for round in rounds]
     active = list(
@@ -153,6 +155,16 @@ def round_summaries(rounds: Sequence[Round]) -> list[RoundSummary]:
         .values(round=F("ticket__offer__entry__round"))
         .annotate(n=Count("id"))
     )
+    placed = _by_round(
+        Offer.objects.filter(entry__round__in=ids)
+        .values(round=F("entry__round"))
+        .annotate(n=Count("entry", distinct=True))
+    )
+    checked_in = _by_round(
+        CheckIn.objects.filter(ticket__offer__entry__round__in=ids)
+        .values(round=F("ticket__offer__entry__round"))
+        .annotate(n=Count("ticket", distinct=True))
+    )
     return [
         RoundSummary(
             round,
@@ -161,6 +173,8 @@ def round_summaries(rounds: Sequence[Round]) -> list[RoundSummary]:
             places.get(round.pk, 0),
             offers[round.pk],
             no_shows.get(round.pk, 0),
+            placed.get(round.pk, 0),
+            checked_in.get(round.pk, 0),
         )
         for round in rounds
     ]
