@@ -120,7 +120,9 @@ def round_create(request: HttpRequest) -> HttpResponse:
         if source
         else {}
     )
-    form = RoundForm(request.POST or None, tours=tours, initial=initial)
+    form = RoundForm(
+        request.POST if request.method == "POST" else None, tours=tours, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

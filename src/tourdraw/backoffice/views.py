@@ -84,7 +84,7 @@ def _call_centre_page(
     request: HttpRequest,
     search: CallCentreForm,
     *,
-    failed_call: tuple[int, RecordCallForm] | None = None,
+    failed_call: tuple[Offer, RecordCallForm] | None = None,
 ) -> HttpResponse:
     """The list the agent's search and filters ask for, a page of it at a time."""
     context: dict[str, Any] = {
@@ -133,7 +133,7 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
     search = CallCentreForm(request.GET, slots=_call_slots(request))
     form = RecordCallForm(request.POST)
     if not form.is_valid():
-        return _call_centre_page(request, search, failed_call=(offer.pk, form))
+        return _call_centre_page(request, search, failed_call=(offer, form))
     outcome = form.cleaned_data["outcome"]
     try:
         calls.record_call(
@@ -159,7 +159,7 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
 def identity_dispute(request: HttpRequest) -> HttpResponse:
     """A caller proves an ID document someone else registered is theirs: the
     agent moves it to the caller's account (see visits/disputes.py)."""
-    form = IdentityDisputeForm(request.POST or None)
+    form = IdentityDisputeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -207,7 +207,10 @@ def _gate_name(request: HttpRequest) -> str:
 def gate_slots(request: HttpRequest) -> HttpResponse:
     """Today's sessions (and tomorrow's, for early shifts) at the staff
     member's own sites, to pick one."""
-    form = GateNameForm(request.POST or None, initial={"gate_name": _gate_name(request)})
+    form = GateNameForm(
+        request.POST if request.method == "POST" else None,
+        initial={"gate_name": _gate_name(request)},
+    )
     if request.method == "POST" and form.is_valid():
         request.session["gate_name"] = form.cleaned_data["gate_name"]
         return redirect("backoffice:gate_slots")
@@ -250,7 +253,7 @@ def _gate_page(
 @capability("gate")
 def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _slot(request, slot_id)
-    form = GateScanForm(request.POST or None)
+    form = GateScanForm(request.POST if request.method == "POST" else None)
     extra: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         named = form.named()
@@ -356,7 +359,7 @@ def _group_page(request: HttpRequest, group: GroupVisit, form: GroupDecisionForm
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(_groups(request), pk=group_id)
     slots = Slot.objects.filter(tour__site=group.site).select_related("tour__site")
-    form = GroupDecisionForm(request.POST or None, slots=slots)
+    form = GroupDecisionForm(request.POST if request.method == "POST" else None, slots=slots)
     if request.method != "POST":
         return _group_page(request, group, form)
     if not form.is_valid():
