@@ -3,6 +3,7 @@ filters by state and session, 25 offers a page, and back in place after a call."
 
 from dataclasses import dataclass
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -90,9 +91,9 @@ def test_it_filters_by_state(client: Client, winners: Winners) -> None:
 
 
 def test_offers_past_their_failed_calls_are_listed_apart(
-    client: Client, winners: Winners, settings: object
+    client: Client, winners: Winners, settings: Any
 ) -> None:
-    setattr(settings, "TOURDRAW_MAX_FAILED_CALLS", 1)
+    settings.TOURDRAW_MAX_FAILED_CALLS = 1
     client.post(
         reverse("backoffice:record_call", args=[winners.offer(0).pk]), {"outcome": "no_answer"}
     )

@@ -41,11 +41,12 @@ def world(db: None, client: Client) -> World:
     )
 
 
-Case = tuple[str, str, dict[str, object], str]
+Form = dict[str, str | int | list[str]]
+Case = tuple[str, str, Form, str]
 
 
-def _round_form(world: World, **changes: str) -> dict[str, object]:
-    good: dict[str, object] = {
+def _round_form(world: World, **changes: str) -> Form:
+    good: Form = {
         "tour": world.tour.pk,
         "code": "winter-1",
         "title": "寒假场",
@@ -130,7 +131,7 @@ def test_a_refused_form_keeps_the_staff_layout(client: Client, world: World) -> 
 def test_the_other_pages_never_answer_bad_input_with_a_server_error(
     client: Client, world: World
 ) -> None:
-    pages = [
+    pages: list[tuple[str, str, Form]] = [
         ("get", reverse("backoffice:dashboards"), {"year": "x", "table": "?"}),
         ("get", reverse("backoffice:audit"), {"object_id": "x", "actor": "?"}),
         ("get", reverse("backoffice:round_create"), {"copy": "x"}),
