@@ -14,6 +14,8 @@ from tourdraw.lottery.models import Round
 from tourdraw.visits.models import CallAttempt, Offer
 
 LONG_NOTE = "x" * 501
+# Past the database's integer: refused by the form, not overflowing in the query.
+HUGE = "9" * 20
 
 
 @dataclass
@@ -77,6 +79,8 @@ def _cases(w: World) -> list[Case]:
         ("get", calls, {"state": "won"}, "Select a valid choice."),
         ("get", calls, {"slot": "x"}, "Select a valid choice."),
         ("get", calls, {"slot": "99999999"}, "Select a valid choice."),
+        ("get", calls, {"slot": HUGE}, "Select a valid choice."),
+        ("get", calls, {"page": HUGE}, "less than or equal to"),
         ("post", record, {}, "Choose how the call went."),
         ("post", record, {"outcome": "maybe"}, "Select a valid choice."),
         ("post", record, {"outcome": "no_answer", "note": LONG_NOTE}, "at most 500 characters"),
@@ -99,11 +103,15 @@ def _cases(w: World) -> list[Case]:
         ("post", group, {"decision": "approve"}, "Choose the session to keep places in."),
         ("post", group, {"decision": "approve", "slot": "x"}, "Select a valid choice."),
         ("post", group, {"decision": "approve", "slot": "99999999"}, "Select a valid choice."),
+        ("post", group, {"decision": "approve", "slot": HUGE}, "Select a valid choice."),
         ("post", group, {"decision": "decline", "reason": "r" * 1001}, "at most 1000"),
         ("post", new_round, _round_form(w, tour="x"), "Select a valid choice."),
         ("post", new_round, _round_form(w, code="a b"), "A round code has at most 80 letters"),
         ("post", new_round, _round_form(w, opens_at="soon"), "Enter a valid date/time."),
         ("post", new_round, _round_form(w, slot="x"), "is not a valid value"),
+        ("post", new_round, _round_form(w, slot=HUGE), "is not a valid value"),
+        ("post", new_round, _round_form(w, tour=HUGE), "Select a valid choice."),
+        ("post", record, {"outcome": "no_answer", "after": HUGE}, "less than or equal to"),
         ("post", new_round, _round_form(w, title=""), "This field is required."),
     ]
 

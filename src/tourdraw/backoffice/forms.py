@@ -16,6 +16,8 @@ from tourdraw.visits import calls
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.web.forms import DomainErrorsMixin
 
+# The largest id (and page number) a form takes: 18 digits, as edge.parse_id.
+MAX_ID = 10**18 - 1
 LOCAL_MINUTE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -33,12 +35,35 @@ class IdsField(forms.Field):
         return [found for found in ids if found is not None]
 
 
-class SlotChoiceField(forms.ModelChoiceField):
+def _check_ids(field: forms.Field, values: list[Any], code: str) -> None:
+    """Refuse what is no database id before the query: a 20-digit number would
+    overflow the database's integer instead of matching nothing."""
+    for value in values:
+        if value not in field.empty_values and parse_id(str(value)) is None:
+            raise ValidationError(
+                field.error_messages[code], code=code, params={"value": value, "pk": value}
+            )
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        _check_ids(self, [value], "invalid_choice")
+        return super().to_python(value)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        _check_ids(self, values, "invalid_pk_value")
+        return super().clean(value)
+
+
+class SlotChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.tour.site.tr('name')} · {obj.label}"
 
 
-class TourChoiceField(forms.ModelChoiceField):
+class TourChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.site.tr('name')} · {obj.tr('name')}"
 
@@ -61,7 +86,7 @@ class CallCentreForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     slot = SlotChoiceField(label=_("Session"), queryset=Slot.objects.none(), required=False)
-    page = forms.IntegerField(label=_("Page"), min_value=1, required=False)
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=MAX_ID, required=False)
 
     def __init__(self, *args: Any, slots: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +127,9 @@ class RecordCallForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     # The row to show after the call: the next one on the agent's page.
-    after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
 
 class IdentityDisputeForm(DomainErrorsMixin, forms.Form):
@@ -197,9 +224,7 @@ class RoundForm(DomainErrorsMixin, forms.Form):
     opens_at = forms.DateTimeField(label=_("Entries open"), widget=LOCAL_MINUTE)
     closes_at = forms.DateTimeField(label=_("Entries close"), widget=LOCAL_MINUTE)
     draws_at = forms.DateTimeField(label=_("Draw"), widget=LOCAL_MINUTE)
-    slot = forms.ModelMultipleChoiceField(
-        label=_("Sessions offered"), queryset=Slot.objects.none(), required=False
-    )
+    slot = IdsChoiceField(label=_("Sessions offered"), queryset=Slot.objects.none(), required=False)
 
     def __init__(self, *args: Any, tours: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
