@@ -14,7 +14,13 @@ from tourdraw.errors import Code
 from tourdraw.people import second_factor
 
 # Pages a staff member needs on the way to the second factor.
-OPEN_VIEWS = ("backoffice:login", "backoffice:second_factor", "backoffice:enrol", "admin:logout")
+OPEN_VIEWS = (
+    "backoffice:login",
+    "backoffice:logout",
+    "backoffice:second_factor",
+    "backoffice:enrol",
+    "admin:logout",
+)
 OPERATOR_API = "/api/v1/operator/"
 
 

@@ -3,22 +3,20 @@
 Every query is scoped to the sites where the user operates, so another
 site's round, slot or log line is a 404 (or simply not listed)."""
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tourdraw.backoffice import charts
+from tourdraw.backoffice.forms import RoundForm
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.catalog.services import upcoming_slots
@@ -158,65 +156,46 @@ def _ask_round(request: HttpRequest, round: Round, *, closing: bool) -> HttpResp
     )
 
 
-def _moment(raw: str) -> datetime | None:
-    value = parse_datetime(raw) if raw else None
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-def _is_round_code(code: str) -> bool:
-    """A code goes into addresses and file names: a slug that fits its column."""
-    limit = Round._meta.get_field("code").max_length or 0
-    return bool(slug_re.fullmatch(code)) and len(code) <= limit
-
-
 @capability(OPERATE)
 def round_create(request: HttpRequest) -> HttpResponse:
     source = None
     if request.GET.get("copy"):
         source = get_object_or_404(_rounds(request), pk=parse_id(request.GET["copy"]))
     tours = _tours(request)
-    if request.method == "POST":
-        tour = get_object_or_404(tours, pk=parse_id(request.POST.get("tour")))
-        moments = {
-            name: _moment(request.POST.get(name, ""))
-            for name in ("opens_at", "closes_at", "draws_at")
-        }
-        missing = [name for name, value in moments.items() if value is None]
-        code = request.POST.get("code", "").strip()
-        if missing:
-            messages.error(request, _("Give the times entries open and close, and the draw time."))
-        elif not _is_round_code(code):
-            messages.error(
-                request,
-                _("A round code has at most 80 letters, digits, hyphens and underscores."),
+    initial = (
+        {"tour": source.tour_id, "title": source.title, "title_en": source.title_en}
+        if source
+        else {}
+    )
+    form = RoundForm(
+        request.POST if request.method == "POST" else None, tours=tours, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round = rounds.create_round(
+                data["tour"],
+                code=data["code"],
+                title=data["title"],
+                title_en=data["title_en"],
+                slots=list(data["slot"]),
+                actor=request.user,
+                copy_of=source,
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                draws_at=data["draws_at"],
             )
+        except rounds.RoundError as error:
+            form.add_domain_errors([error])
         else:
-            slots = list(
-                Slot.objects.filter(tour=tour, pk__in=parse_ids(request.POST.getlist("slot")))
-            )
-            try:
-                round = rounds.create_round(
-                    tour,
-                    code=code,
-                    title=request.POST.get("title", "").strip(),
-                    title_en=request.POST.get("title_en", "").strip(),
-                    slots=slots,
-                    actor=request.user,
-                    copy_of=source,
-                    **moments,  # type: ignore[arg-type]  # None ruled out above
-                )
-            except rounds.RoundError as error:
-                messages.error(request, str(error.message))
-            else:
-                messages.success(request, _("Round scheduled."))
-                return redirect("backoffice:round", round_id=round.pk)
+            messages.success(request, _("Round scheduled."))
+            return redirect("backoffice:round", round_id=round.pk)
     free_slots = upcoming_slots().filter(tour__in=tours, round_slot__isnull=True)[:300]
     return render(
         request,
         "backoffice/round_form.html",
-        {"tours": tours, "source": source, "free_slots": free_slots},
+        {"form": form, "source": source, "free_slots": free_slots},
+        status=400 if form.errors else 200,
     )
 
 

@@ -1,3 +1,4 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from tourdraw.backoffice import audit_log, operations, planning, round_audit, sign_in, views
@@ -15,6 +16,7 @@ urlpatterns = [
     path("dashboards/", operations.dashboards, name="dashboards"),
     path("audit/", audit_log.audit_log, name="audit"),
     path("login/", sign_in.StaffLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page="backoffice:login"), name="logout"),
     path("login/second-factor/", sign_in.second_factor_view, name="second_factor"),
     path("login/second-factor/enrol/", sign_in.enrol, name="enrol"),
     path("calls/", views.call_centre, name="call_centre"),

@@ -6,20 +6,31 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tourdraw.backoffice.forms import IdentityDisputeForm
+from tourdraw.backoffice.forms import (
+    CallCentreForm,
+    GateCheckInForm,
+    GateNameForm,
+    GateScanForm,
+    GroupCheckInForm,
+    GroupDecisionForm,
+    IdentityDisputeForm,
+    RecordCallForm,
+)
 from tourdraw.catalog.models import Slot
 from tourdraw.catalog.services import upcoming_slots
-from tourdraw.edge import parse_id, parse_ids
 from tourdraw.errors import Code, DomainError
 from tourdraw.groups import services as group_services
 from tourdraw.groups.models import GroupVisit
@@ -57,29 +68,76 @@ def _slot(request: HttpRequest, slot_id: int) -> Slot:
     return get_object_or_404(slots, pk=slot_id)
 
 
+CALLS_PER_PAGE = 25
+
+
+def _call_slots(request: HttpRequest) -> Any:
+    """The sessions the call centre filters by: those with offers, from today on."""
+    slots = Slot.objects.filter(
+        starts_at__date__gte=timezone.localdate(), offers__isnull=False
+    ).distinct()
+    return access.scope(
+        slots.select_related("tour__site").order_by("starts_at"), request.user, "call_centre"
+    )
+
+
+def _call_centre_page(
+    request: HttpRequest,
+    search: CallCentreForm,
+    *,
+    failed_call: tuple[Offer, RecordCallForm] | None = None,
+) -> HttpResponse:
+    """The list the agent's search and filters ask for, a page of it at a time."""
+    context: dict[str, Any] = {
+        "search": search,
+        "outcomes": CallAttempt.Outcome.choices,
+        "lapsing": calls.LAPSING,
+        "failed_call": failed_call,
+    }
+    status = 400 if failed_call else 200
+    if search.is_valid():
+        data = search.cleaned_data
+        offers = calls.find_offers(
+            access.site_ids(request.user, "call_centre"),
+            state=data["state"],
+            slot_id=data["slot"].pk if data["slot"] else None,
+            code=data["code"],
+            phone_end=data["phone"],
+        )
+        page = Paginator(offers, CALLS_PER_PAGE).get_page(data["page"])
+        rows = list(page)
+        # After a call the page comes back at the next row (at the last, itself).
+        following = [offer.pk for offer in [*rows[1:], *rows[-1:]]]
+        context.update(
+            page=page,
+            rows=list(zip(rows, following, strict=True)),
+            query=urlencode(search.query()),
+            here=urlencode({**search.query(), "page": str(page.number)}),
+            may_call=data["state"] == calls.TO_CALL,
+        )
+    else:
+        status = 400
+    return render(request, "backoffice/call_centre.html", context, status=status)
+
+
 @capability("call_centre")
 def call_centre(request: HttpRequest) -> HttpResponse:
-    queue = list(calls.queue(access.site_ids(request.user, "call_centre")))
-    to_call = [offer for offer in queue if not calls.gave_up(offer)]
-    lapsing = [offer for offer in queue if calls.gave_up(offer)]
-    return render(
-        request,
-        "backoffice/call_centre.html",
-        {"to_call": to_call, "lapsing": lapsing, "outcomes": CallAttempt.Outcome.choices},
-    )
+    return _call_centre_page(request, CallCentreForm(request.GET, slots=_call_slots(request)))
 
 
 @require_POST
 @capability("call_centre")
 def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
+    """Record a call, then back to the agent's page, at the row after this one."""
     offers = access.scope(
         Offer.objects.select_related("entry", "slot__tour__site"), request.user, "call_centre"
     )
     offer = get_object_or_404(offers, pk=offer_id)
-    outcome = request.POST.get("outcome", "")
-    if outcome not in CallAttempt.Outcome.values:
-        messages.error(request, _("Choose how the call went."))
-        return redirect("backoffice:call_centre")
+    search = CallCentreForm(request.GET, slots=_call_slots(request))
+    form = RecordCallForm(request.POST)
+    if not form.is_valid():
+        return _call_centre_page(request, search, failed_call=(offer, form))
+    outcome = form.cleaned_data["outcome"]
     declined = outcome == CallAttempt.Outcome.DECLINED
     if declined and offer.is_pending and not confirmation.confirmed(request):
         return confirmation.ask(
@@ -88,11 +146,11 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
             consequence=confirmation.places_given_up(offer, by_visitor=False),
             button=_("Record the decline"),
             back=reverse("backoffice:call_centre"),
-            carry=["outcome", "note"],
+            carry=["outcome", "note", "after"],
         )
     try:
         calls.record_call(
-            offer, agent=request.user, outcome=outcome, note=request.POST.get("note", "")
+            offer, agent=request.user, outcome=outcome, note=form.cleaned_data["note"]
         )
     except OfferError as error:
         messages.error(request, f"{offer.entry.code}: {error.message}")
@@ -102,14 +160,19 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
             _("Call to %(code)s recorded: %(outcome)s.")
             % {"code": offer.entry.code, "outcome": CallAttempt.Outcome(outcome).label},
         )
-    return redirect("backoffice:call_centre")
+    back = reverse("backoffice:call_centre")
+    if search.is_valid():
+        page = search.cleaned_data["page"]
+        back += "?" + urlencode({**search.query(), **({"page": str(page)} if page else {})})
+    after = form.cleaned_data["after"]
+    return redirect(back + (f"#offer-{after}" if after else ""))
 
 
 @capability("call_centre")
 def identity_dispute(request: HttpRequest) -> HttpResponse:
     """A caller proves an ID document someone else registered is theirs: the
     agent moves it to the caller's account (see visits/disputes.py)."""
-    form = IdentityDisputeForm(request.POST or None)
+    form = IdentityDisputeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -145,7 +208,8 @@ def identity_dispute(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("backoffice:identity_dispute")
-    return render(request, "backoffice/identity_dispute.html", {"form": form})
+    status = 400 if form.errors else 200
+    return render(request, "backoffice/identity_dispute.html", {"form": form}, status=status)
 
 
 def _gate_name(request: HttpRequest) -> str:
@@ -156,8 +220,13 @@ def _gate_name(request: HttpRequest) -> str:
 def gate_slots(request: HttpRequest) -> HttpResponse:
     """Today's sessions (and tomorrow's, for early shifts) at the staff
     member's own sites, to pick one."""
-    if request.method == "POST":
-        request.session["gate_name"] = request.POST.get("gate_name", "").strip()[:100]
+    form = GateNameForm(
+        request.POST if request.method == "POST" else None,
+        initial={"gate_name": _gate_name(request)},
+    )
+    if request.method == "POST" and form.is_valid():
+        request.session["gate_name"] = form.cleaned_data["gate_name"]
+        return redirect("backoffice:gate_slots")
     today = timezone.localdate()
     slots = access.scope(
         Slot.objects.filter(
@@ -169,25 +238,16 @@ def gate_slots(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/gate_slots.html",
-        {
-            "slots": slots.select_related("tour__site").order_by("starts_at"),
-            "gate_name": _gate_name(request),
-        },
+        {"slots": slots.select_related("tour__site").order_by("starts_at"), "form": form},
+        status=400 if form.errors else 200,
     )
 
 
-def _gate_form(request: HttpRequest) -> dict[str, str]:
-    """What a gate form names the ticket by: the scanned QR or an ID document."""
-    return {
-        "code": request.POST.get("code", ""),
-        "id_type": request.POST.get("id_type", ""),
-        "id_number": request.POST.get("id_number", ""),
-    }
-
-
-@capability("gate")
-def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
-    slot = _slot(request, slot_id)
+def _gate_page(
+    request: HttpRequest, slot: Slot, *, form: forms.Form, extra: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The gate page of ``slot``; a form that refused its input comes back with
+    its messages and a 400."""
     groups = GroupVisit.objects.filter(slot=slot, state=GroupVisit.State.APPROVED).prefetch_related(
         "members"
     )
@@ -196,30 +256,44 @@ def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
         "gate_name": _gate_name(request),
         "groups": groups,
         "document_types": DOCUMENT_TYPE_CHOICES,
+        "form": form,
+        **(extra or {}),
     }
-    if request.method == "POST":
-        named = _gate_form(request)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "backoffice/gate.html", context, status=status)
+
+
+@capability("gate")
+def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = _slot(request, slot_id)
+    form = GateScanForm(request.POST if request.method == "POST" else None)
+    extra: dict[str, Any] = {}
+    if request.method == "POST" and form.is_valid():
+        named = form.named()
         try:
-            context["scan"] = gate.inspect(gate.identify(slot, **named), slot=slot)
-            context["named"] = named
+            extra["scan"] = gate.inspect(gate.identify(slot, **named), slot=slot)
+            extra["named"] = named
         except gate.GateRefusal as refusal:
-            context["refusal"] = refusal
-    return render(request, "backoffice/gate.html", context)
+            extra["refusal"] = refusal
+    return _gate_page(request, slot, form=form, extra=extra)
 
 
 @require_POST
 @capability("gate")
 def gate_check_in(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _slot(request, slot_id)
+    form = GateCheckInForm(request.POST)
+    if not form.is_valid():
+        return _gate_page(request, slot, form=form)
     try:
-        ticket = gate.identify(slot, **_gate_form(request))
+        ticket = gate.identify(slot, **form.named())
         done = gate.check_in(
             ticket,
-            parse_ids(request.POST.getlist("member")),
+            form.cleaned_data["member"],
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,
-            nonce=request.POST.get("nonce", ""),
+            nonce=form.cleaned_data["nonce"],
         )
     except gate.GateRefusal as refusal:
         messages.error(request, str(refusal.message))
@@ -282,50 +356,57 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/groups.html", {"groups": _groups(request)})
 
 
-@capability("operate")
-def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
-    group = get_object_or_404(_groups(request), pk=group_id)
-    declining = request.method == "POST" and request.POST.get("decision") != "approve"
-    reason = request.POST.get("reason", "").strip()
-    # Without a reason, or decided already, the service refuses at once, unasked.
-    undecided = group.state == GroupVisit.State.REQUESTED
-    if declining and reason and undecided and not confirmation.confirmed(request):
-        return confirmation.ask(
-            request,
-            question=_("Decline the request of %(organisation)s?")
-            % {"organisation": group.organisation},
-            consequence=_(
-                "The request for %(size)d persons is declined for good; its page shows the "
-                "group your reason: “%(reason)s”."
-            )
-            % {"size": group.size, "reason": reason},
-            button=_("Decline the request"),
-            back=reverse("backoffice:group", args=[group.pk]),
-            carry=["decision", "reason"],
+def _ask_to_decline(request: HttpRequest, group: GroupVisit, reason: str) -> HttpResponse:
+    return confirmation.ask(
+        request,
+        question=_("Decline the request of %(organisation)s?")
+        % {"organisation": group.organisation},
+        consequence=_(
+            "The request for %(size)d persons is declined for good; its page shows the "
+            "group your reason: “%(reason)s”."
         )
-    if request.method == "POST":
-        try:
-            if request.POST.get("decision") == "approve":
-                slots = Slot.objects.filter(tour__site=group.site)
-                slot = get_object_or_404(slots, pk=parse_id(request.POST.get("slot")))
-                group_services.approve_visit(group, slot=slot, actor=request.user)
-                messages.success(request, _("Approved: the places are kept."))
-            else:
-                group_services.decline_visit(
-                    group, reason=request.POST.get("reason", ""), actor=request.user
-                )
-                messages.success(request, _("Declined."))
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        return redirect("backoffice:group", group_id=group.pk)
+        % {"size": group.size, "reason": reason},
+        button=_("Decline the request"),
+        back=reverse("backoffice:group", args=[group.pk]),
+        carry=["decision", "reason"],
+    )
+
+
+def _group_page(request: HttpRequest, group: GroupVisit, form: GroupDecisionForm) -> HttpResponse:
     upcoming = list(upcoming_slots(cancelled=True).filter(tour__site=group.site)[:200])
     free = capacity.free_places_by_slot(upcoming)
     options = [(slot, free[slot.pk]) for slot in upcoming]
     return render(
         request,
         "backoffice/group.html",
-        {"group": group, "options": options, "members": group.members.all()},
+        {"group": group, "options": options, "members": group.members.all(), "form": form},
+        status=400 if form.errors else 200,
     )
+
+
+@capability("operate")
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = get_object_or_404(_groups(request), pk=group_id)
+    slots = Slot.objects.filter(tour__site=group.site).select_related("tour__site")
+    form = GroupDecisionForm(request.POST if request.method == "POST" else None, slots=slots)
+    if request.method != "POST":
+        return _group_page(request, group, form)
+    if not form.is_valid():
+        return _group_page(request, group, form)
+    data = form.cleaned_data
+    declining = data["decision"] != "approve" and group.state == GroupVisit.State.REQUESTED
+    if declining and not confirmation.confirmed(request):
+        return _ask_to_decline(request, group, data["reason"])
+    try:
+        if data["decision"] == "approve":
+            group_services.approve_visit(group, slot=data["slot"], actor=request.user)
+            messages.success(request, _("Approved: the places are kept."))
+        else:
+            group_services.decline_visit(group, reason=data["reason"], actor=request.user)
+            messages.success(request, _("Declined."))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("backoffice:group", group_id=group.pk)
 
 
 @require_POST
@@ -333,10 +414,13 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 def gate_group_check_in(request: HttpRequest, slot_id: int, group_id: int) -> HttpResponse:
     slot = _slot(request, slot_id)
     group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)
+    form = GroupCheckInForm(request.POST)
+    if not form.is_valid():
+        return _gate_page(request, slot, form=form)
     try:
         done = group_services.check_in_members(
             group,
-            parse_ids(request.POST.getlist("member")),
+            form.cleaned_data["member"],
             slot=slot,
             gate=_gate_name(request),
             staff=request.user,

@@ -34,11 +34,11 @@ def record_call(
     return call
 
 
-def queue(site_ids: set[int] | None = None) -> Any:
-    """Pending offers still to call, soonest deadline first, with their calls and
-    each entry's ``party`` (entries.party_of)."""
+def _listed(offers: Any, site_ids: set[int] | None) -> Any:
+    """Offers as the call centre lists them: soonest deadline first, with their
+    calls, their failed calls counted, and each entry's ``party``."""
     offers = (
-        with_party(Offer.objects.filter(state=Offer.State.PENDING), through="entry__")
+        with_party(offers, through="entry__")
         .select_related("entry__visitor", "slot__tour__site")
         .prefetch_related("calls")
         .annotate(failed=Count("calls", filter=Q(calls__outcome__in=CallAttempt.FAILED)))
@@ -46,6 +46,52 @@ def queue(site_ids: set[int] | None = None) -> Any:
     )
     if site_ids is not None:
         offers = offers.filter(slot__tour__site_id__in=site_ids)
+    return offers
+
+
+def queue(site_ids: set[int] | None = None) -> Any:
+    """Pending offers still to call, soonest deadline first, with their calls and
+    each entry's ``party`` (entries.party_of)."""
+    return _listed(Offer.objects.filter(state=Offer.State.PENDING), site_ids)
+
+
+# The call centre's lists besides the offers' own states: pending offers still
+# to call, and those past their failed calls (they only wait to lapse).
+TO_CALL = "to_call"
+LAPSING = "lapsing"
+
+
+def find_offers(
+    site_ids: set[int] | None,
+    *,
+    state: str = TO_CALL,
+    slot_id: int | None = None,
+    code: str = "",
+    phone_end: str = "",
+) -> Any:
+    """The offers an agent looks for: by list or state, session, the start of
+    the entry code and the phone number's last digits.
+
+    Phone numbers are encrypted, so no query can match their last digits: the
+    numbers of the offers the other filters left (within the agent's sites,
+    whose numbers the page shows anyway) are read and compared here. Nothing
+    new is stored, so nothing new can leak.
+    """
+    max_failed = settings.TOURDRAW_MAX_FAILED_CALLS
+    if state in (TO_CALL, LAPSING):
+        offers = _listed(Offer.objects.filter(state=Offer.State.PENDING), site_ids)
+        gave_up = Q(failed__gte=max_failed)
+        offers = offers.filter(gave_up if state == LAPSING else ~gave_up)
+    else:
+        offers = _listed(Offer.objects.filter(state=state), site_ids)
+    if slot_id is not None:
+        offers = offers.filter(slot_id=slot_id)
+    if code:
+        offers = offers.filter(entry__code__startswith=code)
+    if phone_end:
+        phones = offers.prefetch_related(None).values_list("pk", "entry__visitor__phone")
+        ends = [pk for pk, phone in phones if (phone or "").endswith(phone_end)]
+        offers = offers.filter(pk__in=ends)
     return offers
 
 
