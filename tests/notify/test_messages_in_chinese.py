@@ -224,7 +224,7 @@ def test_every_gate_refusal_reads_in_chinese(
     ticket = offers.confirm_offer(_offer(entry), actor=None, accepted_rules=True, via="online")
     with translation.override("zh-hans"):
         refusals = _scan_refusals(ticket) | _checked_in_refusals(ticket)
-    assert len(refusals) == 18
+    assert len(refusals) == 15
     _read_in_chinese(refusals)
 
 

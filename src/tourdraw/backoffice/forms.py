@@ -95,8 +95,12 @@ class CallCentreForm(forms.Form):
             (calls.LAPSING, _("no more calls")),
             *((value, label) for value, label in Offer.State.choices if value != "pending"),
         ]
-        self.fields["state"].choices = states  # type: ignore[attr-defined]
-        self.fields["slot"].queryset = slots  # type: ignore[attr-defined]
+        field_state = self.fields["state"]
+        assert isinstance(field_state, forms.ChoiceField)
+        field_state.choices = states
+        field_slot = self.fields["slot"]
+        assert isinstance(field_slot, forms.ModelChoiceField)
+        field_slot.queryset = slots
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
@@ -123,7 +127,9 @@ class RecordCallForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=CallAttempt.Outcome.choices,
-        error_messages={"required": _("Choose how the call went.")},
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), _("Choose how the call went.")
+        ),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     # The row to show after the call: the next one on the agent's page.
@@ -197,7 +203,9 @@ class GroupDecisionForm(forms.Form):
 
     def __init__(self, *args: Any, slots: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["slot"].queryset = slots  # type: ignore[attr-defined]
+        field_slot = self.fields["slot"]
+        assert isinstance(field_slot, forms.ModelChoiceField)
+        field_slot.queryset = slots
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -228,9 +236,13 @@ class RoundForm(DomainErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, tours: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tour"].queryset = tours  # type: ignore[attr-defined]
+        field_tour = self.fields["tour"]
+        assert isinstance(field_tour, forms.ModelChoiceField)
+        field_tour.queryset = tours
         slots = Slot.objects.filter(tour__in=tours)
-        self.fields["slot"].queryset = slots  # type: ignore[attr-defined]
+        field_slot = self.fields["slot"]
+        assert isinstance(field_slot, forms.ModelChoiceField)
+        field_slot.queryset = slots
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

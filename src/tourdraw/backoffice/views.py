@@ -394,7 +394,9 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     if not form.is_valid():
         return _group_page(request, group, form)
     data = form.cleaned_data
+    # Without a reason, or decided already, the service refuses at once, unasked.
     declining = data["decision"] != "approve" and group.state == GroupVisit.State.REQUESTED
+    declining = declining and bool(data["reason"].strip())
     if declining and not confirmation.confirmed(request):
         return _ask_to_decline(request, group, data["reason"])
     try:

@@ -258,7 +258,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @visitor_required
 def email_address(request: HttpRequest) -> HttpResponse:
     """Give, change or remove the e-mail address notices also go to."""
-    visitor = request.user.visitor  # type: ignore[union-attr]
+    visitor = signed_in_visitor(request)
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
