@@ -232,7 +232,14 @@ def test_a_caller_is_given_the_id_document_they_prove_is_theirs(
     agent: Client, visitor: Visitor, other_visitor: Visitor
 ) -> None:
     form = _dispute_form()
-    done = agent.post(reverse("backoffice:identity_dispute"), form, follow=True)
+    asked = agent.post(reverse("backoffice:identity_dispute"), form)
+    # First what it takes from the account that registered it; nothing moves yet.
+    assert "Move this ID document to" in _text(asked)
+    assert "of its entries naming it are voided" in _text(asked)
+    assert _claim_of_the_disputed_document().visitor == visitor
+    done = agent.post(
+        reverse("backoffice:identity_dispute"), {**form, "confirm": "yes"}, follow=True
+    )
     assert "The document now belongs to" in _text(done)
     assert _claim_of_the_disputed_document().visitor == other_visitor
 

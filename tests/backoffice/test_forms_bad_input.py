@@ -82,7 +82,7 @@ def _cases(w: World) -> list[Case]:
         ("get", calls, {"slot": HUGE}, "Select a valid choice."),
         ("get", calls, {"page": HUGE}, "less than or equal to"),
         ("post", record, {}, "Choose how the call went."),
-        ("post", record, {"outcome": "maybe"}, "Select a valid choice."),
+        ("post", record, {"outcome": "maybe"}, "Choose how the call went."),
         ("post", record, {"outcome": "no_answer", "note": LONG_NOTE}, "at most 500 characters"),
         ("post", record, {"outcome": "no_answer", "after": "x"}, "Enter a whole number."),
         ("post", dispute, {}, "This field is required."),

@@ -163,7 +163,7 @@ def test_the_dispute_page_is_for_the_call_centre_only(client, db, call_centre_ag
         == squatter
     )
     support.sign_in_staff(client, call_centre_agent)
-    done = client.post(url, form, follow=True)
+    done = client.post(url, {**form, "confirm": "yes"}, follow=True)
     assert "now belongs to" in done.content.decode()
     assert IdentityClaim.objects.get(visitor=victim)
 

@@ -168,6 +168,26 @@ def record_call(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect(back + (f"#offer-{after}" if after else ""))
 
 
+def _ask_to_move(request: HttpRequest, claimant: Visitor, data: dict[str, Any]) -> HttpResponse:
+    """What moving the document takes from the account that registered it."""
+    will = disputes.consequences(
+        id_type=data["id_type"], id_number=data["id_number"], claimant=claimant
+    )
+    return confirmation.ask(
+        request,
+        question=_("Move this ID document to %(phone)s?") % {"phone": claimant.phone},
+        consequence=_(
+            "The account that registered it loses it: %(entries)d of its entries naming it "
+            "are voided, %(places)d places are given up (down the waitlist where there is "
+            "still time) and %(bans)d no-show bans it caused are lifted."
+        )
+        % {"entries": will.entries, "places": will.places, "bans": will.bans},
+        button=_("Move the document"),
+        back=reverse("backoffice:identity_dispute"),
+        carry=["phone", "id_type", "id_number", "evidence"],
+    )
+
+
 @capability("call_centre")
 def identity_dispute(request: HttpRequest) -> HttpResponse:
     """A caller proves an ID document someone else registered is theirs: the
@@ -184,6 +204,8 @@ def identity_dispute(request: HttpRequest) -> HttpResponse:
                     code=Code.VISITOR_NOT_FOUND,
                     field="phone",
                 )
+            if not confirmation.confirmed(request):
+                return _ask_to_move(request, claimant, data)
             settled = disputes.move_identity(
                 id_type=data["id_type"],
                 id_number=data["id_number"],

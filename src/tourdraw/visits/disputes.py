@@ -35,6 +35,50 @@ class Settled:
     bans_lifted: int
 
 
+@dataclass(frozen=True)
+class Consequences:
+    """What moving a document would do to the account holding it now."""
+
+    entries: int
+    places: int
+    bans: int
+
+
+def _holder_other_than(claim: IdentityClaim | None, claimant: Visitor) -> Visitor:
+    """The account holding the document, refused if none or the claimant's own."""
+    if claim is None:
+        raise IdentityError(
+            _("No account holds this document: the visitor can add it to their profile."),
+            code=Code.ID_NOT_CLAIMED,
+            field="id_number",
+        )
+    if claim.visitor_id == claimant.pk:
+        raise IdentityError(
+            _("This account already holds the document."), code=Code.ID_ALREADY_HELD, field=""
+        )
+    return claim.visitor
+
+
+def consequences(
+    *, id_type: str, id_number: str, claimant: Visitor, now: datetime | None = None
+) -> Consequences:
+    """What :func:`move_identity` would void, for the agent to confirm first;
+    refused as it would be (no holder, or the claimant holds it). Reads only."""
+    now = now or timezone.now()
+    digest = typed_document_hash(id_type, id_number, IdentityError)
+    claim = IdentityClaim.objects.select_related("visitor").filter(id_hash=digest).first()
+    squatter = _holder_other_than(claim, claimant)
+    entries = Entry.objects.filter(visitor=squatter, members__id_hash=digest).distinct()
+    places = (
+        Offer.objects.filter(entry__in=entries, state=Offer.State.PENDING).count()
+        + Ticket.objects.filter(offer__entry__in=entries, state=Ticket.State.VALID).count()
+    )
+    bans = NoShow.objects.filter(
+        entrant_hash=digest, ticket__offer__entry__visitor=squatter, barred_until__gt=now
+    ).count()
+    return Consequences(entries.filter(state=Entry.State.ACTIVE).count(), places, bans)
+
+
 def _void_entries(squatter: Visitor, digest: str, *, agent: Any, now: datetime) -> tuple[int, int]:
     """Void the squatter's entries that name the document; give up their
     places. Returns (entries voided, offers and tickets released)."""
@@ -96,17 +140,8 @@ def move_identity(
             .filter(id_hash=digest)
             .first()
         )
-        if claim is None:
-            raise IdentityError(
-                _("No account holds this document: the visitor can add it to their profile."),
-                code=Code.ID_NOT_CLAIMED,
-                field="id_number",
-            )
-        squatter = claim.visitor
-        if squatter.pk == claimant.pk:
-            raise IdentityError(
-                _("This account already holds the document."), code=Code.ID_ALREADY_HELD, field=""
-            )
+        squatter = _holder_other_than(claim, claimant)
+        assert claim is not None
         IdentityClaim.objects.filter(visitor=claimant).delete()
         claim.visitor = claimant
         claim.verified_at = now
