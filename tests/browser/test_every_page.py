@@ -44,10 +44,14 @@ PASSES: tuple[tuple[str, dict[str, int], bool], ...] = (
     ("en", DESKTOP, True),
 )
 LONG_NAME = "欧阳司马上官慕容诸葛长孙"
-# Latin words a Chinese page may show: the product, proper names and codes.
+# Latin words a Chinese page may show: the product, proper names and codes;
+# whole words only, so that "ID" taken out of a random code like 5DCIDWRYUW
+# does not leave two "English words" behind.
 ALLOWED_LATIN = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
     r"tourdraw|drand|Ed25519|SHA-256|JSON|CSV|API|QR|ID|TOTP|SMS|OpenAPI|UTC|"
-    r"Xiaomi EV Factory|Factory tour|Round \d+|https?://\S+|"
+    r"Xiaomi EV Factory|Factory tour|Round \d+"
+    r")(?![A-Za-z0-9])|https?://\S+|"
     r"[\w,]*_[\w,]*"  # field names, as in a CSV file's first line
 )
 # Two or more English words in a row, or one English word labelling a count ("pending: 12").
