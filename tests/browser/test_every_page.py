@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from playwright.sync_api import Page
 
@@ -44,10 +44,14 @@ PASSES: tuple[tuple[str, dict[str, int], bool], ...] = (
     ("en", DESKTOP, True),
 )
 LONG_NAME = "欧阳司马上官慕容诸葛长孙"
-# Latin words a Chinese page may show: the product, proper names and codes.
+# Latin words a Chinese page may show: the product, proper names and codes;
+# whole words only, so that "ID" taken out of a random code like 5DCIDWRYUW
+# does not leave two "English words" behind.
 ALLOWED_LATIN = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
     r"tourdraw|drand|Ed25519|SHA-256|JSON|CSV|API|QR|ID|TOTP|SMS|OpenAPI|UTC|"
-    r"Xiaomi EV Factory|Factory tour|Round \d+|https?://\S+|"
+    r"Xiaomi EV Factory|Factory tour|Round \d+"
+    r")(?![A-Za-z0-9])|https?://\S+|"
     r"[\w,]*_[\w,]*"  # field names, as in a CSV file's first line
 )
 # Two or more English words in a row, or one English word labelling a count ("pending: 12").
@@ -153,6 +157,27 @@ def _draw(round: Round) -> None:
     support.draw_with_beacon(round)
 
 
+def _same_day_round(tour: Tour, slot: Slot, code: str) -> Round:
+    """A round for a session starting within the hour, set up as the time rule
+    allows one: entries close in five minutes, the draw follows the beacon and
+    winners have ten minutes to confirm (``_draw_same_day`` draws it)."""
+    round = support.make_round(
+        tour, code=code, slots=[slot], closes_at=timezone.now() + timedelta(minutes=5)
+    )
+    Round.objects.filter(pk=round.pk).update(
+        draws_at=round.closes_at, confirm_window=timedelta(minutes=10)
+    )
+    round.refresh_from_db()
+    return round
+
+
+def _draw_same_day(round: Round) -> None:
+    """Closed and drawn with promotions running up to the session: ten minutes to
+    confirm plus the usual 26 hours of waitlist would not fit before it."""
+    with override_settings(TOURDRAW_PROMOTION_CUTOFF=timedelta(0)):
+        _draw(round)
+
+
 def _build() -> World:
     site = support.make_site()
     start = (timezone.localtime() + timedelta(minutes=40)).replace(second=0, microsecond=0)
@@ -160,7 +185,7 @@ def _build() -> World:
     gate_slot = Slot.objects.create(
         tour=today_tour, starts_at=start, ends_at=start + timedelta(hours=2), capacity=80
     )
-    drawn = support.make_round(today_tour, code="today-round", slots=[gate_slot])
+    drawn = _same_day_round(today_tour, gate_slot, "today-round")
     later_tour = _tour("later-tour", site)
     later = support.make_slots(later_tour, timezone.localdate() + timedelta(days=12), days=2)
     offered_round = support.make_round(later_tour, code="later-round", slots=later)
@@ -205,7 +230,7 @@ def _build() -> World:
         ],
     )
     support.request_group(site, 40)
-    _draw(drawn)
+    _draw_same_day(drawn)
     _draw(offered_round)
     ticket = confirm_offer(
         Offer.objects.get(entry=in_drawn), actor=None, accepted_rules=True, via="online"
@@ -231,6 +256,7 @@ def _public_pages(sweep: Sweep, world: World) -> None:
     for name, path in [
         ("home", "/"),
         ("site", f"/sites/{site}/"),
+        ("site-history", f"/sites/{site}/history/"),
         ("group-request", f"/sites/{site}/groups/"),
         ("group", f"/groups/{world.group.code}/"),
         ("round-open", f"/rounds/{world.open_round.code}/"),
@@ -267,6 +293,7 @@ def _visitor_pages(sweep: Sweep, world: World) -> None:
     )
     for name, path in [
         ("profile", "/me/profile/"),
+        ("email", "/me/email/"),
         ("my-data", "/me/data/"),
         ("delete-account", "/me/delete/"),
         ("my-entries", "/me/entries/"),
@@ -278,7 +305,22 @@ def _visitor_pages(sweep: Sweep, world: World) -> None:
         ("enter", f"/rounds/{world.other_open_round.code}/enter/"),
     ]:
         sweep.visit(name, path)
+    _confirmation(sweep, "withdraw-confirm", f"/me/entries/{world.entered.code}/", "withdraw")
+    _confirmation(sweep, "decline-confirm", f"/me/entries/{world.offered.code}/", "decline")
     sweep.browser.page.context.clear_cookies()
+
+
+def _confirmation(sweep: Sweep, name: str, path: str, action: str) -> None:
+    """The page asking before an action that cannot be undone, as its button on
+    ``path`` brings it up (the action itself waits for a second post)."""
+    page = sweep.browser.page
+
+    def asked() -> None:
+        sweep.browser.go(path)
+        page.click(f"main form[action$='/{action}/'] button[type=submit]")
+        page.wait_for_load_state()
+
+    sweep.check(name, asked)
 
 
 def _sign_in(sweep: Sweep, role: str, path: str) -> None:
@@ -316,6 +358,9 @@ def _second_factor_page(sweep: Sweep) -> None:
 
 def _staff_pages(sweep: Sweep, world: World) -> None:
     gate = f"/backoffice/gate/{world.gate_slot.pk}/"
+    # The week of the open round's sessions: three days with two sessions each.
+    year, number, _ = world.open_round.slots.earliest("starts_at").local_start.isocalendar()
+    week = f"{year}-W{number:02d}"
     page = sweep.browser.page
     _sign_in(sweep, "site_operator", "/backoffice/")
     for name, path in [
@@ -324,12 +369,21 @@ def _staff_pages(sweep: Sweep, world: World) -> None:
         ("bo-round-open", f"/backoffice/rounds/{world.open_round.pk}/"),
         ("bo-round-drawn", f"/backoffice/rounds/{world.drawn_round.pk}/"),
         ("bo-planning", "/backoffice/planning/"),
+        ("bo-planning-week", f"/backoffice/planning/?week={week}"),
         ("bo-dashboards", "/backoffice/dashboards/"),
         ("bo-audit", "/backoffice/audit/"),
         ("bo-groups", "/backoffice/groups/"),
         ("bo-group", f"/backoffice/groups/{world.group.pk}/"),
     ]:
         sweep.visit(name, path)
+
+    def bulk_cancel_asked() -> None:
+        sweep.browser.go(f"/backoffice/planning/?week={week}")
+        page.check("#bulk-cancel input[name=slot] >> nth=0")
+        page.click("#bulk-cancel button[type=submit]")
+        page.wait_for_load_state()
+
+    sweep.check("bo-planning-cancel", bulk_cancel_asked)
 
     _sign_in(sweep, "call_centre", "/backoffice/calls/")
     sweep.visit("bo-call-centre", "/backoffice/calls/")
@@ -377,9 +431,9 @@ def test_gate_staff_scan_and_check_in_with_the_keyboard_alone(
     slot = Slot.objects.create(
         tour=tour, starts_at=start, ends_at=start + timedelta(hours=2), capacity=20
     )
-    round = support.make_round(tour, slots=[slot])
+    round = _same_day_round(tour, slot, "gate-round")
     entry = support.make_party_entry(round, 5000, 2, [slot.pk])
-    _draw(round)
+    _draw_same_day(round)
     ticket = confirm_offer(
         Offer.objects.get(entry=entry), actor=None, accepted_rules=True, via="online"
     )
@@ -407,19 +461,23 @@ def test_the_call_centre_records_a_call_with_the_keyboard_alone(
     browser.go("/backoffice/calls/")
     browser.staff_sign_in("agent", "agent-pass-123")
 
+    # The default list holds the offers still to call, this one among them.
+    first_outcome = page.locator(f"#outcome-{offer.pk} option").nth(1).get_attribute("value")
     _tab_to(page, f"#outcome-{offer.pk}")
     page.keyboard.press("ArrowDown")
-    _tab_to(page, f"form[action$='/calls/{offer.pk}/'] button[type=submit]")
+    _tab_to(page, f"form[action*='/calls/{offer.pk}/'] button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_selector(".messages")
-    assert offer.calls.count() == 1
+    assert [call.outcome for call in offer.calls.all()] == [first_outcome]
 
 
 def _tab_to(page: Page, selector: str, most: int = 60) -> None:
-    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    """Press Tab until ``selector`` has the focus, as a keyboard user would (not
+    at all if the page put the focus there): past the staff navigation first."""
     target = page.locator(selector).first
-    for _ in range(most):
-        page.keyboard.press("Tab")
+    for presses in range(most + 1):
         if target.evaluate("el => el === document.activeElement"):
             return
+        if presses < most:
+            page.keyboard.press("Tab")
     raise AssertionError(f"{selector} never got the focus by Tab")
