@@ -165,3 +165,15 @@ def test_the_sentences_read_in_chinese_too(client: Client, operator: User) -> No
     link = f'<a href="{reverse("backoffice:round", args=[round.pk])}">{round.code}</a>'
     assert f"op-1 提前截止了抽签轮次 {link} 的报名；0 份报名已冻结。" in html
     assert "<td>报名中</td><td>报名已截止</td>" in html
+
+
+def test_how_a_place_was_confirmed_reads_in_the_readers_language(
+    client: Client, operator: User
+) -> None:
+    _round, _slot, entries = support.drawn_round(2, [2], [])
+    offer = Offer.objects.get(entry=entries[0])
+    log_action("tourdraw.offer.confirmed", offer, actor=operator, data={"via": "call"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = _page(client)
+    assert "（电话）" in html or "(电话)" in html
+    assert "(call)" not in html and "（call）" not in html

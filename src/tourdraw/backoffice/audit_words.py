@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tourdraw.audit.changes import WITHHELD
-from tourdraw.visits.models import CallAttempt
+from tourdraw.visits.models import CallAttempt, Offer
 
 # Each event in words, when a person did it.
 SENTENCES: dict[str, Promise] = {
@@ -284,6 +284,8 @@ def sentence(action: str, data: dict[str, Any], *, actor: str, obj: SafeString) 
     every value escaped."""
     blanks = _Blanks({key: conditional_escape(_blank(value)) for key, value in data.items()})
     blanks.update(actor=conditional_escape(actor or _("The system")), object=obj)
+    if "via" in data:  # a stored choice, told in the reader's language
+        blanks["via"] = conditional_escape(dict(Offer.Via.choices).get(data["via"], data["via"]))
     blanks["action"] = conditional_escape(action)
     template = SENTENCES.get(action, UNKNOWN)
     if not actor and action in BY_THE_SYSTEM:
