@@ -158,7 +158,7 @@ def test_the_back_office_form_shows_why(client: Client, db: None) -> None:
         },
         follow=True,
     )
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "too close to the draw" in page.content.decode()
     assert not Round.objects.filter(code="winter-1").exists()
 

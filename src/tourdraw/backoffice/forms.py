@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.edge import parse_id
+from tourdraw.errors import Code
 from tourdraw.lottery.codes import ALPHABET, LENGTH
 from tourdraw.lottery.models import Round
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
@@ -31,7 +32,7 @@ class IdsField(forms.Field):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         ids = [parse_id(item) for item in values]
         if None in ids:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+            raise ValidationError(self.error_messages["invalid"], code=Code.INVALID)
         return [found for found in ids if found is not None]
 
 
