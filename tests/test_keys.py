@@ -53,7 +53,12 @@ def test_starting_the_server_with_no_environment_refuses_and_says_what_to_set(tm
 
 
 def test_keys_without_development_mean_no_debug_and_secure_cookies(tmp_path):
-    env = _bare_env(tmp_path, **keys.generate(), TOURDRAW_WEBHOOK_URL="https://gateway.invalid/")
+    env = _bare_env(
+        tmp_path,
+        **keys.generate(),
+        TOURDRAW_WEBHOOK_URL="https://gateway.invalid/",
+        EMAIL_HOST="smtp.invalid",  # production sends e-mail through a real server
+    )
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tourdraw.settings';"
         "from django.conf import settings;"
