@@ -251,3 +251,24 @@ class RoundForm(DomainErrorsMixin, forms.Form):
         if tour is not None and slots and any(slot.tour_id != tour.pk for slot in slots):
             self.add_error("slot", _("Choose sessions of this round's tour."))
         return data
+
+
+class DashboardsForm(forms.Form):
+    """The dashboards' query string: the year shown and the table a CSV holds."""
+
+    year = forms.IntegerField(
+        label=_("Year"),
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            _("Write the year as four digits, 2000 to 2100."),
+        ),
+    )
+    table = forms.ChoiceField(
+        label=_("Table"),
+        choices=[("sites", _("Sites")), ("rounds", _("Rounds"))],
+        required=False,
+        error_messages={"invalid_choice": _("Choose the sites table or the rounds table.")},
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tourdraw.backoffice import charts
-from tourdraw.backoffice.forms import RoundForm
+from tourdraw.backoffice.forms import DashboardsForm, RoundForm
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
 from tourdraw.catalog.services import upcoming_slots
@@ -233,23 +233,28 @@ def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
 @capability(OPERATE)
 def dashboards(request: HttpRequest) -> HttpResponse:
     site_ids = access.site_ids(request.user, OPERATE)
-    year = _year(request.GET.get("year", ""))
+    form = DashboardsForm(request.GET)
+    # Bad input: this year's page, with what was wrong (and no CSV).
+    asked = form.cleaned_data if form.is_valid() else {}
+    year = asked.get("year") or timezone.localdate().year
     by_month = stats.visitors_by_month(site_ids, year)
     sites = stats.sites(site_ids)
-    table = "rounds" if request.GET.get("table") == "rounds" else "sites"
-    if _wants_csv(request) and table == "sites":
+    table = asked.get("table") or "sites"
+    wants_csv = bool(asked) and _wants_csv(request)
+    if wants_csv and table == "sites":
         return exports.csv_response(
             f"visitors-{year}.csv",
             ["site", *[f"{year}-{m:02d}" for m in range(1, 13)]],
             ((site.code, *[by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites),
         )
     summaries = stats.round_summaries(list(_rounds(request).order_by("-opens_at")[:100]))
-    if _wants_csv(request):
+    if wants_csv:
         return _rounds_csv(summaries)
     per_site = [(site, [by_month.get((site.pk, m), 0) for m in range(1, 13)]) for site in sites]
     monthly = [sum(counts[m] for _site, counts in per_site) for m in range(12)]
     total = sum(monthly)
     context = {
+        "form": form,
         "year": year,
         "sites": [(site, counts, sum(counts)) for site, counts in per_site],
         "months": charts.months(_("Visitors per month in %(year)s") % {"year": year}, monthly),
@@ -270,7 +275,9 @@ def dashboards(request: HttpRequest) -> HttpResponse:
         "summaries": summaries,
         "funnels": [charts.funnel(summary) for summary in summaries[:FUNNELS]],
     }
-    return render(request, "backoffice/dashboards.html", context)
+    return render(
+        request, "backoffice/dashboards.html", context, status=400 if form.errors else 200
+    )
 
 
 # The latest rounds whose funnel the dashboards draw; the table lists them all.
@@ -305,10 +312,3 @@ def _rounds_csv(summaries: list[stats.RoundSummary]) -> HttpResponse:
             for s in summaries
         ),
     )
-
-
-def _year(raw: str) -> int:
-    """The year asked for, or this year when the query holds no plausible one."""
-    if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
-    return timezone.localdate().year
