@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tourdraw.backoffice import charts
 from tourdraw.backoffice.forms import DashboardsForm, RoundForm
 from tourdraw.backoffice.views import capability
 from tourdraw.catalog.models import Slot, Tour
@@ -25,7 +24,7 @@ from tourdraw.errors import DomainError
 from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
 from tourdraw.people import access
-from tourdraw.reports import exports, stats
+from tourdraw.reports import charts, exports, stats
 from tourdraw.visits.cancellation import cancel_slot, who_is_affected
 from tourdraw.web import confirmation
 

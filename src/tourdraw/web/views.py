@@ -115,7 +115,7 @@ def site_history(request: HttpRequest, code: str) -> HttpResponse:
     table and a chart."""
     site = get_object_or_404(Site, code=code)
     past = stats.past_rounds(site)
-    context = {"site": site, "past": past, "chart": charts.share_chart(past)}
+    context = {"site": site, "past": past, "chart": charts.share_chart(past, site.tzinfo)}
     return render(request, "web/history.html", context)
 
 
