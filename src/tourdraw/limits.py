@@ -111,3 +111,11 @@ def too_many_group_requests(request: HttpRequest) -> bool:
     return over_limit(
         request, "group-requests", f"ip:{client_ip(request)}", settings.TOURDRAW_GROUP_REQUEST_RATE
     )
+
+
+def too_many_leftover_claims(request: HttpRequest) -> bool:
+    """Claims of leftover places per verified visitor, on the page and in the API
+    alike (one budget): the places go first come, first served, and a script
+    firing claims must not crowd out people."""
+    key, _verified = sender(request)
+    return over_limit(request, "leftover-claims", key, settings.TOURDRAW_LEFTOVER_CLAIM_RATE)
