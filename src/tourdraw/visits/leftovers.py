@@ -169,16 +169,37 @@ def open_in(round: Round, now: datetime) -> list[Leftovers]:
     return [Leftovers(o.slot, free[o.slot_id], o.opened_at, claims_until(o.slot)) for o in shown]
 
 
-def claimed_by_slot(round: Round) -> dict[int, tuple[int, int]]:
-    """(parties, persons) holding leftover tickets, by slot id: for the back office."""
-    found: dict[int, tuple[int, int]] = {}
+@dataclass(frozen=True)
+class SlotLeftovers:
+    """A drawn slot's leftovers, as the back office shows them."""
+
+    slot: Slot
+    free_places: int
+    opening: LeftoverOpening | None
+    claimed_parties: int
+    claimed_persons: int
+
+
+def overview(round: Round) -> list[SlotLeftovers]:
+    """Each slot of the round: its free places, whether its leftovers were opened
+    (when, by whom), and the parties and persons holding leftover tickets."""
+    slots = list(round.slots.select_related("tour__site").order_by("starts_at"))
+    free = capacity.free_places_by_slot(slots)
+    openings = {
+        o.slot_id: o
+        for o in LeftoverOpening.objects.filter(round=round).select_related("opened_by")
+    }
+    claimed: dict[int, tuple[int, int]] = {}
     held = Offer.objects.filter(
-        entry__round=round, source=Offer.Source.LEFTOVER, state=Offer.State.CONFIRMED
+        slot__in=slots, source=Offer.Source.LEFTOVER, state=Offer.State.CONFIRMED
     ).values_list("slot_id", "persons")
     for slot_id, persons in held:
-        parties, total = found.get(slot_id, (0, 0))
-        found[slot_id] = (parties + 1, total + persons)
-    return found
+        parties, total = claimed.get(slot_id, (0, 0))
+        claimed[slot_id] = (parties + 1, total + persons)
+    return [
+        SlotLeftovers(slot, free[slot.pk], openings.get(slot.pk), *claimed.get(slot.pk, (0, 0)))
+        for slot in slots
+    ]
 
 
 def claim_leftover(
