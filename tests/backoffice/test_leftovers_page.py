@@ -42,3 +42,24 @@ def test_another_sites_operator_cannot_open_them(client: Client, db: None) -> No
     sign_in_staff(client, make_staff("op2", "site_operator", make_site("nio")))
     assert _open(client, round, slot).status_code == 404
     assert not LeftoverOpening.objects.exists()
+
+
+def test_the_audit_log_tells_openings_and_claims_in_words() -> None:
+    from django.utils.safestring import SafeString
+
+    from tourdraw.backoffice.audit_words import sentence
+
+    opened = sentence(
+        "tourdraw.leftovers.opened",
+        {"round": "r1", "slot": "s1", "free": 4, "reason": "waitlist_empty"},
+        actor="op",
+        obj=SafeString("s1"),
+    )
+    assert opened == "op opened the leftover places of session s1 (4 free)."
+    claimed = sentence(
+        "tourdraw.leftover.claimed",
+        {"entry": "ABC", "slot": "s1", "persons": 2},
+        actor="王",
+        obj=SafeString("x"),
+    )
+    assert claimed == "王 claimed 2 leftover places in session s1 (entry ABC)."
