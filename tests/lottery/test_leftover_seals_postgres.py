@@ -14,7 +14,7 @@ from tourdraw.visits import leftovers
 pytestmark = pytest.mark.postgres
 
 
-def _refused(sql: str, params: list[object]) -> None:
+def _refused(sql: str, params: list[int | bool]) -> None:
     with (
         pytest.raises(IntegrityError, match="sealed"),
         transaction.atomic(),
@@ -44,11 +44,17 @@ def test_no_entry_of_the_draw_is_slipped_into_a_drawn_round(claimed):
     _refused(_INSERT_ENTRY, [round.pk, entries[0].visitor_id, False])
 
 
-@pytest.mark.parametrize("column", ["leftover = NOT leftover", "party_size = party_size + 1"])
-def test_neither_kind_of_entry_turns_into_the_other_or_grows(claimed, column):
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE lottery_entry SET leftover = NOT leftover WHERE id = %s",
+        "UPDATE lottery_entry SET party_size = party_size + 1 WHERE id = %s",
+    ],
+)
+def test_neither_kind_of_entry_turns_into_the_other_or_grows(claimed, sql):
     _, _, entries, leftover = claimed
     for entry in (entries[0], leftover):
-        _refused(f"UPDATE lottery_entry SET {column} WHERE id = %s", [entry.pk])
+        _refused(sql, [entry.pk])
 
 
 def test_a_leftover_party_gains_no_member_or_choice_after_its_claim(claimed):

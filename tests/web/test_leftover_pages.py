@@ -87,3 +87,16 @@ def test_claims_over_the_rate_limit_get_429_and_the_page(signed_in, opened, clai
     assert limited.status_code == 429 and limited["Retry-After"] == "60"
     assert "Too many requests" in limited.content.decode()
     assert not Offer.objects.filter(source="leftover").exists()
+
+
+def test_a_leftover_partys_pages_show_the_ticket_and_no_draw_receipt(signed_in, opened, claimant):
+    _, slot, _ = opened
+    ticket = leftovers.claim_leftover(slot, claimant, accepted_rules=True)
+    client = signed_in(claimant.user)
+    code = ticket.offer.entry.code
+    assert client.get(reverse("web:my_entries")).status_code == 200
+    page = client.get(reverse("web:entry_detail", args=[code])).content.decode()
+    assert "claimed after the draw" in page and "Download the receipt" not in page
+    assert client.get(reverse("web:entry_receipt", args=[code])).status_code == 404
+    shown = client.get(reverse("web:ticket", args=[ticket.code])).content.decode()
+    assert claimant.self_person.full_name in shown

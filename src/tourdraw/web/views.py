@@ -489,6 +489,8 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
 def entry_receipt(request: HttpRequest, code: str) -> HttpResponse:
     """The signed receipt of the entry as it stands, as a file to keep (owner only)."""
     entry = _own_entry(request, code)
+    if entry.leftover:
+        raise Http404("a leftover party took no part in the draw: it has no receipt")
     response = JsonResponse(receipts.receipt_for(entry), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
     return response
