@@ -1,13 +1,23 @@
 """Leftover places: when they open, who may claim them, what a claim leaves."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.support import drawn_round, make_visitor, present, resident_id
+from tests.support import (
+    drawn_round,
+    make_round,
+    make_tour,
+    make_visitor,
+    present,
+    resident_id,
+    settle_draw,
+)
 from tourdraw.audit.models import LogEntry
+from tourdraw.catalog.services import generate_slots
+from tourdraw.lottery import rounds
 from tourdraw.lottery.entries import CompanionInput, EntryRejected
 from tourdraw.lottery.models import Entry
 from tourdraw.notify.models import OutboxMessage
@@ -174,22 +184,31 @@ def test_a_party_larger_than_the_places_left_is_refused(db, site_operator):
     assert "Only 1 places are left" in refused.value.message
 
 
-def test_a_banned_entrant_cannot_claim(open_slot, monkeypatch):
-    from tourdraw.errors import Code, DomainError
-    from tourdraw.lottery import eligibility
+def _another_drawn_slot(site, days_ahead: int = 20):
+    """A second round of the site, drawn with no entries: all its places are leftovers."""
+    tour = make_tour(site, code="second-tour")
+    day = timezone.localdate() + timedelta(days=days_ahead)
+    slot = generate_slots(tour, first_day=day, last_day=day, times=[time(9, 30)], capacity=10)[0]
+    round = make_round(tour, code="round-2", slots=[slot])
+    rounds.close_round(round, now=timezone.now())
+    settle_draw(round, slot, [], placed=0)
+    return slot
 
+
+def test_a_leftover_no_show_is_barred_from_the_sites_next_leftovers(open_slot, site_operator):
     _, slot, _ = open_slot
-    banned = _claimant(8)
-
-    def barred(site, entrant_hash, now):
-        if entrant_hash == present(banned.self_person).id_hash:
-            return DomainError("barred", code=Code.BARRED_NO_SHOW, field="entrant")
-        return None
-
-    monkeypatch.setattr(eligibility, "no_show_ban", barred)
+    visitor = _claimant(8)
+    ticket = leftovers.claim_leftover(slot, visitor, accepted_rules=True)
+    after = slot.ends_at + timedelta(hours=1)
+    # Nobody of the party came: the gate's no-show run marks the leftover ticket too.
+    assert gate.mark_no_shows(after) == 1
+    assert ticket.no_show.entrant_hash == present(visitor.self_person).id_hash
+    later = _another_drawn_slot(slot.tour.site)
+    leftovers.open_leftovers(later, actor=site_operator)
     with pytest.raises(EntryRejected) as refused:
-        leftovers.claim_leftover(slot, banned, accepted_rules=True)
+        leftovers.claim_leftover(later, visitor, accepted_rules=True, now=after)
     assert refused.value.code == "barred_no_show"
+    assert leftovers.claim_leftover(later, _claimant(13), accepted_rules=True, now=after)
 
 
 def test_claims_need_the_slot_opened_and_stop_at_the_cut_off(db, site_operator):
