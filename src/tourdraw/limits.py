@@ -99,7 +99,7 @@ class WebWritesMiddleware:
 
 def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:
     """The page a request over a limit gets, with when to try again if known."""
-    response = render(request, "web/rate_limited.html", status=429)
+    response = render(request, "web/rate_limited.html", {"retry_after": retry_after}, status=429)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response

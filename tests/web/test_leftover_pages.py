@@ -86,6 +86,7 @@ def test_claims_over_the_rate_limit_get_429_and_the_page(signed_in, opened, clai
     limited = client.post(_claim_url(round, slot), {"accept_rules": "on"})
     assert limited.status_code == 429 and limited["Retry-After"] == "60"
     assert "Too many requests" in limited.content.decode()
+    assert "Please wait 60 seconds and try again." in limited.content.decode()
     assert not Offer.objects.filter(source="leftover").exists()
 
 
