@@ -62,7 +62,7 @@ def test_leftovers_do_not_open_while_a_waiting_entry_could_still_be_offered(db, 
     with pytest.raises(leftovers.LeftoverError) as refused:
         leftovers.open_leftovers(slot, actor=site_operator)
     assert refused.value.code == "waitlist_not_done"
-    assert "1 entries on the waitlist" in refused.value.message
+    assert "1 entry on the waitlist chose" in refused.value.message
     decline_offer(Offer.objects.get(entry=entries[0]), actor=None)
     waiting = Offer.objects.get(entry=entries[4])
     assert waiting.source == Offer.Source.WAITLIST
@@ -181,7 +181,7 @@ def test_a_party_larger_than_the_places_left_is_refused(db, site_operator):
             slot, _claimant(7), companions=[_companion(7)], accepted_rules=True
         )
     assert refused.value.code == "leftovers_gone"
-    assert "Only 1 places are left" in refused.value.message
+    assert "Only 1 place is left" in refused.value.message
 
 
 def _another_drawn_slot(site, days_ahead: int = 20):

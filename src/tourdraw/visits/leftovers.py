@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
@@ -128,10 +129,14 @@ def open_leftovers(slot: Slot, *, actor: Any, now: datetime | None = None) -> Le
             waiting = offers.waiting(round, locked).count()
             cutoff = locked.starts_at - settings.TOURDRAW_PROMOTION_CUTOFF
             raise LeftoverError(
-                _(
+                ngettext(
+                    "%(count)d entry on the waitlist chose %(slot)s and could still be "
+                    "offered its places: leftover places open once none is left, or at "
+                    "%(time)s, when the waitlist stops.",
                     "%(count)d entries on the waitlist chose %(slot)s and could still be "
                     "offered its places: leftover places open once none is left, or at "
-                    "%(time)s, when the waitlist stops."
+                    "%(time)s, when the waitlist stops.",
+                    waiting,
                 )
                 % {"count": waiting, "slot": locked.label, "time": _time(cutoff)},
                 code=Code.WAITLIST_NOT_DONE,
@@ -233,7 +238,11 @@ def claim_leftover(
         free = capacity.free_places(locked)
         if free < len(members):
             raise LeftoverError(
-                _("Only %(free)d places are left in %(slot)s; your party has %(persons)d.")
+                ngettext(
+                    "Only %(free)d place is left in %(slot)s; your party has %(persons)d.",
+                    "Only %(free)d places are left in %(slot)s; your party has %(persons)d.",
+                    free,
+                )
                 % {"free": free, "slot": locked.label, "persons": len(members)},
                 code=Code.LEFTOVERS_GONE,
                 field="slot",
