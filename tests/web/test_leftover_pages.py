@@ -1,5 +1,6 @@
 """The round page's leftover places, the claim form and its answer."""
 
+import os
 from datetime import date
 
 import pytest
@@ -76,7 +77,24 @@ def test_a_refused_claim_names_the_person_and_the_rule(signed_in, opened):
     assert not Offer.objects.filter(source="leftover").exists()
 
 
-def test_claims_over_the_rate_limit_get_429_and_the_page(signed_in, opened, claimant, settings):
+@pytest.fixture(params=["database", "redis"])
+def limits_store(request, settings):
+    """The limits' store: the database (the embedded default) or Redis, which a
+    platform of several servers shares (TOURDRAW_TEST_REDIS_URL)."""
+    if request.param == "redis":
+        url = os.environ.get("TOURDRAW_TEST_REDIS_URL")
+        if not url:
+            pytest.skip("needs Redis (set TOURDRAW_TEST_REDIS_URL)")
+        settings.CACHES = {"default": {"BACKEND": "tourdraw.cache.RedisCache", "LOCATION": url}}
+        from django.core.cache import cache
+
+        cache.clear()
+    return request.param
+
+
+def test_claims_over_the_rate_limit_get_429_and_the_page(
+    signed_in, opened, claimant, settings, limits_store
+):
     settings.TOURDRAW_LEFTOVER_CLAIM_RATE = "2/m"
     round, slot, _ = opened
     client = signed_in(claimant.user)
