@@ -367,6 +367,22 @@ class Code(StrEnum):
     # group or a place in the session (people/party.py).
     PERSON_ALREADY_BOOKED = "person_already_booked", RULE
 
+    # Leftover places (visits/leftovers.py)
+    # Leftover places are for a drawn round's slots only.
+    ROUND_NOT_DRAWN = "round_not_drawn", RULE
+    # An entrant of the waitlist could still be offered the slot's free places.
+    WAITLIST_NOT_DONE = "waitlist_not_done", RULE
+    # The slot has no free place to open to claims.
+    NO_LEFTOVERS = "no_leftovers", RULE
+    # The slot's leftover places are open already.
+    LEFTOVERS_ALREADY_OPEN = "leftovers_already_open", RULE
+    # The slot's leftover places are not open to claims.
+    LEFTOVERS_NOT_OPEN = "leftovers_not_open", RULE
+    # Claims stop at the cut-off before the session.
+    LEFTOVERS_CLOSED = "leftovers_closed", RULE
+    # Fewer places are left than the party has persons.
+    LEFTOVERS_GONE = "leftovers_gone", RULE
+
 
 class DomainError(Exception):
     """A refusal: its ``code``, its ``message`` and the ``field`` it is about.

@@ -99,7 +99,7 @@ class WebWritesMiddleware:
 
 def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:
     """The page a request over a limit gets, with when to try again if known."""
-    response = render(request, "web/rate_limited.html", status=429)
+    response = render(request, "web/rate_limited.html", {"retry_after": retry_after}, status=429)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
@@ -111,3 +111,11 @@ def too_many_group_requests(request: HttpRequest) -> bool:
     return over_limit(
         request, "group-requests", f"ip:{client_ip(request)}", settings.TOURDRAW_GROUP_REQUEST_RATE
     )
+
+
+def too_many_leftover_claims(request: HttpRequest) -> bool:
+    """Claims of leftover places per verified visitor, on the page and in the API
+    alike (one budget): the places go first come, first served, and a script
+    firing claims must not crowd out people."""
+    key, _verified = sender(request)
+    return over_limit(request, "leftover-claims", key, settings.TOURDRAW_LEFTOVER_CLAIM_RATE)

@@ -199,6 +199,9 @@ TOURDRAW_WEB_WRITE_RATE = env_str("TOURDRAW_WEB_WRITE_RATE", "60/m")
 TOURDRAW_ANONYMOUS_WRITE_RATE = env_str("TOURDRAW_ANONYMOUS_WRITE_RATE", "30/m")
 # Group visit requests per client address (each lands in an operator's queue).
 TOURDRAW_GROUP_REQUEST_RATE = env_str("TOURDRAW_GROUP_REQUEST_RATE", "5/h")
+# Claims of leftover places per verified visitor (pages and API): the last
+# places go first come, first served, not to whoever scripts the most requests.
+TOURDRAW_LEFTOVER_CLAIM_RATE = env_str("TOURDRAW_LEFTOVER_CLAIM_RATE", "5/m")
 # Sign-in by one-time code.
 TOURDRAW_SIGN_IN_CODE_TTL = timedelta(minutes=10)
 TOURDRAW_SIGN_IN_MAX_TRIES = 5
@@ -333,6 +336,9 @@ TOURDRAW_SPEC_DIR = Path(env_str("TOURDRAW_SPEC_DIR", str(PROJECT_DIR / "docs" /
 # stops promoting this long before the slot (there must be time to confirm).
 TOURDRAW_CANCEL_CUTOFF = timedelta(hours=env_int("TOURDRAW_CANCEL_CUTOFF_HOURS", 2))
 TOURDRAW_PROMOTION_CUTOFF = timedelta(hours=env_int("TOURDRAW_PROMOTION_CUTOFF_HOURS", 26))
+# Leftover places (a slot's free places once its waitlist can serve no one) are
+# claimed until this long before the slot: the party must still reach the gate.
+TOURDRAW_LEFTOVER_CUTOFF = timedelta(hours=env_int("TOURDRAW_LEFTOVER_CUTOFF_HOURS", 2))
 # Winners are reminded this long before their deadline.
 TOURDRAW_REMINDER_BEFORE = timedelta(hours=env_int("TOURDRAW_REMINDER_BEFORE_HOURS", 12))
 # After this many failed calls the call centre stops calling; the offer lapses

@@ -294,6 +294,23 @@ class ConfirmIn(In):
     accept_rules: bool
 
 
+class LeftoversOut(Schema):
+    """A drawn session's leftover places, open to claims first come, first served."""
+
+    slot: SlotOut
+    free_places: int
+    opened_at: datetime
+    claims_until: datetime
+
+
+class LeftoverClaimIn(In):
+    """The party claiming (the entrant is the signed-in visitor) and the visit
+    rules accepted."""
+
+    companions: list[CompanionIn] = Field(default=[], max_length=20)
+    accept_rules: bool
+
+
 class TicketOut(Schema):
     code: str
     state: str

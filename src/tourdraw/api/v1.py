@@ -48,6 +48,8 @@ from tourdraw.api.schemas import (
     GroupOut,
     GroupRequestIn,
     IdPath,
+    LeftoverClaimIn,
+    LeftoversOut,
     Lookup,
     MemberOut,
     NameIn,
@@ -77,7 +79,7 @@ from tourdraw.people import access, consent, rights, sign_in
 from tourdraw.people import services as people_services
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.transparency import round_facts
-from tourdraw.visits import calls, gate, tickets
+from tourdraw.visits import calls, gate, leftovers, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import confirm_offer, decline_offer
 from tourdraw.visits.status import Status as EntryStatus
@@ -449,6 +451,46 @@ def _ticket_out(ticket: Ticket) -> dict[str, Any]:
         qr_payload=tickets.payload(ticket) if ticket.is_valid else None,
         members=_members(offer.entry),
     )
+
+
+@public.get("/rounds/{code}/leftovers", response={200: list[LeftoversOut], **ERRORS})
+def list_leftovers(request: HttpRequest, code: CodePath) -> Any:
+    """The round's sessions whose leftover places are open and still claimable:
+    free places no entry on the waitlist can be offered any more."""
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    return [
+        {
+            "slot": _slot_out(shown.slot),
+            "free_places": shown.free_places,
+            "opened_at": shown.opened_at,
+            "claims_until": shown.claims_until,
+        }
+        for shown in leftovers.open_in(round, timezone.now())
+    ]
+
+
+@visitor.post("/rounds/{code}/leftovers/{slot_id}/claims", response={201: TicketOut, **ERRORS})
+def claim_leftover(
+    request: HttpRequest, code: CodePath, slot_id: IdPath, body: LeftoverClaimIn
+) -> Any:
+    """Claim leftover places for your party: a confirmed ticket at once, under
+    the same rules as an entry; one place per person per round."""
+    round = get_object_or_404(Round, code=code)
+    slot = get_object_or_404(round.slots.select_related("tour__site"), pk=slot_id)
+    visitor = _visitor(request)
+    if limits.too_many_leftover_claims(request):
+        response = errors.error(
+            api, request, Code.RATE_LIMITED, _("Too many claims; try again in a minute.")
+        )
+        response["Retry-After"] = "60"
+        return response
+    ticket = leftovers.claim_leftover(
+        slot,
+        visitor,
+        companions=[entries.CompanionInput(**c.dict()) for c in body.companions],
+        accepted_rules=body.accept_rules,
+    )
+    return Status(201, _ticket_out(_own_ticket(request, ticket.code)))
 
 
 def _own_ticket(request: HttpRequest, code: str) -> Ticket:

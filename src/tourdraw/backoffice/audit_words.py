@@ -67,6 +67,12 @@ SENTENCES: dict[str, Promise] = {
     "tourdraw.offer.promoted": gettext_lazy(
         "Entry %(object)s was offered a place from the waitlist."
     ),
+    "tourdraw.leftovers.opened": gettext_lazy(
+        "%(actor)s opened the leftover places of session %(slot)s (%(free)s free)."
+    ),
+    "tourdraw.leftover.claimed": gettext_lazy(
+        "%(actor)s claimed %(persons)s leftover places in session %(slot)s (entry %(entry)s)."
+    ),
     "tourdraw.offer.called": gettext_lazy(
         "Call centre (%(actor)s) recorded “%(outcome)s” for entry %(object)s."
     ),

@@ -25,6 +25,7 @@ from tourdraw.lottery import drawing, rounds
 from tourdraw.lottery.models import Round
 from tourdraw.people import access
 from tourdraw.reports import charts, exports, stats
+from tourdraw.visits import leftovers
 from tourdraw.visits.cancellation import cancel_slot, who_is_affected
 from tourdraw.web import confirmation
 
@@ -79,6 +80,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
             "demand": demand,
             "summary": stats.round_summary(round),
             "unassigned": unassigned,
+            "leftovers": leftovers.overview(round) if round.state == Round.State.DRAWN else [],
         },
     )
 
@@ -108,7 +110,15 @@ def round_action(request: HttpRequest, round_id: int) -> HttpResponse:
             )
             added = rounds.add_slots(round, list(slots), actor=request.user)
             messages.success(request, _("%(count)d sessions added.") % {"count": added})
-    except (rounds.RoundError, drawing.DrawRefused) as error:
+        elif action == "open_leftovers":
+            slot = get_object_or_404(round.slots.all(), pk=parse_id(request.POST.get("slot")))
+            opening = leftovers.open_leftovers(slot, actor=request.user, now=now)
+            messages.success(
+                request,
+                _("The leftover places of %(slot)s are open to claims.")
+                % {"slot": opening.slot.label},
+            )
+    except (rounds.RoundError, drawing.DrawRefused, leftovers.LeftoverError) as error:
         messages.error(request, str(error.message))
     return redirect("backoffice:round", round_id=round.pk)
 

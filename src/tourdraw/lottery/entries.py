@@ -423,6 +423,48 @@ def enter_round(
     )
 
 
+def check_leftover_party(
+    round: Round,
+    visitor: Visitor,
+    slot: Slot,
+    companions: Sequence[CompanionInput],
+    *,
+    now: datetime,
+) -> list[_Member]:
+    """Every rule an entry meets, for a party claiming leftover places in
+    ``slot`` of a drawn round (``visits.leftovers``): the entrant's profile, the
+    party's size, each person's document, age on the slot's date and guardian,
+    each person once and in no other party of the round (their own lottery entry
+    included), the no-show ban and the cool-down."""
+    _slots, members = _check(round, visitor, [slot.pk], companions, now=now)
+    return members
+
+
+def enter_leftover(round: Round, visitor: Visitor, slot: Slot, members: list[_Member]) -> Entry:
+    """Store a party that claims leftover places in ``slot`` as an entry of the
+    drawn round marked ``leftover``: no outcome, never on the waitlist, its party
+    stored as any entry's. Called in the claim's transaction, under the slot's
+    lock; a person a concurrent claim or entry took first is named (the
+    one-appearance-per-round constraint is what decides it)."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                entry = Entry.objects.create(
+                    round=round,
+                    visitor=visitor,
+                    code=new_entry_code(),
+                    party_size=len(members),
+                    leftover=True,
+                )
+                _store_party(entry, visitor, [slot], members)
+            return entry
+        except IntegrityError:
+            _raise_if_taken(round, members, None)
+    raise EntryRejected.from_errors(
+        [_error(_("The entry could not be saved; please try again."), Code.ENTRY_CONFLICT, "entry")]
+    )
+
+
 def change_entry(
     entry: Entry,
     *,

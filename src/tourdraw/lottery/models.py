@@ -196,6 +196,11 @@ class Entry(models.Model):
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A party that claimed a leftover place after the draw (visits/leftovers.py):
+    # it took no part in the draw, has no outcome, and is never on the waitlist.
+    # Its party is stored as any entry's, so the gate, tickets and the
+    # one-appearance-per-round constraint treat it alike.
+    leftover = models.BooleanField(default=False, editable=False)
 
     # Set when the entries service stores the party, or by entries.with_party()
     # for a list; read them through entries.choices_of() and entries.party_of().

@@ -91,7 +91,8 @@ _Counted = tuple[tuple[int, int], dict[int, tuple[int, int]]]
 
 
 def _count_demand(round: Round) -> _Counted:
-    active = round.entries.filter(state=Entry.State.ACTIVE)
+    # Leftover claims came after the draw: they are no demand for it.
+    active = round.entries.filter(state=Entry.State.ACTIVE, leftover=False)
     total = active.aggregate(entries=Count("id"), persons=Sum("party_size"))
     rows = (
         EntryChoice.objects.filter(entry__in=active)
@@ -132,7 +133,7 @@ def round_summaries(rounds: Sequence[Round]) -> list[RoundSummary]:
     them all, however many rounds the dashboard lists."""
     ids = [round.pk for round in rounds]
     active = list(
-        Entry.objects.filter(round__in=ids, state=Entry.State.ACTIVE)
+        Entry.objects.filter(round__in=ids, state=Entry.State.ACTIVE, leftover=False)
         .values("round")
         .annotate(n=Count("id"), persons=Sum("party_size"))
     )

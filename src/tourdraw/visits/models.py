@@ -25,6 +25,7 @@ class Offer(models.Model):
     class Source(models.TextChoices):
         DRAW = "draw", _("the draw")
         WAITLIST = "waitlist", _("the waitlist")
+        LEFTOVER = "leftover", _("leftover places")
 
     class Via(models.TextChoices):
         ONLINE = "online", _("online")
@@ -214,3 +215,27 @@ class NoShow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.code} no-show"
+
+
+class LeftoverOpening(models.Model):
+    """A drawn slot whose free places are open to claims, first come, first
+    served, once its waitlist can serve no one (visits/leftovers.py)."""
+
+    SITE_PATH: ClassVar[str] = "slot__tour__site_id"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="leftover_openings")
+    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="leftover_opening")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Why it could open: the waitlist had no one left for the slot, or its cut-off had passed.
+    reason = models.CharField(max_length=20)
+    opened_at = models.DateTimeField(_("opened"))
+
+    class Meta:
+        verbose_name = _("leftover places")
+        verbose_name_plural = _("leftover places")
+        ordering = ["opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} {self.slot.code}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,17 +95,23 @@ def confirm_offer(
             _("Accept the visit rules to confirm."), code=Code.RULES_NOT_ACCEPTED, field="rules"
         )
     with transaction.atomic():
-        locked = _locked_pending(offer, now)
-        locked.state = Offer.State.CONFIRMED
-        locked.decided_at = now
-        locked.confirmed_via = via
-        locked.save(update_fields=["state", "decided_at", "confirmed_via"])
-        ticket = Ticket.objects.create(offer=locked, code=secrets.token_urlsafe(16), issued_at=now)
-        log_action(
-            "tourdraw.offer.confirmed", locked, actor=actor, data={"via": via, "ticket": ticket.pk}
-        )
-        notices.ticket_issued(ticket)
+        ticket = issue_ticket(_locked_pending(offer, now), actor=actor, via=via, now=now)
     offer.refresh_from_db()
+    return ticket
+
+
+def issue_ticket(locked: Offer, *, actor: Any, via: str, now: datetime) -> Ticket:
+    """Confirm ``locked`` (a pending offer, row-locked by the caller in its
+    transaction) and issue the party's ticket; the visitor is told."""
+    locked.state = Offer.State.CONFIRMED
+    locked.decided_at = now
+    locked.confirmed_via = via
+    locked.save(update_fields=["state", "decided_at", "confirmed_via"])
+    ticket = Ticket.objects.create(offer=locked, code=secrets.token_urlsafe(16), issued_at=now)
+    log_action(
+        "tourdraw.offer.confirmed", locked, actor=actor, data={"via": via, "ticket": ticket.pk}
+    )
+    notices.ticket_issued(ticket)
     return ticket
 
 
@@ -209,7 +216,11 @@ def release_places(offer: Offer, *, reason: str, now: datetime) -> list[Offer]:
     the release with the promotions it caused (spec section 7), in the same
     transaction so the log never shows one without the other."""
     promoted = promote(offer.slot, reason=reason, now=now)
-    log_release(offer, reason=reason, promoted=promoted, now=now)
+    # A leftover party is in no draw record, so the public log has no release of
+    # it to replay; its places go back to the slot's leftovers (the waitlist was
+    # empty or past its cut-off when they opened, and never fills again).
+    if offer.source != Offer.Source.LEFTOVER:
+        log_release(offer, reason=reason, promoted=promoted, now=now)
     return promoted
 
 
@@ -239,6 +250,15 @@ def log_release(offer: Offer, *, reason: str, promoted: list[Offer], now: dateti
     )
 
 
+def waiting(round: Round, slot: Slot) -> QuerySet[DrawOutcome]:
+    """The waitlist of ``slot``: the round's active entries the draw did not
+    place and that were never offered a place, which list the slot (spec section 5).
+    Leftover places open only once it is empty (``visits.leftovers``)."""
+    return DrawOutcome.objects.filter(
+        round=round, slot__isnull=True, entry__state=Entry.State.ACTIVE
+    ).filter(entry__choices__slot=slot, entry__offer__isnull=True)
+
+
 def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     """Offer the slot's free places down the waitlist (spec section 5).
 
@@ -256,8 +276,7 @@ def promote(slot: Slot, *, reason: str, now: datetime) -> list[Offer]:
     if round is None:
         return []
     candidates = list(
-        DrawOutcome.objects.filter(round=round, slot__isnull=True, entry__state=Entry.State.ACTIVE)
-        .filter(entry__choices__slot=locked, entry__offer__isnull=True)
+        waiting(round, locked)
         .order_by("position")
         .values_list("entry_id", "entry__code", "entry__party_size")
     )

@@ -195,6 +195,28 @@ class EntryForm(DomainErrorsMixin, forms.Form):
         return result
 
 
+class LeftoverClaimForm(EntryForm):
+    """A claim of leftover places: the companions, as on an entry, and the visit
+    rules accepted; the session is the page's own, so there is nothing to rank."""
+
+    def __init__(self, *args: Any, tour: Tour, **kwargs: Any) -> None:
+        super().__init__(*args, tour=tour, slot_labels=[], **kwargs)
+        for rank in range(1, tour.max_choices + 1):
+            del self.fields[f"choice_{rank}"]
+        self.fields["accept_rules"] = forms.BooleanField(
+            label=_(
+                "I accept the visit rules: phones sealed in pouches, no photography in the "
+                "workshops, an ID document for every person."
+            ),
+            required=False,
+        )
+
+    def form_field_for(self, service_field: str) -> str:
+        if service_field == "rules":
+            return "accept_rules"
+        return super().form_field_for(service_field)
+
+
 class GroupRequestForm(DomainErrorsMixin, forms.Form):
     organisation = forms.CharField(label=_("Organisation"), max_length=200)
     contact_name = forms.CharField(label=_("Contact person"), max_length=100)

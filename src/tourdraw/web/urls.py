@@ -13,6 +13,11 @@ urlpatterns = [
     path("rounds/<slug:code>/", views.round_detail, name="round"),
     path("rounds/<slug:code>/enter/", views.enter, name="enter"),
     path("rounds/<slug:code>/results/", views.round_results, name="results"),
+    path(
+        "rounds/<slug:code>/leftovers/<int:slot_id>/",
+        views.leftover_claim,
+        name="leftover_claim",
+    ),
     path("rounds/<slug:code>/draw.json", views.draw_record, name="draw_record"),
     path("sign-in/", views.sign_in_view, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),

@@ -32,7 +32,7 @@ from tourdraw.people.models import User, Visitor
 from tourdraw.people.ratelimits import too_many_codes, too_many_codes_message
 from tourdraw.reports import charts, exports, stats
 from tourdraw.transparency import round_facts
-from tourdraw.visits import tickets
+from tourdraw.visits import leftovers, tickets
 from tourdraw.visits.models import Offer, Ticket
 from tourdraw.visits.offers import OfferError, confirm_offer, decline_offer
 from tourdraw.visits.status import entry_status, entry_statuses, group_status
@@ -43,6 +43,7 @@ from tourdraw.web.forms import (
     EmailForm,
     EntryForm,
     GroupRequestForm,
+    LeftoverClaimForm,
     NameForm,
     PhoneForm,
     ProfileForm,
@@ -106,8 +107,49 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "beacon": round_facts.beacon(round),
         "promotion_cutoff_hours": int(settings.TOURDRAW_PROMOTION_CUTOFF.total_seconds() // 3600),
         "confirm_hours": int(round.confirm_window.total_seconds() // 3600),
+        "leftovers": leftovers.open_in(round, timezone.now()),
     }
     return render(request, "web/round.html", context)
+
+
+@visitor_required
+def leftover_claim(request: HttpRequest, code: str, slot_id: int) -> HttpResponse:
+    """Claim a drawn session's leftover places for your party: the ticket at once."""
+    round = get_object_or_404(Round.objects.select_related("tour__site"), code=code)
+    slot = get_object_or_404(round.slots.select_related("tour__site"), pk=slot_id)
+    visitor = signed_in_visitor(request)
+    if visitor.self_person is None:
+        messages.info(request, _("Add your real name and ID document before claiming places."))
+        return redirect(f"{reverse('web:profile')}?next={request.path}")
+    if request.method == "POST" and limits.too_many_leftover_claims(request):
+        return limits.too_many_requests(request, retry_after=60)
+    form = LeftoverClaimForm(request.POST or None, tour=round.tour)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = leftovers.claim_leftover(
+                slot,
+                visitor,
+                companions=form.companions(),
+                accepted_rules=form.cleaned_data["accept_rules"],
+            )
+        except DomainError as refused:
+            form.add_domain_errors(refused.problems)
+        else:
+            messages.success(
+                request,
+                _("The places are yours: %(slot)s. Your ticket is below; it was sent by SMS too.")
+                % {"slot": slot.label},
+            )
+            return redirect("web:ticket", code=ticket.code)
+    open_now = {shown.slot.pk: shown for shown in leftovers.open_in(round, timezone.now())}
+    context = {
+        "form": form,
+        "round": round,
+        "slot": slot,
+        "open": open_now.get(slot.pk),
+        "person": visitor.self_person,
+    }
+    return render(request, "web/leftover_claim.html", context)
 
 
 def site_history(request: HttpRequest, code: str) -> HttpResponse:
@@ -447,6 +489,8 @@ def entry_detail(request: HttpRequest, code: str) -> HttpResponse:
 def entry_receipt(request: HttpRequest, code: str) -> HttpResponse:
     """The signed receipt of the entry as it stands, as a file to keep (owner only)."""
     entry = _own_entry(request, code)
+    if entry.leftover:
+        raise Http404("a leftover party took no part in the draw: it has no receipt")
     response = JsonResponse(receipts.receipt_for(entry), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{receipts.filename(entry)}"'
     return response
