@@ -152,7 +152,9 @@ def add_notice(site: Site, written: NoticeText, *, actor: Any) -> Notice:
 def change_notice(notice: Notice, written: NoticeText, *, actor: Any) -> Notice:
     checked = _checked(notice.site, written)
     with transaction.atomic():
-        locked = Notice.objects.select_for_update().select_related("tour").get(pk=notice.pk)
+        locked = (
+            Notice.objects.select_for_update(of=("self",)).select_related("tour").get(pk=notice.pk)
+        )
         before = changes.snapshot(locked)
         locked.tour, locked.kind, locked.order = checked.tour, checked.kind, checked.order
         locked.text, locked.text_en, locked.active = checked.text, checked.text_en, checked.active
