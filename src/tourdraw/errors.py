@@ -325,8 +325,8 @@ class Code(StrEnum):
     ALREADY_CHECKED_IN = "already_checked_in", RULE
     # No member of the party is chosen, or one who is not of it.
     NO_ONE_CHOSEN = "no_one_chosen", RULE
-    # A group is checked in only within the session's arrival window.
-    OUTSIDE_WINDOW = "outside_window", RULE
+    # No member of the scanned group has the ID document typed at the gate.
+    NOT_IN_GROUP = "not_in_group", RULE
 
     # Group visits (groups/services.py)
     # A group's size is outside the site's limits.

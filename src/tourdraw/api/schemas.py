@@ -160,9 +160,19 @@ class BeaconOut(Schema):
     time: datetime
 
 
+class NoticeOut(Schema):
+    """A site's notice to visitors of the round's tour, in both languages."""
+
+    kind: Literal["phones", "dress", "documents", "other"]
+    tour: str | None = Field(description="the tour's code; null: every tour of the site")
+    text: str
+    text_en: str
+
+
 class RoundDetail(RoundOut):
     slots: list[RoundSlotOut]
     beacon: BeaconOut | None
+    notices: list[NoticeOut]
 
 
 class Lookup(Schema):

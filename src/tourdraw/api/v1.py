@@ -68,6 +68,7 @@ from tourdraw.api.schemas import (
     TokenOut,
     TourOut,
 )
+from tourdraw.catalog import notices as site_notices
 from tourdraw.catalog.models import Site, Slot
 from tourdraw.catalog.services import upcoming_slots
 from tourdraw.errors import Code, DomainError
@@ -200,6 +201,15 @@ def get_round(request: HttpRequest, code: CodePath) -> Any:
             for places in round_facts.slot_places(round, slots)
         ],
         "beacon": asdict(beacon) if beacon else None,
+        "notices": [
+            {
+                "kind": notice.kind,
+                "tour": round.tour.code if notice.tour_id else None,
+                "text": notice.text,
+                "text_en": notice.text_en,
+            }
+            for notice in site_notices.for_tour(round.tour)
+        ],
     }
 
 

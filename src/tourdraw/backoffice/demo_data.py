@@ -15,6 +15,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from tourdraw.catalog import notices
 from tourdraw.catalog.models import Site, Slot, Tour
 from tourdraw.catalog.services import generate_slots
 from tourdraw.groups import services as group_services
@@ -290,6 +291,64 @@ OTHER_SITES = [
 ]
 XIAOMI_TIMES = [time(9, 30), time(13, 30), time(15, 30)]
 
+# What each demo site tells its visitors: (kind, Chinese, English), for every tour.
+SITE_NOTICES: dict[str, list[tuple[str, str, str]]] = {
+    "xiaomi-ev": [
+        (
+            "phones",
+            "参观期间手机须装入密封袋，车间内禁止拍照。",
+            "Phones are sealed in a bag for the whole tour; no photography in the workshops.",
+        ),
+        (
+            "dress",
+            "请穿着包头平底鞋，车间内不得穿凉鞋、拖鞋或高跟鞋。",
+            "Wear closed, flat shoes: no sandals, slippers or high heels in the workshops.",
+        ),
+        (
+            "documents",
+            "每人携带报名时填写的身份证件原件，闸口逐一核验。",
+            "Everyone brings the original of the ID document named in the entry; "
+            "it is checked at the gate.",
+        ),
+    ],
+    "nio": [
+        (
+            "phones",
+            "生产区内禁止拍照和录像，手机请调至静音。",
+            "No photos or video in the production area; set phones to silent.",
+        ),
+        (
+            "documents",
+            "请携带报名时填写的身份证件原件。",
+            "Bring the original of the ID document named in the entry.",
+        ),
+    ],
+    "mengniu": [
+        (
+            "dress",
+            "牧场参观请穿平底鞋；进入生产区须穿戴鞋套和发帽。",
+            "Wear flat shoes on the farm; shoe covers and a hair net are worn in production.",
+        ),
+        (
+            "documents",
+            "请携带报名时填写的身份证件原件。",
+            "Bring the original of the ID document named in the entry.",
+        ),
+    ],
+    "tsingtao": [
+        (
+            "other",
+            "未满18岁的参观者不参加品酒环节。",
+            "Visitors under 18 do not take part in the tasting.",
+        ),
+        (
+            "documents",
+            "请携带报名时填写的身份证件原件。",
+            "Bring the original of the ID document named in the entry.",
+        ),
+    ],
+}
+
 
 @dataclass
 class _Xiaomi:
@@ -310,8 +369,18 @@ def load(*, now: datetime | None = None, entrants: int = 300) -> dict[str, int]:
     xiaomi = _xiaomi_rounds(_xiaomi_tour(), now=now, today=today)
     others = [_other_round(factory, now=now, today=today) for factory in OTHER_SITES]
     express = _express_round(xiaomi.tour, now=now, today=today)
+    _site_notices()
     visitors = [_visitor(rng, number, today) for number in range(entrants + 160)]
     return _play(xiaomi, others, express, visitors, rng, now=now, entrants=entrants)
+
+
+def _site_notices() -> None:
+    """Each demo site's notices, written once (as an operator would) and kept."""
+    for site in Site.objects.filter(code__in=SITE_NOTICES, notices__isnull=True):
+        for order, (kind, text, text_en) in enumerate(SITE_NOTICES[site.code]):
+            notices.add_notice(
+                site, notices.NoticeText(kind, text, text_en, order=order), actor=None
+            )
 
 
 def _at(day: date, hour: int) -> datetime:

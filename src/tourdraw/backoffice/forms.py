@@ -7,7 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tourdraw.catalog.models import Slot, Tour
+from tourdraw.catalog.models import Notice, Site, Slot, Tour
+from tourdraw.catalog.notices import NoticeText
 from tourdraw.edge import parse_id
 from tourdraw.errors import Code
 from tourdraw.lottery.codes import ALPHABET, LENGTH
@@ -194,6 +195,13 @@ class GroupCheckInForm(forms.Form):
     member = IdsField(label=_("Members"), required=False)
 
 
+class GroupDocumentForm(forms.Form):
+    """A group member's ID document, typed from the card in the staff member's hand."""
+
+    id_type = forms.ChoiceField(label=_("ID document"), choices=DOCUMENT_TYPE_CHOICES)
+    id_number = forms.CharField(label=_("Number on the document in your hand"), max_length=40)
+
+
 class GroupDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", _("Approve")), ("decline", _("Decline"))],
@@ -272,3 +280,58 @@ class DashboardsForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Choose the sites table or the rounds table.")},
     )
+
+
+class NoticeForm(DomainErrorsMixin, forms.Form):
+    """A site's notice as the operator writes it; its texts are checked by the
+    service (catalog/notices.py), whose messages say which text is wrong."""
+
+    tour = forms.ModelChoiceField(
+        label=_("Tour"),
+        queryset=Tour.objects.none(),
+        required=False,
+        empty_label=_("Every tour of the site"),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Notice.Kind.choices)
+    text = forms.CharField(
+        label=_("Text (Chinese)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    text_en = forms.CharField(
+        label=_("Text (English)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, initial=0)
+    active = forms.BooleanField(label=_("Shown to visitors"), required=False, initial=True)
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_tour = self.fields["tour"]
+        assert isinstance(field_tour, forms.ModelChoiceField)
+        field_tour.queryset = site.tours.order_by("code")
+
+    @staticmethod
+    def initial_of(notice: Notice) -> dict[str, Any]:
+        return {
+            "tour": notice.tour_id,
+            "kind": notice.kind,
+            "text": notice.text,
+            "text_en": notice.text_en,
+            "order": notice.order,
+            "active": notice.active,
+        }
+
+    def written(self) -> NoticeText:
+        data = self.cleaned_data
+        return NoticeText(
+            kind=data["kind"],
+            text=data["text"],
+            text_en=data["text_en"],
+            tour=data["tour"],
+            order=data["order"],
+            active=data["active"],
+        )

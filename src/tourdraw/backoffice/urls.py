@@ -1,7 +1,15 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from tourdraw.backoffice import audit_log, operations, planning, round_audit, sign_in, views
+from tourdraw.backoffice import (
+    audit_log,
+    notices,
+    operations,
+    planning,
+    round_audit,
+    sign_in,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -31,6 +39,23 @@ urlpatterns = [
         "gate/<int:slot_id>/groups/<int:group_id>/",
         views.gate_group_check_in,
         name="gate_group_check_in",
+    ),
+    path(
+        "gate/<int:slot_id>/groups/<int:group_id>/document/",
+        views.gate_group_document,
+        name="gate_group_document",
+    ),
+    path("sites/", notices.site_list, name="sites"),
+    path("sites/<slug:site_code>/notices/", notices.notice_list, name="notices"),
+    path(
+        "sites/<slug:site_code>/notices/<int:notice_id>/",
+        notices.notice_edit,
+        name="notice_edit",
+    ),
+    path(
+        "sites/<slug:site_code>/notices/<int:notice_id>/remove/",
+        notices.notice_remove,
+        name="notice_remove",
     ),
     path("groups/", views.group_list, name="groups"),
     path("groups/<int:group_id>/", views.group_detail, name="group"),

@@ -26,6 +26,7 @@ from tourdraw.backoffice.forms import (
     GateScanForm,
     GroupCheckInForm,
     GroupDecisionForm,
+    GroupDocumentForm,
     IdentityDisputeForm,
     RecordCallForm,
 )
@@ -37,7 +38,7 @@ from tourdraw.groups.models import GroupVisit
 from tourdraw.people import access, crypto, sign_in
 from tourdraw.people.documents import DOCUMENT_TYPE_CHOICES
 from tourdraw.people.models import Visitor
-from tourdraw.visits import calls, capacity, disputes, gate
+from tourdraw.visits import calls, capacity, disputes, gate, signing
 from tourdraw.visits.models import CallAttempt, Offer
 from tourdraw.visits.offers import OfferError
 from tourdraw.web import confirmation
@@ -293,7 +294,10 @@ def gate_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         named = form.named()
         try:
-            extra["scan"] = gate.inspect(gate.identify(slot, **named), slot=slot)
+            if not named["id_number"].strip() and signing.is_group_code(named["code"]):
+                extra["group_scan"] = gate.inspect_group(gate.find_group(named["code"]), slot=slot)
+            else:
+                extra["scan"] = gate.inspect(gate.identify(slot, **named), slot=slot)
             extra["named"] = named
         except gate.GateRefusal as refusal:
             extra["refusal"] = refusal
@@ -454,3 +458,37 @@ def gate_group_check_in(request: HttpRequest, slot_id: int, group_id: int) -> Ht
     else:
         messages.success(request, _("%(count)d checked in.") % {"count": done})
     return redirect("backoffice:gate", slot_id=slot.pk)
+
+
+@require_POST
+@capability("gate")
+def gate_group_document(request: HttpRequest, slot_id: int, group_id: int) -> HttpResponse:
+    """A member of a scanned group, checked in by the ID document they show;
+    the group's list comes back for the next one."""
+    slot = _slot(request, slot_id)
+    group = get_object_or_404(GroupVisit, pk=group_id, slot=slot)
+    form = GroupDocumentForm(request.POST)
+    extra: dict[str, Any] = {}
+    if form.is_valid():
+        try:
+            member = group_services.check_in_by_document(
+                group,
+                slot=slot,
+                id_type=form.cleaned_data["id_type"],
+                id_number=form.cleaned_data["id_number"],
+                gate=_gate_name(request),
+                staff=request.user,
+            )
+        except gate.GateRefusal as refusal:
+            extra["refusal"] = refusal
+        else:
+            extra["checked_in"] = gate.mask_name(member.full_name)
+        try:
+            extra["group_scan"] = gate.inspect_group(group, slot=slot)
+        except gate.GateRefusal as refusal:
+            extra.setdefault("refusal", refusal)
+    status = 400 if "refusal" in extra else 200
+    response = _gate_page(request, slot, form=form, extra=extra)
+    if response.status_code == 200:
+        response.status_code = status
+    return response

@@ -151,3 +151,40 @@ class Slot(models.Model):
         start, end = self.local_start, self.local_end
         day = dateformat.format(start, pgettext("slot date (PHP date format)", "D j M"))
         return f"{day} {start:%H:%M}–{end:%H:%M}"
+
+
+class Notice(Translated, models.Model):
+    """What a site tells every visitor before they come (phones sealed, dress,
+    the ID to bring): for every tour of the site, or for one tour. Which apply
+    where, in which language: ``catalog/notices.py``."""
+
+    # Its site, as a lookup from here: staff see it where they have a role there
+    # (people.access.scope).
+    SITE_PATH: ClassVar[str] = "site_id"
+    # The longest text, in each language: a notice is read on a phone and in an SMS.
+    MAX_TEXT: ClassVar[int] = 300
+
+    class Kind(models.TextChoices):
+        PHONES = "phones", _("phones")
+        DRESS = "dress", _("dress")
+        DOCUMENTS = "documents", _("ID documents")
+        OTHER = "other", _("other")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="notices")
+    # None: every tour of the site.
+    tour = models.ForeignKey(
+        Tour, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=MAX_TEXT)
+    text_en = models.CharField(_("text (English)"), max_length=MAX_TEXT)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("shown"), default=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["site", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

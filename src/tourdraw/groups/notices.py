@@ -46,7 +46,8 @@ def decided(group: GroupVisit) -> None:
         if group.state == GroupVisit.State.APPROVED and group.slot is not None:
             body = _(
                 "tourdraw: your group visit is approved for %(slot)s, %(persons)d persons. "
-                "Upload the member list here: %(link)s"
+                "Upload the member list here; once it is in, the same page shows the group's "
+                "QR code for the gate: %(link)s"
             ) % {"slot": group.slot.label, "persons": group.size, "link": _link(group)}
         else:
             body = _("tourdraw: your group request was declined: %(reason)s. %(link)s") % {

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -437,20 +437,17 @@ def check_in_members(
     staff: Any,
     now: datetime | None = None,
 ) -> int:
-    """Check a group in by its list: each ticked member once."""
-    from tourdraw.visits.gate import GateRefusal, arrival_window
+    """Check a group in by its list: each ticked member once, by the rules of
+    party tickets (the group's own session, within its arrival window)."""
+    from tourdraw.visits.gate import GateRefusal, check_group_admissible
 
     now = now or timezone.now()
-    if group.slot_id != slot.pk or group.state != GroupVisit.State.APPROVED:
-        raise GateRefusal(
-            _("This group is not booked for this session."), code=Code.WRONG_SLOT, field="group"
-        )
-    opens, closes = arrival_window(slot)
-    if not opens <= now <= closes:
-        raise GateRefusal(
-            _("Outside this session's arrival window."), code=Code.OUTSIDE_WINDOW, field="group"
-        )
+    check_group_admissible(group, slot, now)
     with transaction.atomic():
+        ticked = GroupMember.objects.select_for_update().filter(group=group, pk__in=member_ids)
+        already = [member for member in ticked if member.checked_in_at is not None]
+        if already:
+            raise _already_in(already[0], slot, GateRefusal)
         done = GroupMember.objects.filter(
             group=group, pk__in=member_ids, checked_in_at__isnull=True
         ).update(checked_in_at=now, checked_in_gate=gate)
@@ -458,6 +455,66 @@ def check_in_members(
             "tourdraw.group.checked_in", group, actor=staff, data={"gate": gate, "persons": done}
         )
     return done
+
+
+def check_in_by_document(
+    group: GroupVisit,
+    *,
+    slot: Slot,
+    id_type: str,
+    id_number: str,
+    gate: str,
+    staff: Any,
+    now: datetime | None = None,
+) -> GroupMember:
+    """Check in the member of the group whose ID document staff hold: found by
+    its number, checked in once (two gates typing the same card: one wins)."""
+    from tourdraw.people.identity import typed_document_hash
+    from tourdraw.visits.gate import GateRefusal, check_group_admissible
+
+    now = now or timezone.now()
+    check_group_admissible(group, slot, now)
+    digest = typed_document_hash(id_type, id_number, GateRefusal)
+    member = group.members.filter(id_hash=digest, erased_at__isnull=True).first()
+    if member is None:
+        raise GateRefusal(
+            _("No member of %(organisation)s has this ID document.")
+            % {"organisation": group.organisation},
+            code=Code.NOT_IN_GROUP,
+            field="id_number",
+        )
+    with transaction.atomic():
+        done = GroupMember.objects.filter(pk=member.pk, checked_in_at__isnull=True).update(
+            checked_in_at=now, checked_in_gate=gate
+        )
+        if not done:
+            member.refresh_from_db()
+            raise _already_in(member, slot, GateRefusal)
+        log_action(
+            "tourdraw.group.checked_in",
+            group,
+            actor=staff,
+            data={"gate": gate, "persons": 1, "by": "document"},
+        )
+    member.refresh_from_db()
+    return member
+
+
+def _already_in(member: GroupMember, slot: Slot, refusal: type[DomainError]) -> DomainError:
+    from tourdraw.visits.gate import mask_name
+
+    moment = timezone.localtime(member.checked_in_at, slot.tour.site.tzinfo)
+    return refusal(
+        _("%(name)s (%(id)s) is already checked in (%(time)s, %(gate)s).")
+        % {
+            "name": mask_name(member.full_name),
+            "id": member.id_masked,
+            "time": formats.date_format(moment, "DATETIME_FORMAT"),
+            "gate": member.checked_in_gate,
+        },
+        code=Code.ALREADY_CHECKED_IN,
+        field="member",
+    )
 
 
 # Marked for translation here, translated in the contact's language when sent.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from tourdraw.audit.services import log_action
 from tourdraw.catalog.models import Slot
 from tourdraw.errors import Code, DomainError
+from tourdraw.groups.models import GroupMember, GroupVisit
 from tourdraw.lottery.models import EntryMember
 from tourdraw.people.documents import age_on
 from tourdraw.people.identity import typed_document_hash
@@ -77,6 +78,109 @@ def find_ticket(scanned: str) -> Ticket:
     if ticket is None:
         raise _refuse(_("No such ticket."), Code.UNKNOWN_TICKET)
     return ticket
+
+
+def find_group(scanned: str) -> GroupVisit:
+    """The group a scanned group code stands for: its signature checked, and
+    refused if the group is no longer approved for the session the code names
+    (declined, or its session released or changed since the code was printed).
+    A party ticket's code is not a group's (``signing``: each kind its prefix)."""
+    try:
+        claim = signing.verify_group(scanned)
+    except signing.TicketSignatureError as error:
+        raise _refuse(signing.refusal(error.code), error.code) from None
+    group = (
+        GroupVisit.objects.select_related("site", "slot__tour__site")
+        .filter(pk=claim.group_id)
+        .first()
+    )
+    if group is None:
+        raise _refuse(_("No such group."), Code.UNKNOWN_TICKET)
+    if group.state != GroupVisit.State.APPROVED or group.slot is None:
+        raise _refuse(
+            _(
+                "This group's visit is not approved (declined, or its session was released): "
+                "its code lets no one in."
+            ),
+            Code.GROUP_NOT_APPROVED,
+        )
+    if group.slot_id != claim.slot_id:
+        raise _refuse(
+            _(
+                "This group's code is out of date: the group now comes at %(slot)s. "
+                "The organiser finds the new code on the group's page."
+            )
+            % {"slot": group.slot.label},
+            Code.CANCELLED,
+        )
+    return group
+
+
+def check_arrival(booked: Slot, slot: Slot, now: datetime, *, wrong_session: str) -> None:
+    """Booked for ``booked``, arriving at ``slot`` at ``now``: the right day, the
+    right session and within its arrival window, or refused with the party
+    tickets' codes. ``wrong_session`` says what is booked elsewhere (``%(slot)s``)."""
+    if booked.pk != slot.pk:
+        code = Code.WRONG_DAY if booked.visit_date != slot.visit_date else Code.WRONG_SLOT
+        raise _refuse(wrong_session % {"slot": booked.label}, code)
+    opens, closes = arrival_window(slot)
+    if now < opens:
+        raise _refuse(
+            _("Too early: the gate for this session opens at %(time)s, not before.")
+            % {"time": _when(opens, slot)},
+            Code.TOO_EARLY,
+        )
+    if now > closes:
+        raise _refuse(
+            _("Too late: since %(time)s the gate for this session is closed.")
+            % {"time": _when(closes, slot)},
+            Code.TOO_LATE,
+        )
+
+
+def check_group_admissible(group: GroupVisit, slot: Slot, now: datetime) -> None:
+    """An approved group, at its own session, within the arrival window."""
+    if group.state != GroupVisit.State.APPROVED or group.slot is None:
+        raise _refuse(
+            _(
+                "This group's visit is not approved (declined, or its session was released): "
+                "its code lets no one in."
+            ),
+            Code.GROUP_NOT_APPROVED,
+        )
+    check_arrival(
+        group.slot,
+        slot,
+        now,
+        wrong_session=_("This group is booked for %(slot)s, not this session."),
+    )
+
+
+@dataclass(frozen=True)
+class GroupPerson:
+    """A member as the gate shows them: name and ID number masked, enough to
+    match the document in the staff member's hand."""
+
+    member: GroupMember
+    name: str
+    id_masked: str
+
+
+@dataclass(frozen=True)
+class GroupScan:
+    group: GroupVisit
+    members: list[GroupPerson]
+
+    @property
+    def waiting(self) -> list[GroupPerson]:
+        return [p for p in self.members if p.member.checked_in_at is None]
+
+
+def inspect_group(group: GroupVisit, *, slot: Slot, now: datetime | None = None) -> GroupScan:
+    """Check a found group for this session and show its list."""
+    check_group_admissible(group, slot, now or timezone.now())
+    members = group.members.filter(erased_at__isnull=True).order_by("position")
+    return GroupScan(group, [GroupPerson(m, mask_name(m.full_name), m.id_masked) for m in members])
 
 
 def find_by_document(slot: Slot, id_type: str, id_number: str) -> Ticket:

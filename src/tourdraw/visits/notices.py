@@ -10,6 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tourdraw.catalog import notices as site_notices
 from tourdraw.catalog.models import Slot
 from tourdraw.lottery.models import Entry, Round
 from tourdraw.notify import outbox
@@ -195,7 +196,8 @@ def ticket_issued(ticket: Ticket) -> None:
             "persons": offer.persons,
             "link": _link(reverse("web:ticket", args=[ticket.code])),
         }
-        _send(offer, "ticket.issued", body)
+        told = site_notices.lines(offer.slot.tour, offer.entry.visitor.user.language)
+        _send(offer, "ticket.issued", " ".join([body, *told]))
 
 
 def ticket_cancelled(ticket: Ticket) -> None:

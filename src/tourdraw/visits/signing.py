@@ -5,6 +5,12 @@ The body is canonical JSON ``{"d": visit date, "k": key id, "p": persons,
 "s": slot id, "t": ticket code, "v": 1}``. The key id lets keys rotate: the
 first configured key signs, every configured key verifies, and a gate that
 holds only public keys can check a ticket offline.
+
+An approved group's code is ``TG1.<body>.<signature>``, the body ``{"d": visit
+date, "g": group id, "k": key id, "p": persons, "s": slot id, "v": 1}``. The
+prefix is signed with the body, so a group's code can never be read as a party
+ticket nor a party ticket as a group's: each verifier takes its own prefix
+only, and a prefix swapped by hand breaks the signature.
 """
 
 import base64
@@ -12,6 +18,7 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -25,6 +32,7 @@ from django.utils.translation import gettext as _
 from tourdraw.errors import Code
 
 PREFIX = "TD1"
+GROUP_PREFIX = "TG1"
 VERSION = 1
 
 
@@ -92,25 +100,75 @@ def public_keys_raw() -> dict[str, str]:
     }
 
 
-def sign(ticket: str, slot_id: int, visit_date: date, persons: int) -> str:
+@dataclass(frozen=True)
+class GroupClaim:
+    """What a verified group code says; still to be checked against the group's state."""
+
+    group_id: int
+    slot_id: int
+    visit_date: date
+    persons: int
+    key_id: str
+
+
+def _sign(prefix: str, body: dict[str, Any]) -> str:
     key_id, key = signing_keys()[0]
-    body = {"d": visit_date.isoformat(), "k": key_id, "p": persons, "s": slot_id, "t": ticket}
-    body["v"] = VERSION
+    body = {**body, "k": key_id, "v": VERSION}
     encoded = _b64encode(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
-    signed = f"{PREFIX}.{encoded}"
+    signed = f"{prefix}.{encoded}"
     return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
 
 
-def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> TicketClaim:
-    """Check a scanned payload's signature; raise ``TicketSignatureError`` if it fails."""
+def sign(ticket: str, slot_id: int, visit_date: date, persons: int) -> str:
+    return _sign(PREFIX, {"d": visit_date.isoformat(), "p": persons, "s": slot_id, "t": ticket})
+
+
+def sign_group(group_id: int, slot_id: int, visit_date: date, persons: int) -> str:
+    """A group's code: its id (not its secret page link), session and size."""
+    return _sign(
+        GROUP_PREFIX, {"d": visit_date.isoformat(), "g": group_id, "p": persons, "s": slot_id}
+    )
+
+
+def is_group_code(payload: str) -> bool:
+    """Whether a scanned text claims to be a group's code (unverified: by its prefix)."""
+    return payload.strip().startswith(GROUP_PREFIX + ".")
+
+
+def _verified(
+    prefix: str, payload: str, keys: dict[str, Ed25519PublicKey] | None
+) -> dict[str, Any]:
+    """The body of a payload of this prefix whose signature holds."""
     keys = public_keys() if keys is None else keys
     parts = payload.strip().split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
-        raise TicketSignatureError("not a tourdraw ticket code", code=Code.MALFORMED)
+    if len(parts) != 3 or parts[0] != prefix:
+        raise TicketSignatureError(
+            f"not a tourdraw {'group' if prefix == GROUP_PREFIX else 'ticket'} code",
+            code=Code.MALFORMED,
+        )
     try:
         body = json.loads(_b64decode(parts[1]))
         signature = _b64decode(parts[2])
-        claim = TicketClaim(
+        key_id = str(body["k"])
+    except (ValueError, KeyError, TypeError):
+        raise TicketSignatureError("the ticket code cannot be read", code=Code.MALFORMED) from None
+    if not isinstance(body, dict) or body.get("v") != VERSION:
+        raise TicketSignatureError("unknown ticket version", code=Code.MALFORMED)
+    key = keys.get(key_id)
+    if key is None:
+        raise TicketSignatureError(f"unknown signing key {key_id!r}", code=Code.UNKNOWN_KEY)
+    try:
+        key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except InvalidSignature:
+        raise TicketSignatureError("the signature does not match", code=Code.FORGED) from None
+    return body
+
+
+def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> TicketClaim:
+    """Check a scanned party ticket's signature; raise ``TicketSignatureError`` if it fails."""
+    body = _verified(PREFIX, payload, keys)
+    try:
+        return TicketClaim(
             ticket=str(body["t"]),
             slot_id=int(body["s"]),
             visit_date=date.fromisoformat(body["d"]),
@@ -119,13 +177,18 @@ def verify(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> Tic
         )
     except (ValueError, KeyError, TypeError):
         raise TicketSignatureError("the ticket code cannot be read", code=Code.MALFORMED) from None
-    if body.get("v") != VERSION:
-        raise TicketSignatureError(f"unknown ticket version {body.get('v')!r}", code=Code.MALFORMED)
-    key = keys.get(claim.key_id)
-    if key is None:
-        raise TicketSignatureError(f"unknown signing key {claim.key_id!r}", code=Code.UNKNOWN_KEY)
+
+
+def verify_group(payload: str, keys: dict[str, Ed25519PublicKey] | None = None) -> GroupClaim:
+    """Check a scanned group code's signature; raise ``TicketSignatureError`` if it fails."""
+    body = _verified(GROUP_PREFIX, payload, keys)
     try:
-        key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
-    except InvalidSignature:
-        raise TicketSignatureError("the signature does not match", code=Code.FORGED) from None
-    return claim
+        return GroupClaim(
+            group_id=int(body["g"]),
+            slot_id=int(body["s"]),
+            visit_date=date.fromisoformat(body["d"]),
+            persons=int(body["p"]),
+            key_id=str(body["k"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise TicketSignatureError("the group code cannot be read", code=Code.MALFORMED) from None

@@ -34,11 +34,16 @@ def payload(ticket: Ticket) -> str:
 
 
 def qr_svg(ticket: Ticket) -> str:
+    return svg(payload(ticket))
+
+
+def svg(text: str) -> str:
+    """A QR code of ``text`` as inline SVG: no image host, prints as drawn."""
     import segno
 
-    qr = segno.make(payload(ticket), error="m")
-    svg: str = qr.svg_inline(scale=4, border=2, dark="#111", light="#fff")
-    return svg
+    qr = segno.make(text, error="m")
+    drawn: str = qr.svg_inline(scale=4, border=2, dark="#111", light="#fff")
+    return drawn
 
 
 def may_cancel(ticket: Ticket, now: datetime) -> bool:

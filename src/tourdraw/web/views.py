@@ -23,6 +23,7 @@ from tourdraw.catalog.models import Site
 from tourdraw.errors import Code, DomainError
 from tourdraw.groups import member_lists
 from tourdraw.groups import services as group_services
+from tourdraw.groups import tickets as group_tickets
 from tourdraw.groups.models import GroupVisit
 from tourdraw.lottery import entries, fairness, receipts, results, rounds
 from tourdraw.lottery.models import Draw, Entry, Round
@@ -729,6 +730,7 @@ def group_page(request: HttpRequest, code: str) -> HttpResponse:
         {
             "group": group,
             "members": group.members.all(),
+            "qr": group_tickets.qr_svg(group) if group_tickets.has_code(group) else "",
             "columns": ", ".join(group_services.CSV_COLUMNS),
             "id_types": member_lists.allowed_id_types(),
             "max_rows": member_lists.MAX_ROWS,

@@ -15,6 +15,11 @@ SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("operate", _("Rounds"), ("backoffice:index", "backoffice:round", "backoffice:round_create")),
     ("operate", _("Slot planning"), ("backoffice:planning",)),
     ("operate", _("Group visits"), ("backoffice:groups", "backoffice:group")),
+    (
+        "operate",
+        _("Visitor notices"),
+        ("backoffice:sites", "backoffice:notices", "backoffice:notice_edit"),
+    ),
     ("call_centre", _("Call centre"), ("backoffice:call_centre", "backoffice:identity_dispute")),
     ("gate", _("Gate"), ("backoffice:gate_slots", "backoffice:gate")),
     ("operate", _("Dashboards"), ("backoffice:dashboards",)),
