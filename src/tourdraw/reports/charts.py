@@ -169,7 +169,9 @@ def share_chart(past: Sequence[PastRound], tz: tzinfo) -> Chart:
                 0, top + 12, width + 4, top + 18 + SHARE_BAR - 3)
         )  # fmt: skip
     title = _("Share of entries placed, by round")
-    numbers = "; ".join(f"{row.round.tr('title')}: {bar.text}" for row, bar in zip(past, bars))
+    numbers = "; ".join(
+        f"{row.round.tr('title')}: {bar.text}" for row, bar in zip(past, bars, strict=True)
+    )
     return Chart(
         title,
         f"{title}. {numbers}" if bars else title,
