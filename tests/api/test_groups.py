@@ -121,7 +121,12 @@ def test_a_group_visit_from_request_to_gate_through_the_api(
         content_type="application/json",
         **gate,
     )
-    assert again.json() == {"checked_in": 0}
+    # A second scan of the same member is refused by name, as for a party ticket.
+    assert again.status_code == 400
+    assert (
+        again.json()["code"] == "already_checked_in"
+        and "already checked in" in again.json()["message"]
+    )
 
 
 def test_group_requests_are_refused_with_the_rule_they_break(client, slot, site_operator):
