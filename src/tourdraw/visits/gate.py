@@ -221,25 +221,12 @@ def _check_admissible(ticket: Ticket, slot: Slot, now: datetime) -> None:
             % {"time": _when(ticket.cancelled_at or now, slot)},
             Code.CANCELLED,
         )
-    ticket_slot = ticket.offer.slot
-    if ticket_slot.pk != slot.pk:
-        code = Code.WRONG_DAY if ticket_slot.visit_date != slot.visit_date else Code.WRONG_SLOT
-        raise _refuse(
-            _("This ticket is for %(slot)s, not this session.") % {"slot": ticket_slot.label}, code
-        )
-    opens, closes = arrival_window(slot)
-    if now < opens:
-        raise _refuse(
-            _("Too early: the gate for this session opens at %(time)s, not before.")
-            % {"time": _when(opens, slot)},
-            Code.TOO_EARLY,
-        )
-    if now > closes:
-        raise _refuse(
-            _("Too late: since %(time)s the gate for this session is closed.")
-            % {"time": _when(closes, slot)},
-            Code.TOO_LATE,
-        )
+    check_arrival(
+        ticket.offer.slot,
+        slot,
+        now,
+        wrong_session=_("This ticket is for %(slot)s, not this session."),
+    )
 
 
 def party(ticket: Ticket, visit_date: date) -> list[PartyMember]:
